@@ -1,1 +1,1 @@
-"""migrations package."""
+"""Alembic environment and revisions of the job database (shipped inside the wheel)."""

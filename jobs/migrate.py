@@ -1,0 +1,67 @@
+"""Bringing the database schema to the newest revision with Alembic, safely."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+import migrations
+from jobs.database import Database
+from jobs.errors import DatabaseError
+
+logger = logging.getLogger(__name__)
+
+
+def alembic_config() -> Config:
+    """An Alembic configuration pointing at the migrations shipped with the package."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    return config
+
+
+def head_revision() -> str:
+    """The newest revision this release knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _upgrade(connection: Connection) -> str | None:
+    config = alembic_config()
+    script = ScriptDirectory.from_config(config)
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
+        raise DatabaseError(
+            f"the job database is at schema revision {current!r}, newer than this release "
+            f"knows (head {script.get_current_head()!r}); upgrade scaleway-mcp-connector "
+            "or point it at another database"
+        )
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+    return current
+
+
+async def upgrade_database(db: Database) -> None:
+    """Apply every pending migration; refuse a corrupt or newer database untouched."""
+    try:
+        async with db.engine.begin() as conn:
+            if db.engine.dialect.name == "sqlite":
+                # Reading the schema first makes a corrupt file fail before anything is written.
+                await conn.execute(text("SELECT count(*) FROM sqlite_master"))
+            before = await conn.run_sync(_upgrade)
+    except DatabaseError:
+        raise
+    except (sa_exc.DBAPIError, sa_exc.OperationalError) as exc:
+        raise DatabaseError(f"cannot open the job database {db.url}: {exc.orig}") from exc
+    head = head_revision()
+    if before != head:
+        logger.info("job database %s migrated from %s to %s", db.url, before, head)
+

@@ -1,0 +1,543 @@
+"""The job store: every read and write of the job and event tables.
+
+Writers that act on a running job pass their worker id; a write whose lease was lost raises
+LeaseLost, so a worker that stalled past its lease can never overwrite the new owner's work.
+Every state change writes its event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from jobs.clock import Clock, SystemClock
+from jobs.database import Database
+from jobs.errors import InvalidTransition, JobNotFound, LeaseLost
+from jobs.models import JSON, Job, JobEvent, JobPage, Progress
+from jobs.schema import job_events_table as events_t
+from jobs.schema import jobs_table as jobs_t
+from jobs.states import JobState, check_transition
+
+DEFAULT_MAX_ATTEMPTS = 5
+MAX_PAGE_SIZE = 100
+
+
+def new_job_id() -> str:
+    """A fresh job id (a UUID4 string)."""
+    return str(uuid.uuid4())
+
+
+def _row_to_job(row: Any) -> Job:
+    m = row._mapping
+    return Job(
+        id=m["id"],
+        operation=m["operation"],
+        params=m["params"] or {},
+        state=JobState(m["state"]),
+        attempts=m["attempts"],
+        max_attempts=m["max_attempts"],
+        run_after_at=m["run_after_at"],
+        lease_owner=m["lease_owner"],
+        lease_expires_at=m["lease_expires_at"],
+        checkpoint=m["checkpoint"] or {},
+        progress=Progress.from_json(m["progress"]),
+        result=m["result"],
+        error=m["error"],
+        cancel_requested=bool(m["cancel_requested"]),
+        idempotency_key=m["idempotency_key"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        started_at=m["started_at"],
+        finished_at=m["finished_at"],
+    )
+
+
+def _encode_cursor(created_at: float, job_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{created_at!r}|{job_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[float, str]:
+    """Read a list cursor; ValueError if it was not made by this store."""
+    try:
+        created, job_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return float(created), job_id
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("cursor is not one returned by list_jobs") from exc
+
+
+class JobStore:
+    """Durable jobs over one database."""
+
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        self.db = db
+        self.clock = clock or SystemClock()
+
+    # -- creating -----------------------------------------------------------------------
+
+    async def enqueue(
+        self,
+        operation: str,
+        params: JSON,
+        *,
+        idempotency_key: str | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        run_after_at: float | None = None,
+    ) -> tuple[Job, bool]:
+        """Add a queued job; with a known idempotency key, return that job instead.
+
+        Returns the job and whether it was created by this call.
+        """
+        now = self.clock.now()
+        job_id = new_job_id()
+        values: JSON = {
+            "id": job_id,
+            "operation": operation,
+            "params": params,
+            "state": JobState.QUEUED.value,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "run_after_at": run_after_at if run_after_at is not None else now,
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "checkpoint": {},
+            "progress": Progress(phase="queued").to_json(),
+            "result": None,
+            "error": None,
+            "cancel_requested": False,
+            "idempotency_key": idempotency_key,
+            "created_at": now,
+            "updated_at": now,
+            "started_at": None,
+            "finished_at": None,
+        }
+        if idempotency_key is not None:
+            existing = await self._find_by_key(idempotency_key)
+            if existing is not None:
+                return existing, False
+        try:
+            async with self.db.write() as conn:
+                await conn.execute(insert(jobs_t).values(values))
+                await self._event(conn, job_id, now, "enqueued", JobState.QUEUED, operation)
+        except IntegrityError:
+            # Another writer (maybe another process) took the key between look-up and insert.
+            if idempotency_key is None:
+                raise
+            existing = await self._find_by_key(idempotency_key)
+            if existing is None:
+                raise
+            return existing, False
+        return _row_to_job(_Values(values)), True
+
+    async def _find_by_key(self, key: str) -> Job | None:
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(select(jobs_t).where(jobs_t.c.idempotency_key == key))
+            ).first()
+        return _row_to_job(row) if row else None
+
+    # -- claiming and running -------------------------------------------------------------
+
+    async def claim(self, owner: str, *, limit: int, lease_s: float) -> list[Job]:
+        """Atomically take up to ``limit`` due jobs for ``owner``, oldest due first.
+
+        Due means queued or waiting with ``run_after_at`` passed, or running with an expired
+        lease (its worker died). The sub-select carries FOR UPDATE SKIP LOCKED, which
+        PostgreSQL honours and SQLite (one writer at a time) does not need.
+        """
+        if limit <= 0:
+            return []
+        now = self.clock.now()
+        due = (
+            select(jobs_t.c.id)
+            .where(
+                or_(
+                    and_(
+                        jobs_t.c.state.in_([JobState.QUEUED.value, JobState.WAITING.value]),
+                        jobs_t.c.run_after_at <= now,
+                    ),
+                    and_(jobs_t.c.state == JobState.RUNNING.value, jobs_t.c.lease_expires_at < now),
+                )
+            )
+            .order_by(jobs_t.c.run_after_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        async with self.db.write() as conn:
+            before = {
+                r.id: r.state
+                for r in await conn.execute(
+                    select(jobs_t.c.id, jobs_t.c.state).where(jobs_t.c.id.in_(due))
+                )
+            }
+            if not before:
+                return []
+            rows = await conn.execute(
+                update(jobs_t)
+                .where(jobs_t.c.id.in_(list(before)))
+                .values(
+                    state=JobState.RUNNING.value,
+                    lease_owner=owner,
+                    lease_expires_at=now + lease_s,
+                    updated_at=now,
+                    started_at=func.coalesce(jobs_t.c.started_at, now),
+                )
+                .returning(*jobs_t.c)
+            )
+            claimed = [_row_to_job(r) for r in rows]
+            await conn.execute(
+                insert(events_t),
+                [
+                    {
+                        "job_id": job.id,
+                        "at": now,
+                        "kind": "reclaimed" if before[job.id] == "running" else "claimed",
+                        "state": JobState.RUNNING.value,
+                        "message": f"claimed by {owner}",
+                    }
+                    for job in claimed
+                ],
+            )
+        return claimed
+
+    async def heartbeat(self, job_id: str, owner: str, *, lease_s: float) -> bool:
+        """Extend the lease; returns whether cancellation has been requested."""
+        now = self.clock.now()
+        async with self.db.write() as conn:
+            row = (
+                await conn.execute(
+                    update(jobs_t)
+                    .where(self._owned(job_id, owner))
+                    .values(lease_expires_at=now + lease_s, updated_at=now)
+                    .returning(jobs_t.c.cancel_requested)
+                )
+            ).first()
+        if row is None:
+            raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
+        return bool(row.cancel_requested)
+
+    async def checkpoint(
+        self, job_id: str, owner: str, checkpoint: JSON, *, progress: Progress | None = None
+    ) -> None:
+        """Durably record what the running job has done so far."""
+        values: JSON = {"checkpoint": checkpoint, "updated_at": self.clock.now()}
+        if progress is not None:
+            values["progress"] = progress.to_json()
+        async with self.db.write() as conn:
+            await self._update_owned(conn, job_id, owner, values)
+            if progress is not None and progress.message:
+                await self._event(
+                    conn, job_id, values["updated_at"], "progress", None, progress.message
+                )
+
+    async def set_progress(self, job_id: str, owner: str, progress: Progress) -> None:
+        """Record progress of a running job without a state change."""
+        now = self.clock.now()
+        async with self.db.write() as conn:
+            await self._update_owned(
+                conn, job_id, owner, {"progress": progress.to_json(), "updated_at": now}
+            )
+            await self._event(conn, job_id, now, "progress", None, progress.message)
+
+    async def wait(
+        self,
+        job_id: str,
+        owner: str,
+        *,
+        run_after_at: float,
+        checkpoint: JSON,
+        progress: Progress,
+    ) -> None:
+        """Park a running job until ``run_after_at``; it holds no worker meanwhile."""
+        await self._transition(
+            job_id,
+            owner,
+            JobState.WAITING,
+            {
+                "run_after_at": run_after_at,
+                "checkpoint": checkpoint,
+                "progress": progress.to_json(),
+                "lease_owner": None,
+                "lease_expires_at": None,
+            },
+            kind="waiting",
+            message=progress.message,
+        )
+
+    async def retry_later(
+        self, job_id: str, owner: str, *, run_after_at: float, error: str, checkpoint: JSON
+    ) -> None:
+        """Count a failed attempt and park the job until its next try."""
+        await self._transition(
+            job_id,
+            owner,
+            JobState.WAITING,
+            {
+                "run_after_at": run_after_at,
+                "checkpoint": checkpoint,
+                "error": error,
+                "attempts": jobs_t.c.attempts + 1,
+                "lease_owner": None,
+                "lease_expires_at": None,
+            },
+            kind="retry",
+            message=error,
+        )
+
+    async def release(self, job_id: str, owner: str) -> None:
+        """Hand a running job back to the queue (graceful shutdown)."""
+        await self._transition(
+            job_id,
+            owner,
+            JobState.QUEUED,
+            {"lease_owner": None, "lease_expires_at": None, "run_after_at": self.clock.now()},
+            kind="released",
+            message=f"released by {owner}",
+        )
+
+    async def finish(self, job_id: str, owner: str, result: JSON, *, checkpoint: JSON) -> None:
+        """Mark the job succeeded with its result."""
+        await self._finish(job_id, owner, JobState.SUCCEEDED, result=result, checkpoint=checkpoint)
+
+    async def fail(
+        self, job_id: str, owner: str, error: str, *, checkpoint: JSON, result: JSON | None = None
+    ) -> None:
+        """Mark the job failed with a message fit for users."""
+        await self._finish(
+            job_id, owner, JobState.FAILED, result=result, error=error, checkpoint=checkpoint
+        )
+
+    async def mark_cancelled(
+        self, job_id: str, owner: str, result: JSON | None, *, checkpoint: JSON
+    ) -> None:
+        """Mark a running job cancelled at a step boundary; ``result`` names what exists."""
+        await self._finish(job_id, owner, JobState.CANCELLED, result=result, checkpoint=checkpoint)
+
+    async def _finish(
+        self,
+        job_id: str,
+        owner: str,
+        state: JobState,
+        *,
+        result: JSON | None,
+        checkpoint: JSON,
+        error: str | None = None,
+    ) -> None:
+        values: JSON = {
+            "result": result,
+            "checkpoint": checkpoint,
+            "finished_at": self.clock.now(),
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "progress": Progress(phase=state.value, message="", fraction=1.0).to_json()
+            if state is JobState.SUCCEEDED
+            else None,
+        }
+        if values["progress"] is None:
+            del values["progress"]
+        if error is not None:
+            values["error"] = error
+        await self._transition(job_id, owner, state, values, kind=state.value, message=error or "")
+
+    # -- steering -------------------------------------------------------------------------
+
+    async def request_cancel(self, job_id: str) -> Job:
+        """Cancel a queued or waiting job now; flag a running one for its next step boundary."""
+        now = self.clock.now()
+        async with self.db.write() as conn:
+            job = await self._get(conn, job_id)
+            if job.state in (JobState.QUEUED, JobState.WAITING):
+                await conn.execute(
+                    update(jobs_t)
+                    .where(jobs_t.c.id == job_id)
+                    .values(
+                        state=JobState.CANCELLED.value,
+                        cancel_requested=True,
+                        finished_at=now,
+                        updated_at=now,
+                    )
+                )
+                await self._event(conn, job_id, now, "cancelled", JobState.CANCELLED, "by request")
+            elif job.state is JobState.RUNNING:
+                await conn.execute(
+                    update(jobs_t)
+                    .where(jobs_t.c.id == job_id)
+                    .values(cancel_requested=True, updated_at=now)
+                )
+                await self._event(
+                    conn, job_id, now, "cancel_requested", None, "stops at its next step"
+                )
+            else:
+                raise InvalidTransition(
+                    f"job {job_id} already {job.state.value}; only queued, waiting or running "
+                    "jobs can be cancelled"
+                )
+            return await self._get(conn, job_id)
+
+    # -- reading --------------------------------------------------------------------------
+
+    async def get(self, job_id: str) -> Job:
+        """The job with that id; JobNotFound otherwise."""
+        async with self.db.read() as conn:
+            return await self._get(conn, job_id)
+
+    async def list(
+        self,
+        *,
+        states: Sequence[JobState] = (),
+        operation: str | None = None,
+        created_after: float | None = None,
+        created_before: float | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+    ) -> JobPage:
+        """Jobs newest first, filtered, one page at a time."""
+        limit = max(1, min(limit, MAX_PAGE_SIZE))
+        query = select(jobs_t)
+        if states:
+            query = query.where(jobs_t.c.state.in_([s.value for s in states]))
+        if operation:
+            query = query.where(jobs_t.c.operation == operation)
+        if created_after is not None:
+            query = query.where(jobs_t.c.created_at >= created_after)
+        if created_before is not None:
+            query = query.where(jobs_t.c.created_at < created_before)
+        if cursor:
+            created, last_id = decode_cursor(cursor)
+            query = query.where(
+                or_(
+                    jobs_t.c.created_at < created,
+                    and_(jobs_t.c.created_at == created, jobs_t.c.id < last_id),
+                )
+            )
+        query = query.order_by(jobs_t.c.created_at.desc(), jobs_t.c.id.desc()).limit(limit + 1)
+        async with self.db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        jobs = [_row_to_job(r) for r in rows[:limit]]
+        next_cursor = (
+            _encode_cursor(jobs[-1].created_at, jobs[-1].id) if len(rows) > limit else None
+        )
+        return JobPage(jobs=jobs, next_cursor=next_cursor)
+
+    async def events(self, job_id: str, *, limit: int = 10) -> list[JobEvent]:
+        """The job's latest events, oldest first."""
+        query = (
+            select(events_t)
+            .where(events_t.c.job_id == job_id)
+            .order_by(events_t.c.id.desc())
+            .limit(limit)
+        )
+        async with self.db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            JobEvent(
+                job_id=r.job_id,
+                at=r.at,
+                kind=r.kind,
+                state=JobState(r.state) if r.state else None,
+                message=r.message,
+            )
+            for r in reversed(rows)
+        ]
+
+    async def next_due_at(self) -> float | None:
+        """When the next queued or waiting job falls due, or a running lease expires."""
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(
+                        func.min(jobs_t.c.run_after_at).filter(
+                            jobs_t.c.state.in_([JobState.QUEUED.value, JobState.WAITING.value])
+                        ),
+                        func.min(jobs_t.c.lease_expires_at).filter(
+                            jobs_t.c.state == JobState.RUNNING.value
+                        ),
+                    )
+                )
+            ).one()
+        candidates = [v for v in row if v is not None]
+        return min(candidates) if candidates else None
+
+    async def count_by_state(self) -> dict[JobState, int]:
+        """How many jobs are in each state."""
+        async with self.db.read() as conn:
+            rows = (
+                await conn.execute(
+                    select(jobs_t.c.state, func.count()).group_by(jobs_t.c.state)
+                )
+            ).all()
+        return {JobState(state): count for state, count in rows}
+
+    # -- internals ------------------------------------------------------------------------
+
+    @staticmethod
+    def _owned(job_id: str, owner: str) -> Any:
+        return and_(
+            jobs_t.c.id == job_id,
+            jobs_t.c.lease_owner == owner,
+            jobs_t.c.state == JobState.RUNNING.value,
+        )
+
+    async def _get(self, conn: AsyncConnection, job_id: str) -> Job:
+        row = (await conn.execute(select(jobs_t).where(jobs_t.c.id == job_id))).first()
+        if row is None:
+            raise JobNotFound(job_id)
+        return _row_to_job(row)
+
+    async def _update_owned(
+        self, conn: AsyncConnection, job_id: str, owner: str, values: JSON
+    ) -> None:
+        result = await conn.execute(
+            update(jobs_t).where(self._owned(job_id, owner)).values(values)
+        )
+        if result.rowcount != 1:
+            raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
+
+    async def _transition(
+        self,
+        job_id: str,
+        owner: str,
+        target: JobState,
+        values: JSON,
+        *,
+        kind: str,
+        message: str,
+    ) -> None:
+        check_transition(JobState.RUNNING, target)
+        now = self.clock.now()
+        async with self.db.write() as conn:
+            await self._update_owned(
+                conn, job_id, owner, {**values, "state": target.value, "updated_at": now}
+            )
+            await self._event(conn, job_id, now, kind, target, message)
+
+    @staticmethod
+    async def _event(
+        conn: AsyncConnection,
+        job_id: str,
+        at: float,
+        kind: str,
+        state: JobState | None,
+        message: str,
+    ) -> None:
+        await conn.execute(
+            insert(events_t).values(
+                job_id=job_id,
+                at=at,
+                kind=kind,
+                state=state.value if state else None,
+                message=message[:2000],
+            )
+        )
+
+
+class _Values:
+    """Adapts a dict of column values to the row interface ``_row_to_job`` reads."""
+
+    def __init__(self, values: JSON) -> None:
+        self._mapping = values
