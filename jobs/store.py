@@ -22,6 +22,7 @@ from jobs.errors import InvalidTransition, JobNotFound, LeaseLost
 from jobs.models import JSON, Job, JobEvent, JobPage, Progress
 from jobs.schema import job_events_table as events_t
 from jobs.schema import jobs_table as jobs_t
+from jobs.signals import Signals
 from jobs.states import JobState, check_transition
 
 DEFAULT_MAX_ATTEMPTS = 5
@@ -77,6 +78,7 @@ class JobStore:
     def __init__(self, db: Database, clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
+        self.signals = Signals()
 
     # -- creating -----------------------------------------------------------------------
 
@@ -132,6 +134,7 @@ class JobStore:
             if existing is None:
                 raise
             return existing, False
+        self.signals.enqueued()
         return _row_to_job(_Values(values)), True
 
     async def _find_by_key(self, key: str) -> Job | None:
@@ -234,6 +237,7 @@ class JobStore:
                 await self._event(
                     conn, job_id, values["updated_at"], "progress", None, progress.message
                 )
+        self.signals.job_changed(job_id)
 
     async def set_progress(self, job_id: str, owner: str, progress: Progress) -> None:
         """Record progress of a running job without a state change."""
@@ -243,6 +247,7 @@ class JobStore:
                 conn, job_id, owner, {"progress": progress.to_json(), "updated_at": now}
             )
             await self._event(conn, job_id, now, "progress", None, progress.message)
+        self.signals.job_changed(job_id)
 
     async def wait(
         self,
@@ -377,7 +382,9 @@ class JobStore:
                     f"job {job_id} already {job.state.value}; only queued, waiting or running "
                     "jobs can be cancelled"
                 )
-            return await self._get(conn, job_id)
+            job = await self._get(conn, job_id)
+        self.signals.job_changed(job_id)
+        return job
 
     # -- reading --------------------------------------------------------------------------
 
@@ -515,6 +522,9 @@ class JobStore:
                 conn, job_id, owner, {**values, "state": target.value, "updated_at": now}
             )
             await self._event(conn, job_id, now, kind, target, message)
+        self.signals.job_changed(job_id)
+        if target in (JobState.QUEUED, JobState.WAITING):
+            self.signals.enqueued()
 
     @staticmethod
     async def _event(

@@ -1,0 +1,222 @@
+"""The ``scaleway-mcp-connector`` command: serve, db upgrade, jobs, sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+import anyio
+
+from jobs.errors import DatabaseError, JobError
+from mcp_front import __version__
+from mcp_front.config import ConfigError, Settings, check_credentials, load_settings
+from mcp_front.logs import configure_logging
+
+logger = logging.getLogger("mcp_front.cli")
+
+
+def _out(text: str) -> None:
+    """Human output of the admin commands (never used by ``serve``: stdout is JSON-RPC there)."""
+    sys.stdout.write(text + "\n")
+
+
+def _settings(args: argparse.Namespace, *, sandbox: bool = False) -> Settings:
+    return load_settings(
+        os.environ,
+        database_url=getattr(args, "database_url", None),
+        log_level=getattr(args, "log_level", None),
+        read_only=True if getattr(args, "read_only", False) else None,
+        tool_groups=getattr(args, "tools", None),
+        sandbox=sandbox,
+    )
+
+
+# -- serve -----------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the MCP server (stdio by default)."""
+    settings = _settings(args, sandbox=args.sandbox)
+    configure_logging(settings.log_level, settings.secret_values())
+    sandbox_server = None
+    if args.sandbox:
+        settings, sandbox_server = _start_sandbox(settings)
+    try:
+        check_credentials(settings)
+        anyio.run(_serve, settings, args)
+    finally:
+        if sandbox_server is not None:
+            sandbox_server.stop()
+    return 0
+
+
+def _start_sandbox(settings: Settings) -> tuple[Settings, object]:
+    from sandbox.server import SandboxServer
+
+    from mcp_front.config import SANDBOX_ACCESS_KEY, SANDBOX_PROJECT_ID, SANDBOX_SECRET_KEY
+
+    server = SandboxServer(speed=float(os.environ.get("SCW_MCP_SANDBOX_SPEED", "10")))
+    server.start()
+    logger.warning(
+        "SANDBOX MODE: Scaleway is imitated locally at %s (S3 at %s); nothing here touches "
+        "the real cloud, and results say so.",
+        server.api_url,
+        server.s3_url,
+    )
+    settings = settings.with_credentials(
+        access_key=SANDBOX_ACCESS_KEY,
+        secret_key=SANDBOX_SECRET_KEY,
+        project_id=SANDBOX_PROJECT_ID,
+        organization_id=SANDBOX_PROJECT_ID,
+        api_url=server.api_url,
+        s3_endpoint_url=server.s3_url,
+    )
+    return settings, server
+
+
+async def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    from mcp_front.runtime import open_runtime
+    from mcp_front.server import build_server
+
+    async with open_runtime(settings) as runtime:
+        server = build_server(runtime)
+        logger.info("serving %s over %s; jobs in %s", server.name, args.transport, runtime.db.url)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(_stop_on_signal, tg.cancel_scope)
+            if args.transport == "stdio":
+                await server.run_stdio_async()
+            else:
+                from mcp_front.http import run_http
+
+                await run_http(server, settings, host=args.host, port=args.port)
+            tg.cancel_scope.cancel()
+        logger.info("shutting down: finishing or releasing running jobs")
+
+
+async def _stop_on_signal(scope: anyio.CancelScope) -> None:
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for signum in signals:
+            logger.info("received %s", signal.Signals(signum).name)
+            scope.cancel()
+            return
+
+
+# -- db --------------------------------------------------------------------------------------
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Apply pending migrations to the job database."""
+    settings = _settings(args)
+    configure_logging(settings.log_level)
+
+    async def upgrade() -> None:
+        from jobs.database import create_database
+        from jobs.migrate import head_revision, upgrade_database
+
+        db = create_database(settings.database_url)
+        try:
+            await upgrade_database(db)
+        finally:
+            await db.close()
+        _out(f"job database {db.url} is at revision {head_revision()}")
+
+    anyio.run(upgrade)
+    return 0
+
+
+# -- jobs ------------------------------------------------------------------------------------
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    """List, show or cancel jobs from the same store the server uses."""
+    settings = _settings(args)
+    configure_logging(settings.log_level)
+    from mcp_front import jobs_cli
+
+    anyio.run(jobs_cli.run, settings, args, _out)
+    return 0
+
+
+# -- parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(
+        prog="scaleway-mcp-connector",
+        description="MCP server for Scaleway: durable jobs for instances, storage, networks, "
+        "Kubernetes, databases and the container registry.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database-url", help="job store URL (default: SQLite in the data dir)")
+    common.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (logs go to stderr)")
+
+    serve = sub.add_parser("serve", parents=[common], help="run the MCP server (default)")
+    serve.add_argument("--sandbox", action="store_true", help="run against a local imitation")
+    serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (loopback)")
+    serve.add_argument("--port", type=int, default=8765, help="HTTP port")
+    serve.add_argument("--read-only", action="store_true", help="offer read tools only")
+    serve.add_argument("--tools", help="comma-separated tool groups to offer")
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="job database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    upgrade = db_sub.add_parser("upgrade", parents=[common], help="apply pending migrations")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+
+    jobs = sub.add_parser("jobs", help="inspect and steer jobs")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", metavar="ACTION", required=True)
+    listing = jobs_sub.add_parser("list", parents=[common], help="list jobs, newest first")
+    listing.add_argument("--state", action="append", help="filter by state (repeatable)")
+    listing.add_argument("--operation", help="filter by operation name")
+    listing.add_argument("--limit", type=int, default=20)
+    show = jobs_sub.add_parser("show", parents=[common], help="show one job")
+    show.add_argument("job_id")
+    cancel = jobs_sub.add_parser("cancel", parents=[common], help="cancel one job")
+    cancel.add_argument("job_id")
+    for p in (listing, show, cancel):
+        p.set_defaults(func=cmd_jobs)
+
+    sandbox = sub.add_parser("sandbox", help="run the local Scaleway imitation standalone")
+    try:
+        from sandbox import cli as sandbox_cli
+
+        sandbox_cli.add_arguments(sandbox)
+        sandbox.set_defaults(func=sandbox_cli.run)
+    except ImportError:  # the sandbox is optional in a slim install
+        sandbox.set_defaults(func=lambda _args: _unavailable("sandbox"))
+    return parser
+
+
+def _unavailable(what: str) -> int:
+    logger.error("%s is not available in this installation", what)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["serve", *(argv if argv is not None else sys.argv[1:])])
+    try:
+        return int(args.func(args) or 0)
+    except (ConfigError, DatabaseError, JobError) as exc:
+        if not logging.getLogger().handlers:
+            configure_logging("INFO")
+        logger.error("%s", exc)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

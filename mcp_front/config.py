@@ -1,0 +1,276 @@
+"""Configuration, read once at the edge from flags, the environment and the scw config file.
+
+Environment variables win over the Scaleway config file (``SCW_CONFIG_PATH``, default
+``~/.config/scw/config.yaml``, profile ``SCW_PROFILE``), the way the official tools read it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+
+from jobs.database import sqlite_url
+
+SANDBOX_ACCESS_KEY = "SCWXXXXXXXXXXXXXXXXX"
+SANDBOX_SECRET_KEY = "00000000-0000-0000-0000-000000000000"
+SANDBOX_PROJECT_ID = "00000000-0000-0000-0000-000000000000"
+
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+ACCESS_KEY_RE = re.compile(r"^SCW[A-Z0-9]{17}$")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+TOOL_GROUPS = ("jobs", "instance", "network", "storage", "k8s", "database", "registry")
+
+# Product settings beyond the SDK's own SCW_* variables.
+ENV_DATABASE_URL = "SCW_MCP_DATABASE_URL"
+ENV_DATA_DIR = "SCW_MCP_DATA_DIR"
+ENV_LOG_LEVEL = "SCW_MCP_LOG_LEVEL"
+ENV_WAIT_BUDGET = "SCW_MCP_WAIT_BUDGET_S"
+ENV_WORKER_SLOTS = "SCW_MCP_WORKER_SLOTS"
+ENV_LEASE = "SCW_MCP_LEASE_S"
+ENV_POLL_INTERVAL = "SCW_MCP_POLL_INTERVAL_S"
+ENV_READ_ONLY = "SCW_MCP_READ_ONLY"
+ENV_TOOL_GROUPS = "SCW_MCP_TOOL_GROUPS"
+ENV_HTTP_TOKEN = "SCW_MCP_HTTP_TOKEN"
+ENV_EXTRA_OPERATIONS = "SCW_MCP_EXTRA_OPERATIONS"
+ENV_S3_ENDPOINT = "SCW_S3_ENDPOINT_URL"
+
+
+class ConfigError(Exception):
+    """The configuration is incomplete or invalid; the message says what to fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """Scaleway credentials and defaults."""
+
+    access_key: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
+    project_id: str | None = None
+    organization_id: str | None = None
+    region: str = "fr-par"
+    zone: str = "fr-par-1"
+    api_url: str | None = None
+    s3_endpoint_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the server needs, resolved."""
+
+    credentials: Credentials
+    data_dir: Path
+    database_url: str
+    log_level: str = "INFO"
+    wait_budget_s: float = 20.0
+    worker_slots: int = 8
+    lease_s: float = 30.0
+    poll_interval_s: float = 1.0
+    read_only: bool = False
+    tool_groups: tuple[str, ...] = TOOL_GROUPS
+    http_token: str | None = field(default=None, repr=False)
+    extra_operations: tuple[str, ...] = ()
+    sandbox: bool = False
+
+    @property
+    def secrets_dir(self) -> Path:
+        """Where kubeconfigs and generated passwords are written (mode 0600 files)."""
+        return self.data_dir / "secrets"
+
+    def secret_values(self) -> tuple[str, ...]:
+        """Values that must never appear in output or logs."""
+        return tuple(v for v in (self.credentials.secret_key, self.http_token) if v)
+
+    def with_credentials(self, **changes: Any) -> Settings:
+        """A copy with some credential fields changed."""
+        return replace(self, credentials=replace(self.credentials, **changes))
+
+
+def _read_scw_config(env: Mapping[str, str]) -> dict[str, Any]:
+    path_text = env.get("SCW_CONFIG_PATH")
+    if path_text:
+        path = Path(path_text).expanduser()
+    else:
+        base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")) / ".config")
+        path = Path(base).expanduser() / "scw" / "config.yaml"
+    if not path.is_file():
+        if path_text:
+            raise ConfigError(f"SCW_CONFIG_PATH points at {path}, which is not a file")
+        return {}
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read the Scaleway config file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"the Scaleway config file {path} is not a mapping")
+    profile = env.get("SCW_PROFILE") or data.get("active_profile") or "default"
+    values = {k: v for k, v in data.items() if k != "profiles"}
+    if profile != "default":
+        profiles = data.get("profiles") or {}
+        if profile not in profiles:
+            known = ", ".join(sorted(profiles)) or "none"
+            raise ConfigError(
+                f"profile {profile!r} (SCW_PROFILE) is not in {path}; profiles there: {known}"
+            )
+        values.update({k: v for k, v in (profiles[profile] or {}).items() if v is not None})
+    return values
+
+
+def _pick(env: Mapping[str, str], names: tuple[str, ...], file_value: Any) -> str | None:
+    for name in names:
+        if env.get(name):
+            return env[name]
+    return str(file_value) if file_value else None
+
+
+def known_regions() -> list[str]:
+    """Regions the Scaleway SDK knows."""
+    from scaleway_core.bridge.region import ALL_REGIONS
+
+    return list(ALL_REGIONS)
+
+
+def known_zones() -> list[str]:
+    """Zones the Scaleway SDK knows."""
+    from scaleway_core.bridge.zone import ALL_ZONES
+
+    return list(ALL_ZONES)
+
+
+def check_region(region: str, *, field_name: str = "region") -> str:
+    """``region`` if the SDK knows it; otherwise a ConfigError listing the valid ones."""
+    regions = known_regions()
+    if region not in regions:
+        raise ConfigError(
+            f"{field_name} {region!r} is not a Scaleway region; use one of: " + ", ".join(regions)
+        )
+    return region
+
+
+def check_zone(zone: str, *, field_name: str = "zone") -> str:
+    """``zone`` if the SDK knows it; otherwise a ConfigError listing the valid ones."""
+    zones = known_zones()
+    if zone not in zones:
+        raise ConfigError(
+            f"{field_name} {zone!r} is not a Scaleway zone; use one of: " + ", ".join(zones)
+        )
+    return zone
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw!r}")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def load_settings(
+    env: Mapping[str, str],
+    *,
+    database_url: str | None = None,
+    log_level: str | None = None,
+    read_only: bool | None = None,
+    tool_groups: str | None = None,
+    sandbox: bool = False,
+) -> Settings:
+    """Resolve the settings from flags (given here), the environment and the config file."""
+    file_values = {} if sandbox else _read_scw_config(env)
+    credentials = Credentials(
+        access_key=_pick(env, ("SCW_ACCESS_KEY",), file_values.get("access_key")),
+        secret_key=_pick(env, ("SCW_SECRET_KEY",), file_values.get("secret_key")),
+        project_id=_pick(
+            env, ("SCW_DEFAULT_PROJECT_ID", "SCW_PROJECT_ID"), file_values.get("default_project_id")
+        ),
+        organization_id=_pick(
+            env,
+            ("SCW_DEFAULT_ORGANIZATION_ID", "SCW_ORGANIZATION_ID"),
+            file_values.get("default_organization_id"),
+        ),
+        region=_pick(env, ("SCW_DEFAULT_REGION",), file_values.get("default_region")) or "fr-par",
+        zone=_pick(env, ("SCW_DEFAULT_ZONE",), file_values.get("default_zone")) or "fr-par-1",
+        api_url=_pick(env, ("SCW_API_URL",), file_values.get("api_url")),
+        s3_endpoint_url=env.get(ENV_S3_ENDPOINT) or None,
+    )
+    check_region(credentials.region, field_name="SCW_DEFAULT_REGION")
+    check_zone(credentials.zone, field_name="SCW_DEFAULT_ZONE")
+
+    data_dir = Path(env.get(ENV_DATA_DIR) or user_data_dir("scaleway-mcp-connector")).expanduser()
+    level = (log_level or env.get(ENV_LOG_LEVEL) or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"log level {level!r} is not one of {', '.join(LOG_LEVELS)}")
+    groups_text = tool_groups if tool_groups is not None else env.get(ENV_TOOL_GROUPS, "")
+    groups = tuple(g.strip() for g in groups_text.split(",") if g.strip()) or TOOL_GROUPS
+    unknown = [g for g in groups if g not in TOOL_GROUPS]
+    if unknown:
+        raise ConfigError(
+            f"unknown tool group(s) {', '.join(unknown)}; choose from {', '.join(TOOL_GROUPS)}"
+        )
+    if "jobs" not in groups:
+        groups = ("jobs", *groups)
+    extra = tuple(m.strip() for m in env.get(ENV_EXTRA_OPERATIONS, "").split(",") if m.strip())
+    return Settings(
+        credentials=credentials,
+        data_dir=data_dir,
+        database_url=database_url
+        or env.get(ENV_DATABASE_URL)
+        or sqlite_url(data_dir / ("sandbox-jobs.db" if sandbox else "jobs.db")),
+        log_level=level,
+        wait_budget_s=_number(env, ENV_WAIT_BUDGET, 20.0, minimum=0.0),
+        worker_slots=int(_number(env, ENV_WORKER_SLOTS, 8, minimum=1)),
+        lease_s=_number(env, ENV_LEASE, 30.0, minimum=1.0),
+        poll_interval_s=_number(env, ENV_POLL_INTERVAL, 1.0, minimum=0.05),
+        read_only=read_only if read_only is not None else _flag(env, ENV_READ_ONLY),
+        tool_groups=groups,
+        http_token=env.get(ENV_HTTP_TOKEN) or None,
+        extra_operations=extra,
+        sandbox=sandbox,
+    )
+
+
+def check_credentials(settings: Settings) -> None:
+    """Raise one ConfigError naming every missing or malformed credential."""
+    creds = settings.credentials
+    problems = []
+    if not creds.access_key:
+        problems.append("SCW_ACCESS_KEY is not set")
+    elif not ACCESS_KEY_RE.match(creds.access_key):
+        problems.append("SCW_ACCESS_KEY does not look like an access key (SCW + 17 characters)")
+    if not creds.secret_key:
+        problems.append("SCW_SECRET_KEY is not set")
+    elif not UUID_RE.match(creds.secret_key):
+        problems.append("SCW_SECRET_KEY is not a UUID")
+    if not creds.project_id:
+        problems.append("SCW_DEFAULT_PROJECT_ID is not set")
+    elif not UUID_RE.match(creds.project_id):
+        problems.append("SCW_DEFAULT_PROJECT_ID is not a UUID")
+    if problems:
+        raise ConfigError(
+            "missing Scaleway credentials: "
+            + "; ".join(problems)
+            + ". Set them in the environment or in the Scaleway config file "
+            "(~/.config/scw/config.yaml, or SCW_CONFIG_PATH / SCW_PROFILE), "
+            "or try the server with --sandbox."
+        )

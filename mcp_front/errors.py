@@ -1,0 +1,58 @@
+"""Turning every error into the envelope, at the MCP edge only.
+
+ToolInputError   a tool argument is wrong; names the field and what is allowed
+(and every error of jobs/ and workers/, mapped by type in ``error_message``)
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import ValidationError
+
+from jobs.errors import DatabaseError, InvalidTransition, JobError, JobNotFound
+from mcp_front.config import ConfigError
+from workers.errors import OperationError
+from workers.redact import sanitize_message
+
+logger = logging.getLogger(__name__)
+
+
+class ToolInputError(Exception):
+    """A tool argument is invalid."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per bad field: its name, what is wrong and what is allowed."""
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "arguments"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = "is required"
+        elif err["type"] == "extra_forbidden":
+            message = "is not a known argument"
+        elif err["type"] in ("literal_error", "enum"):
+            message = message.replace("Input should be", "must be")
+        parts.append(f"{field}: {message}")
+    return "invalid arguments: " + "; ".join(parts)
+
+
+def error_message(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
+    """The user-facing message of an error raised below a tool."""
+    if isinstance(exc, ValidationError):
+        text = describe_validation_error(exc)
+    elif isinstance(exc, ToolInputError | ConfigError):
+        text = f"invalid arguments: {exc}"
+    elif isinstance(exc, JobNotFound):
+        text = f"{exc}; list_jobs shows the known jobs"
+    elif isinstance(exc, InvalidTransition | DatabaseError | JobError | OperationError):
+        text = str(exc)
+    else:
+        logger.exception("unexpected error in a tool")
+        text = f"internal error ({type(exc).__name__}); the server log has the details"
+    return sanitize_message(text, secrets)

@@ -1,0 +1,66 @@
+"""How a job looks to users: compact, secrets redacted, times as ISO strings and ages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from jobs.models import JSON, Job, JobEvent
+from workers.redact import redact_json
+
+
+def iso(at: float | None) -> str | None:
+    """Epoch seconds as an ISO-8601 UTC string."""
+    if at is None:
+        return None
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def job_summary(job: Job, now: float) -> JSON:
+    """One row of a job list."""
+    return {
+        "id": job.id,
+        "operation": job.operation,
+        "state": job.state.value,
+        "phase": job.progress.phase,
+        "created_at": iso(job.created_at),
+        "elapsed_s": round(_elapsed(job, now), 1),
+    }
+
+
+def job_detail(job: Job, now: float, events: list[JobEvent] | None = None) -> JSON:
+    """Everything a user may want to know about one job."""
+    view: JSON = {
+        "id": job.id,
+        "operation": job.operation,
+        "state": job.state.value,
+        "progress": {
+            "phase": job.progress.phase,
+            "message": job.progress.message,
+            "fraction": job.progress.fraction,
+        },
+        "attempts": job.attempts,
+        "max_attempts": job.max_attempts,
+        "params": redact_json(job.params),
+        "created_at": iso(job.created_at),
+        "updated_at": iso(job.updated_at),
+        "finished_at": iso(job.finished_at),
+        "elapsed_s": round(_elapsed(job, now), 1),
+        "cancel_requested": job.cancel_requested,
+    }
+    if job.state.value == "waiting":
+        view["next_check_in_s"] = round(max(0.0, job.run_after_at - now), 1)
+    if job.error:
+        view["last_error"] = job.error
+    if job.result is not None:
+        view["result"] = redact_json(job.result)
+    if events is not None:
+        view["events"] = [
+            {"at": iso(e.at), "kind": e.kind, "state": e.state, "message": e.message}
+            for e in events
+        ]
+    return view
+
+
+def _elapsed(job: Job, now: float) -> float:
+    end = job.finished_at if job.finished_at is not None else now
+    return max(0.0, end - job.created_at)

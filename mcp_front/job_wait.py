@@ -1,0 +1,102 @@
+"""The shared path of every mutating tool: enqueue a job, wait a short budget, answer."""
+
+from __future__ import annotations
+
+import time
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+
+from jobs.models import JSON, Job
+from mcp_front import envelope
+from mcp_front.job_view import job_detail, job_summary
+from mcp_front.runtime import Runtime
+
+# Fallback poll for jobs another process runs; in-process changes wake us at once.
+_POLL_S = 0.5
+
+
+async def submit_and_wait(
+    runtime: Runtime,
+    ctx: Context | None,
+    operation: str,
+    params: JSON,
+    *,
+    idempotency_key: str | None = None,
+    budget_s: float | None = None,
+) -> CallToolResult:
+    """Enqueue ``operation`` and answer inline if it ends within the budget, else the job id."""
+    params = runtime.registry.validate(operation, params)
+    job, _ = await runtime.store.enqueue(operation, params, idempotency_key=idempotency_key)
+    budget = runtime.settings.wait_budget_s if budget_s is None else budget_s
+    job = await wait_for_job(runtime, ctx, job, budget)
+    return job_outcome(runtime, job)
+
+
+async def wait_for_job(runtime: Runtime, ctx: Context | None, job: Job, budget_s: float) -> Job:
+    """Follow ``job`` for up to ``budget_s``, sending progress notifications as it moves."""
+    deadline = time.monotonic() + budget_s
+    reporter = _ProgressReporter(ctx)
+    while True:
+        job = await runtime.store.get(job.id)
+        await reporter.report(job, runtime.store.clock.now())
+        remaining = deadline - time.monotonic()
+        if job.state.is_terminal or remaining <= 0:
+            return job
+        await runtime.store.signals.wait_job_changed(job.id, min(remaining, _POLL_S))
+
+
+def job_outcome(runtime: Runtime, job: Job) -> CallToolResult:
+    """The envelope for a job: its result, its failure, or how to follow it."""
+    now = runtime.store.clock.now()
+    source = runtime.source
+    if job.state.value == "succeeded":
+        return envelope.success(job.result, job=job_summary(job, now), source=source)
+    if job.state.value == "failed":
+        return envelope.error(
+            f"{job.operation} failed: {job.error}", details={"job": job_detail(job, now)}
+        )
+    if job.state.value == "cancelled":
+        return envelope.success(
+            {"cancelled": True, "what_exists": job.result},
+            job=job_summary(job, now),
+            source=source,
+        )
+    return envelope.success(
+        {
+            "job_id": job.id,
+            "state": job.state.value,
+            "progress": job.progress.message or job.progress.phase,
+            "hint": f"still running; call get_job_status with job_id {job.id} to follow it",
+        },
+        job=job_summary(job, now),
+        source=source,
+    )
+
+
+class _ProgressReporter:
+    """Sends an MCP progress notification whenever the job's progress changes."""
+
+    def __init__(self, ctx: Context | None) -> None:
+        self._ctx = ctx
+        self._last: tuple[str, str, str] | None = None
+        self._value = 0.0
+
+    async def report(self, job: Job, now: float) -> None:
+        if self._ctx is None:
+            return
+        key = (job.state.value, job.progress.phase, job.progress.message)
+        if key == self._last:
+            return
+        self._last = key
+        # Progress must only grow: the fraction when the operation knows it, else a step.
+        fraction = job.progress.fraction
+        self._value = max(self._value + 0.001, (fraction or 0.0) * 100)
+        elapsed = max(0.0, now - job.created_at)
+        text = job.progress.message or job.progress.phase or job.state.value
+        try:
+            await self._ctx.report_progress(
+                self._value, 100.0, f"{job.state.value}: {text} ({elapsed:.0f}s)"
+            )
+        except Exception:  # a client that went away must not fail the tool
+            self._ctx = None

@@ -1,0 +1,61 @@
+"""Human-readable ``jobs list|show|cancel`` over the same store the server uses."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import uuid
+from collections.abc import Callable
+
+from jobs.database import create_database
+from jobs.migrate import upgrade_database
+from jobs.states import JobState
+from jobs.store import JobStore
+from mcp_front.config import ConfigError, Settings
+from mcp_front.job_view import job_detail, job_summary
+
+
+async def run(settings: Settings, args: argparse.Namespace, out: Callable[[str], None]) -> None:
+    """Run one ``jobs`` action and write its report with ``out``."""
+    db = create_database(settings.database_url)
+    try:
+        await upgrade_database(db)
+        store = JobStore(db)
+        now = store.clock.now()
+        if args.jobs_command == "list":
+            states = []
+            for name in args.state or ():
+                try:
+                    states.append(JobState(name))
+                except ValueError:
+                    allowed = ", ".join(s.value for s in JobState)
+                    raise ConfigError(
+                        f"--state {name!r} is not a state; use one of: {allowed}"
+                    ) from None
+            page = await store.list(states=states, operation=args.operation, limit=args.limit)
+            out(f"{'ID':36}  {'STATE':9}  {'OPERATION':28}  {'CREATED':20}  ELAPSED")
+            for job in page.jobs:
+                row = job_summary(job, now)
+                out(
+                    f"{row['id']:36}  {row['state']:9}  {row['operation'][:28]:28}  "
+                    f"{row['created_at']:20}  {row['elapsed_s']:.0f}s"
+                )
+            if not page.jobs:
+                out("(no jobs)")
+        elif args.jobs_command == "show":
+            job = await store.get(_check_id(args.job_id))
+            events = await store.events(job.id, limit=20)
+            out(json.dumps(job_detail(job, now, events), indent=2, default=str))
+        elif args.jobs_command == "cancel":
+            job = await store.request_cancel(_check_id(args.job_id))
+            verdict = "cancelled" if job.state is JobState.CANCELLED else "cancel requested"
+            out(f"{job.id}: {verdict} (state {job.state.value})")
+    finally:
+        await db.close()
+
+
+def _check_id(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ConfigError(f"{value!r} is not a job id (a UUID)") from None

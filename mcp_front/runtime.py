@@ -1,0 +1,88 @@
+"""The running product: settings, job database and store, operations, and the worker pool."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import anyio
+
+from jobs.database import Database, create_database
+from jobs.migrate import upgrade_database
+from jobs.store import JobStore
+from mcp_front.config import Settings
+from workers.pool import PoolSettings, WorkerPool, default_owner
+from workers.registry import OperationRegistry
+from workers.runner import JobRunner, RunnerSettings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What tools reach: the store to enqueue and read, the registry to validate."""
+
+    settings: Settings
+    db: Database
+    store: JobStore
+    registry: OperationRegistry
+    pool: WorkerPool
+    services: object = None
+
+    @property
+    def source(self) -> str | None:
+        """Where results come from, when it is not the real cloud."""
+        return (
+            "sandbox (local imitation of Scaleway, not the cloud)"
+            if self.settings.sandbox
+            else None
+        )
+
+
+def build_registry(settings: Settings) -> OperationRegistry:
+    """Every product operation, plus the modules named in SCW_MCP_EXTRA_OPERATIONS."""
+    registry = OperationRegistry()
+    for module in settings.extra_operations:
+        registry.load_module(module)
+    return registry
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings,
+    *,
+    registry: OperationRegistry | None = None,
+    services: object = None,
+    run_workers: bool = True,
+) -> AsyncIterator[Runtime]:
+    """Open the store (migrating it), start the worker pool, and stop both on exit."""
+    db = create_database(settings.database_url)
+    try:
+        await upgrade_database(db)
+        store = JobStore(db)
+        registry = registry or build_registry(settings)
+        runner = JobRunner(
+            store,
+            registry,
+            owner=default_owner(),
+            services=services,
+            settings=RunnerSettings(lease_s=settings.lease_s),
+            secrets=settings.secret_values(),
+        )
+        pool = WorkerPool(
+            store,
+            runner,
+            PoolSettings(slots=settings.worker_slots, poll_interval_s=settings.poll_interval_s),
+        )
+        runtime = Runtime(settings, db, store, registry, pool, services)
+        async with anyio.create_task_group() as tg:
+            if run_workers:
+                await tg.start(pool.run)
+            try:
+                yield runtime
+            finally:
+                pool.stop()
+    finally:
+        await db.close()

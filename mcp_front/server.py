@@ -1,0 +1,46 @@
+"""Building the MCP server from the tool specs the settings select."""
+
+from __future__ import annotations
+
+from mcp.server.mcpserver import MCPServer
+
+from mcp_front import __version__
+from mcp_front.runtime import Runtime
+from mcp_front.toolkit import ToolSpec, build_tool
+from mcp_front.tools import jobs as job_tools
+
+INSTRUCTIONS = (
+    "Scaleway infrastructure through durable jobs. Reads (list_*, get_*) answer directly. "
+    "Mutations start a job: fast ones answer inline, slow ones (clusters, databases take "
+    "minutes) return a job id; follow it with get_job_status (wait_s to wait), steer with "
+    "cancel_job. Every response is {status, data|message}."
+)
+
+
+def all_tool_specs() -> list[ToolSpec]:
+    """Every tool the product offers."""
+    return [*job_tools.TOOLS]
+
+
+def selected_tool_specs(runtime: Runtime) -> list[ToolSpec]:
+    """The tools the settings enable (groups, read-only mode)."""
+    settings = runtime.settings
+    return [
+        spec
+        for spec in all_tool_specs()
+        if spec.group in settings.tool_groups and (spec.read_only or not settings.read_only)
+    ]
+
+
+def build_server(runtime: Runtime, extra_specs: list[ToolSpec] | None = None) -> MCPServer:
+    """The MCP server over a running runtime (``extra_specs``: tests and plug-ins)."""
+    specs = selected_tool_specs(runtime) + list(extra_specs or ())
+    tools = [build_tool(spec, runtime) for spec in specs]
+    return MCPServer(
+        "scaleway-mcp-connector",
+        title="Scaleway MCP Connector",
+        instructions=INSTRUCTIONS,
+        version=__version__,
+        tools=tools,
+        log_level=runtime.settings.log_level,  # type: ignore[arg-type]
+    )

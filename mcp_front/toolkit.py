@@ -1,0 +1,86 @@
+"""Declaring tools: a pydantic input model, a handler, annotations; errors become envelopes."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.tools import Tool
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import BaseModel, ConfigDict
+
+from mcp_front import envelope
+from mcp_front.errors import error_message
+from mcp_front.runtime import Runtime
+
+
+class ToolInput(BaseModel):
+    """Base of tool input models: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+Handler = Callable[[Any, Runtime, Context], Awaitable[CallToolResult]]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """One tool: name, words for the model, input model, handler and hints."""
+
+    name: str
+    title: str
+    description: str
+    input_model: type[BaseModel]
+    handler: Handler
+    group: str
+    read_only: bool
+    destructive: bool = False
+    idempotent: bool = False
+    open_world: bool = True
+
+    def annotations(self) -> ToolAnnotations:
+        """The MCP tool annotations."""
+        return ToolAnnotations(
+            title=self.title,
+            read_only_hint=self.read_only,
+            destructive_hint=self.destructive,
+            idempotent_hint=self.idempotent or self.read_only,
+            open_world_hint=self.open_world,
+        )
+
+
+def build_tool(spec: ToolSpec, runtime: Runtime) -> Tool:
+    """An MCP tool whose advertised schema is the spec's model, validated by us.
+
+    The SDK validates arguments against the function signature; ours accepts anything so
+    that our own validation produces the error envelope naming the field.
+    """
+
+    async def entry(ctx: Context, **arguments: Any) -> CallToolResult:
+        given = {k: v for k, v in arguments.items() if v is not None}
+        try:
+            args = spec.input_model.model_validate(given)
+            return await spec.handler(args, runtime, ctx)
+        except Exception as exc:
+            return envelope.error(error_message(exc, runtime.settings.secret_values()))
+
+    parameters = [inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)]
+    parameters += [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Any)
+        for name in spec.input_model.model_fields
+    ]
+    entry.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    tool = Tool.from_function(
+        entry,
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        annotations=spec.annotations(),
+    )
+    schema = spec.input_model.model_json_schema()
+    schema.pop("title", None)
+    tool.parameters = schema
+    return tool

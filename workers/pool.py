@@ -1,0 +1,165 @@
+"""The worker pool: claims due jobs into a bounded number of slots and runs their steps."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+
+import anyio
+from anyio.abc import TaskStatus
+
+from jobs.models import Job
+from jobs.store import JobStore
+from workers.runner import JobRunner
+
+logger = logging.getLogger(__name__)
+
+
+def default_owner() -> str:
+    """A worker id unique to this process: host, pid and a random suffix."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSettings:
+    """Capacity and cadence of the pool."""
+
+    slots: int = 8
+    poll_interval_s: float = 1.0
+    shutdown_grace_s: float = 10.0
+
+
+class WorkerPool:
+    """Runs jobs from one store: an anyio task group with ``slots`` concurrent steps."""
+
+    def __init__(
+        self, store: JobStore, runner: JobRunner, settings: PoolSettings | None = None
+    ) -> None:
+        self.store = store
+        self.runner = runner
+        self.settings = settings or PoolSettings()
+        self._busy = 0
+        self._slot_freed = anyio.Event()
+        self._stopping = anyio.Event()
+        self._in_flight: dict[str, anyio.CancelScope] = {}
+
+    @property
+    def owner(self) -> str:
+        """This pool's worker id, written into the leases it takes."""
+        return self.runner.owner
+
+    def stop(self) -> None:
+        """Stop claiming; running steps get the grace period, then are released."""
+        self._stopping.set()
+
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Claim and run jobs until ``stop()``; then wind down gracefully."""
+        logger.info("worker pool %s started with %d slots", self.owner, self.settings.slots)
+        async with anyio.create_task_group() as tg:
+            task_status.started()
+            while not self._stopping.is_set():
+                claimed = await self._claim_batch()
+                for job in claimed:
+                    tg.start_soon(self._run_job, job)
+                if claimed and self._busy < self.settings.slots:
+                    continue  # more may be due right now
+                await self._idle()
+            await self._drain()
+        logger.info("worker pool %s stopped", self.owner)
+
+    async def run_until_idle(self) -> None:
+        """Run every job that is due now (and what falls due meanwhile), then return."""
+        async with anyio.create_task_group() as tg:
+            while True:
+                claimed = await self._claim_batch()
+                for job in claimed:
+                    tg.start_soon(self._run_job, job)
+                if not claimed and self._busy == 0:
+                    return
+                if not claimed:
+                    await self._wait_slot(self.settings.poll_interval_s)
+
+    async def _claim_batch(self) -> list[Job]:
+        free = self.settings.slots - self._busy
+        if free <= 0:
+            return []
+        try:
+            jobs = await self.store.claim(
+                self.owner, limit=free, lease_s=self.runner.settings.lease_s
+            )
+        except Exception:
+            logger.exception("claiming jobs failed; retrying shortly")
+            return []
+        self._busy += len(jobs)
+        return jobs
+
+    async def _idle(self) -> None:
+        """Sleep until a job is enqueued here, a slot frees, the next job is due, or stop."""
+        timeout = self.settings.poll_interval_s
+        if self._busy < self.settings.slots:
+            try:
+                due = await self.store.next_due_at()
+            except Exception:
+                due = None
+            if due is not None:
+                timeout = min(timeout, max(0.0, due - self.store.clock.now()))
+        if timeout <= 0:
+            return
+        with anyio.move_on_after(timeout):
+            async with anyio.create_task_group() as tg:
+
+                async def first(waiter: Callable[[], Awaitable[object]]) -> None:
+                    await waiter()
+                    tg.cancel_scope.cancel()
+
+                tg.start_soon(first, self._stopping.wait)
+                if self._busy < self.settings.slots:
+                    tg.start_soon(first, partial(self.store.signals.wait_enqueued, timeout))
+                else:
+                    tg.start_soon(first, self._slot_freed.wait)
+
+    async def _wait_slot(self, timeout_s: float) -> None:
+        with anyio.move_on_after(timeout_s):
+            await self._slot_freed.wait()
+
+    async def _run_job(self, job: Job) -> None:
+        scope = anyio.CancelScope()
+        self._in_flight[job.id] = scope
+        try:
+            with scope:
+                await self.runner.run(job)
+            if scope.cancelled_caught:
+                await self._release(job)
+        finally:
+            self._in_flight.pop(job.id, None)
+            self._busy -= 1
+            self._slot_freed.set()
+            self._slot_freed = anyio.Event()
+
+    async def _release(self, job: Job) -> None:
+        with anyio.CancelScope(shield=True):
+            try:
+                await self.store.release(job.id, self.owner)
+                logger.info("job %s released for another worker", job.id)
+            except Exception as exc:  # its lease will expire instead
+                logger.warning("job %s not released (%s); its lease will expire", job.id, exc)
+
+    async def _drain(self) -> None:
+        """Give running steps the grace period, then cancel and release them."""
+        if not self._in_flight:
+            return
+        logger.info(
+            "waiting up to %.0fs for %d running job(s)",
+            self.settings.shutdown_grace_s,
+            len(self._in_flight),
+        )
+        with anyio.move_on_after(self.settings.shutdown_grace_s):
+            while self._in_flight:
+                await self._wait_slot(0.1)
+        for scope in list(self._in_flight.values()):
+            scope.cancel()

@@ -1,0 +1,57 @@
+"""The operations the runtime knows, by name, with parameter validation."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Iterable
+
+from pydantic import ValidationError
+
+from jobs.models import JSON
+from workers.errors import InvalidParameters, UnknownOperation
+from workers.steps import Operation
+
+logger = logging.getLogger(__name__)
+
+
+class OperationRegistry:
+    """Operation name -> operation."""
+
+    def __init__(self, operations: Iterable[Operation] = ()) -> None:
+        self._operations: dict[str, Operation] = {}
+        for operation in operations:
+            self.register(operation)
+
+    def register(self, operation: Operation) -> None:
+        """Add an operation; names are unique."""
+        if operation.name in self._operations:
+            raise ValueError(f"operation {operation.name!r} is registered twice")
+        self._operations[operation.name] = operation
+
+    def get(self, name: str) -> Operation:
+        """The operation called ``name``."""
+        try:
+            return self._operations[name]
+        except KeyError:
+            raise UnknownOperation(f"no operation named {name!r} is known") from None
+
+    def names(self) -> list[str]:
+        """Every registered name, sorted."""
+        return sorted(self._operations)
+
+    def validate(self, name: str, params: JSON) -> JSON:
+        """Validate parameters for ``name`` and return their canonical JSON form."""
+        operation = self.get(name)
+        try:
+            model = operation.params_model.model_validate(params)
+        except ValidationError as exc:
+            raise InvalidParameters(f"invalid parameters for {name}: {exc}") from exc
+        return model.model_dump(mode="json")
+
+    def load_module(self, module_name: str) -> None:
+        """Import ``module_name`` and register its ``OPERATIONS`` (plug-ins and tests)."""
+        module = importlib.import_module(module_name)
+        for operation in getattr(module, "OPERATIONS", ()):
+            self.register(operation)
+        logger.info("loaded operations from %s", module_name)

@@ -1,0 +1,73 @@
+"""Retry decisions: tenacity inside a step, growing delays between runner attempts."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import anyio
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from workers.errors import RateLimited, TransientError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How hard to retry transient failures inside one step."""
+
+    attempts: int = 4
+    initial_s: float = 0.5
+    max_s: float = 8.0
+    jitter_s: float = 0.5
+
+
+def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    exponential = wait_exponential_jitter(
+        initial=policy.initial_s, max=policy.max_s, jitter=policy.jitter_s
+    )
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimited) and exc.retry_after_s is not None:
+            return min(exc.retry_after_s, policy.max_s * 4)
+        return exponential(state)
+
+    return wait
+
+
+async def call_with_retries(
+    fn: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    *,
+    sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+) -> T:
+    """Await ``fn()``, retrying TransientError with exponential backoff and jitter."""
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type(TransientError),
+        stop=stop_after_attempt(policy.attempts),
+        wait=_wait(policy),
+        sleep=sleep,
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            return await fn()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def runner_backoff_s(
+    attempt: int, *, base_s: float = 5.0, cap_s: float = 300.0, rng: random.Random | None = None
+) -> float:
+    """Delay before the runner's next attempt after ``attempt`` failures (1-based), jittered."""
+    delay = min(cap_s, base_s * 2 ** max(0, attempt - 1))
+    return delay * (0.5 + (rng or random).random() / 2)

@@ -1,0 +1,184 @@
+"""Running one claimed job for one step, and persisting its outcome before anything else."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import anyio
+
+from jobs.errors import LeaseLost
+from jobs.models import JSON, Job, Progress
+from jobs.store import JobStore
+from workers.errors import PermanentError, TransientError
+from workers.redact import sanitize_message
+from workers.registry import OperationRegistry
+from workers.retry import runner_backoff_s
+from workers.steps import Done, Operation, StepContext, Wait
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerSettings:
+    """Knobs of the job runner."""
+
+    lease_s: float = 30.0
+    retry_base_s: float = 5.0
+    retry_cap_s: float = 300.0
+
+
+class JobRunner:
+    """Executes one step of a claimed job and records what happened."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        registry: OperationRegistry,
+        *,
+        owner: str,
+        services: object = None,
+        settings: RunnerSettings | None = None,
+        secrets: Iterable[str] = (),
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.owner = owner
+        self.services = services
+        self.settings = settings or RunnerSettings()
+        self._secrets = tuple(secrets)
+        self._rng = rng or random.Random()
+
+    async def run(self, job: Job) -> None:
+        """Run one step of ``job``; never raises for the job's own failures."""
+        try:
+            await self._run(job)
+        except LeaseLost:
+            logger.warning("job %s: lease lost; another worker owns it now", job.id)
+
+    async def _run(self, job: Job) -> None:
+        try:
+            operation = self.registry.get(job.operation)
+            params = operation.params_model.model_validate(job.params)
+        except Exception as exc:
+            await self.store.fail(
+                job.id, self.owner, self._message(exc), checkpoint=job.checkpoint
+            )
+            return
+        ctx = self._context(job, params)
+        if job.cancel_requested:
+            await self._cancel(operation, ctx)
+            return
+
+        cancel_requested = False
+        try:
+            async with anyio.create_task_group() as tg:
+                stop = anyio.Event()
+
+                async def renew_lease() -> None:
+                    nonlocal cancel_requested
+                    interval = self.settings.lease_s / 3
+                    while True:
+                        with anyio.move_on_after(interval):
+                            await stop.wait()
+                        if stop.is_set():
+                            return
+                        cancel_requested = await self.store.heartbeat(
+                            job.id, self.owner, lease_s=self.settings.lease_s
+                        )
+
+                tg.start_soon(renew_lease)
+                try:
+                    outcome = await operation.step(ctx)
+                finally:
+                    stop.set()
+        except anyio.get_cancelled_exc_class():
+            raise
+        except LeaseLost:
+            raise
+        except Exception as exc:  # the step failed: decide between retry and failure
+            await self._failed(job, ctx, exc)
+            return
+
+        if isinstance(outcome, Done):
+            await self.store.finish(job.id, self.owner, outcome.result, checkpoint=ctx.checkpoint)
+            logger.info("job %s (%s) succeeded", job.id, job.operation)
+            return
+        assert isinstance(outcome, Wait)
+        if cancel_requested or (await self.store.get(job.id)).cancel_requested:
+            await self._cancel(operation, ctx)
+            return
+        await self.store.wait(
+            job.id,
+            self.owner,
+            run_after_at=self.store.clock.now() + max(0.0, outcome.seconds),
+            checkpoint=ctx.checkpoint,
+            progress=outcome.progress,
+        )
+
+    def _context(self, job: Job, params: object) -> StepContext:
+        async def save(checkpoint: JSON, progress: Progress | None) -> None:
+            await self.store.checkpoint(job.id, self.owner, checkpoint, progress=progress)
+
+        async def report(progress: Progress) -> None:
+            await self.store.set_progress(job.id, self.owner, progress)
+
+        return StepContext(
+            job=job,
+            params=params,  # type: ignore[arg-type]
+            checkpoint=dict(job.checkpoint),
+            services=self.services,
+            now=self.store.clock.now,
+            _save=save,
+            _report=report,
+        )
+
+    async def _cancel(self, operation: Operation, ctx: StepContext) -> None:
+        try:
+            result = await operation.on_cancel(ctx)
+        except Exception as exc:
+            logger.warning("job %s: describing cancelled work failed: %s", ctx.job.id, exc)
+            result = {"checkpoint": ctx.checkpoint}
+        await self.store.mark_cancelled(ctx.job.id, self.owner, result, checkpoint=ctx.checkpoint)
+        logger.info("job %s (%s) cancelled", ctx.job.id, ctx.job.operation)
+
+    async def _failed(self, job: Job, ctx: StepContext, exc: Exception) -> None:
+        message = self._message(exc)
+        attempt = job.attempts + 1
+        retryable = not isinstance(exc, PermanentError)
+        if not isinstance(exc, TransientError | PermanentError):
+            logger.exception("job %s (%s): unexpected error", job.id, job.operation)
+        if retryable and attempt < job.max_attempts:
+            delay = runner_backoff_s(
+                attempt,
+                base_s=self.settings.retry_base_s,
+                cap_s=self.settings.retry_cap_s,
+                rng=self._rng,
+            )
+            logger.info(
+                "job %s: attempt %d/%d failed (%s); retrying in %.1fs",
+                job.id, attempt, job.max_attempts, message, delay,
+            )
+            await self.store.retry_later(
+                job.id,
+                self.owner,
+                run_after_at=self.store.clock.now() + delay,
+                error=message,
+                checkpoint=ctx.checkpoint,
+            )
+            return
+        if retryable:
+            message = f"gave up after {attempt} attempts: {message}"
+        await self.store.fail(job.id, self.owner, message, checkpoint=ctx.checkpoint)
+        logger.info("job %s (%s) failed: %s", job.id, job.operation, message)
+
+    def _message(self, exc: Exception) -> str:
+        if isinstance(exc, TransientError | PermanentError):
+            text = str(exc) or type(exc).__name__
+        else:
+            # Unexpected exceptions may carry anything; show their kind, log the rest.
+            text = f"internal error ({type(exc).__name__}); see the server log"
+        return sanitize_message(text, self._secrets)
