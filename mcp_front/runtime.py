@@ -13,9 +13,11 @@ from jobs.database import Database, create_database
 from jobs.migrate import upgrade_database
 from jobs.store import JobStore
 from mcp_front.config import Settings
+from workers.operations import product_operations
 from workers.pool import PoolSettings, WorkerPool, default_owner
 from workers.registry import OperationRegistry
 from workers.runner import JobRunner, RunnerSettings
+from workers.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ class Runtime:
     store: JobStore
     registry: OperationRegistry
     pool: WorkerPool
-    services: object = None
+    services: Services
 
     @property
     def source(self) -> str | None:
@@ -41,9 +43,14 @@ class Runtime:
         )
 
 
+def build_services(settings: Settings) -> Services:
+    """The adapters operations and read tools share, configured from the settings."""
+    return Services(secrets_dir=settings.secrets_dir, sandbox=settings.sandbox)
+
+
 def build_registry(settings: Settings) -> OperationRegistry:
     """Every product operation, plus the modules named in SCW_MCP_EXTRA_OPERATIONS."""
-    registry = OperationRegistry()
+    registry = OperationRegistry(product_operations())
     for module in settings.extra_operations:
         registry.load_module(module)
     return registry
@@ -54,7 +61,7 @@ async def open_runtime(
     settings: Settings,
     *,
     registry: OperationRegistry | None = None,
-    services: object = None,
+    services: Services | None = None,
     run_workers: bool = True,
 ) -> AsyncIterator[Runtime]:
     """Open the store (migrating it), start the worker pool, and stop both on exit."""
@@ -63,6 +70,7 @@ async def open_runtime(
         await upgrade_database(db)
         store = JobStore(db)
         registry = registry or build_registry(settings)
+        services = services or build_services(settings)
         runner = JobRunner(
             store,
             registry,
@@ -85,4 +93,6 @@ async def open_runtime(
             finally:
                 pool.stop()
     finally:
+        if services is not None:
+            await services.aclose()
         await db.close()

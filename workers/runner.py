@@ -64,9 +64,7 @@ class JobRunner:
             operation = self.registry.get(job.operation)
             params = operation.params_model.model_validate(job.params)
         except Exception as exc:
-            await self.store.fail(
-                job.id, self.owner, self._message(exc), checkpoint=job.checkpoint
-            )
+            await self.store.fail(job.id, self.owner, self._message(exc), checkpoint=job.checkpoint)
             return
         ctx = self._context(job, params)
         if job.cancel_requested:
@@ -100,9 +98,11 @@ class JobRunner:
         except LeaseLost:
             raise
         except Exception as exc:  # the step failed: decide between retry and failure
+            self._touched(operation)
             await self._failed(job, ctx, exc)
             return
 
+        self._touched(operation)
         if isinstance(outcome, Done):
             await self.store.finish(job.id, self.owner, outcome.result, checkpoint=ctx.checkpoint)
             logger.info("job %s (%s) succeeded", job.id, job.operation)
@@ -118,6 +118,11 @@ class JobRunner:
             checkpoint=ctx.checkpoint,
             progress=outcome.progress,
         )
+
+    def _touched(self, operation: Operation) -> None:
+        touched = getattr(self.services, "touched", None)
+        if operation.touches and touched is not None:
+            touched(operation.touches)
 
     def _context(self, job: Job, params: object) -> StepContext:
         async def save(checkpoint: JSON, progress: Progress | None) -> None:
@@ -160,7 +165,11 @@ class JobRunner:
             )
             logger.info(
                 "job %s: attempt %d/%d failed (%s); retrying in %.1fs",
-                job.id, attempt, job.max_attempts, message, delay,
+                job.id,
+                attempt,
+                job.max_attempts,
+                message,
+                delay,
             )
             await self.store.retry_later(
                 job.id,

@@ -1,0 +1,11 @@
+"""The product's operations, one module per Scaleway product."""
+
+from __future__ import annotations
+
+from workers.steps import Operation
+
+
+def product_operations() -> list[Operation]:
+    """Every operation the product runs (each product module exports ``OPERATIONS``)."""
+    operations: list[Operation] = []
+    return operations

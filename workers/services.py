@@ -1,0 +1,27 @@
+"""What operations and read tools reach: the cloud adapters, the read cache, local paths.
+
+Built once at start-up by ``mcp_front.runtime.build_services`` from the settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workers.cache import ReadCache
+
+
+@dataclass(slots=True)
+class Services:
+    """Shared, long-lived dependencies of operations."""
+
+    secrets_dir: Path
+    read_cache: ReadCache = field(default_factory=ReadCache)
+    sandbox: bool = False
+
+    def touched(self, kinds: tuple[str, ...]) -> None:
+        """A job changed resources of these kinds: drop their cached lists."""
+        self.read_cache.invalidate(kinds)
+
+    async def aclose(self) -> None:
+        """Release pooled connections of the adapters."""
