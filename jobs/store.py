@@ -365,6 +365,9 @@ class JobStore:
                         cancel_requested=True,
                         finished_at=now,
                         updated_at=now,
+                        # Whatever the job already did (e.g. a created resource's id) stays
+                        # visible in the result: a cancel never hides a half-made resource.
+                        result={"checkpoint": job.checkpoint} if job.checkpoint else None,
                     )
                 )
                 await self._event(conn, job_id, now, "cancelled", JobState.CANCELLED, "by request")

@@ -72,37 +72,41 @@ class JobRunner:
             return
 
         cancel_requested = False
-        try:
-            async with anyio.create_task_group() as tg:
-                stop = anyio.Event()
+        lease_lost = False
+        outcome: Done | Wait | None = None
+        error: Exception | None = None
 
-                async def renew_lease() -> None:
-                    nonlocal cancel_requested
-                    interval = self.settings.lease_s / 3
-                    while True:
-                        with anyio.move_on_after(interval):
-                            await stop.wait()
-                        if stop.is_set():
-                            return
-                        cancel_requested = await self.store.heartbeat(
-                            job.id, self.owner, lease_s=self.settings.lease_s
-                        )
-
-                tg.start_soon(renew_lease)
+        async def renew_lease(scope: anyio.CancelScope) -> None:
+            nonlocal cancel_requested, lease_lost
+            while True:
+                await anyio.sleep(self.settings.lease_s / 3)
                 try:
-                    outcome = await operation.step(ctx)
-                finally:
-                    stop.set()
-        except anyio.get_cancelled_exc_class():
-            raise
-        except LeaseLost:
-            raise
-        except Exception as exc:  # the step failed: decide between retry and failure
-            self._touched(operation)
-            await self._failed(job, ctx, exc)
-            return
+                    cancel_requested = await self.store.heartbeat(
+                        job.id, self.owner, lease_s=self.settings.lease_s
+                    )
+                except LeaseLost:
+                    lease_lost = True
+                    scope.cancel()  # another worker owns the job: stop working on it
+                    return
 
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(renew_lease, tg.cancel_scope)
+            try:
+                outcome = await operation.step(ctx)
+            except anyio.get_cancelled_exc_class():
+                raise
+            except Exception as exc:  # decided below: retry or fail
+                error = exc
+            finally:
+                tg.cancel_scope.cancel()
+        if lease_lost:
+            raise LeaseLost(f"job {job.id} lease lost during its step")
         self._touched(operation)
+        if error is not None:
+            if isinstance(error, LeaseLost):
+                raise error
+            await self._failed(job, ctx, error)
+            return
         if isinstance(outcome, Done):
             await self.store.finish(job.id, self.owner, outcome.result, checkpoint=ctx.checkpoint)
             logger.info("job %s (%s) succeeded", job.id, job.operation)

@@ -1,0 +1,224 @@
+"""The job tools and the shared enqueue-and-wait path, through a real in-process MCP client."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import Field
+
+from mcp_front.job_wait import submit_and_wait
+from mcp_front.runtime import Runtime
+from mcp_front.server import build_server
+from mcp_front.toolkit import ToolInput, ToolSpec
+
+pytestmark = pytest.mark.anyio
+
+
+class CountInput(ToolInput):
+    polls: int = Field(3, ge=0, le=50, description="How many polls.")
+    poll_s: float = Field(0.02, ge=0, description="Seconds between polls.")
+    budget_s: float = Field(10, ge=0, description="How long the tool waits.")
+    fail: bool = Field(False, description="Fail permanently.")
+
+
+def count_tool(log: Path) -> ToolSpec:
+    """A mutating test tool built on the shared helper, as product tools are."""
+
+    async def handler(args: CountInput, runtime: Runtime, ctx: Context) -> CallToolResult:
+        return await submit_and_wait(
+            runtime,
+            ctx,
+            "test.count",
+            {
+                "log_path": str(log),
+                "polls": args.polls,
+                "poll_s": args.poll_s,
+                "permanent_failure": args.fail,
+            },
+            budget_s=args.budget_s,
+        )
+
+    return ToolSpec(
+        name="count",
+        title="Count",
+        description="test tool",
+        input_model=CountInput,
+        handler=handler,
+        group="jobs",
+        read_only=False,
+    )
+
+
+def body(result: CallToolResult) -> dict[str, Any]:
+    assert result.structured_content is not None
+    return result.structured_content
+
+
+async def test_fast_job_answers_inline_with_progress_notifications(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    progress: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append((value, total, message))
+
+    async with Client(build_server(runtime, [count_tool(tmp_path / "log")])) as client:
+        result = await client.call_tool("count", {"polls": 3}, progress_callback=on_progress)
+
+    assert not result.is_error
+    payload = body(result)
+    assert payload["status"] == "success"
+    assert payload["data"] == {"polls": 3, "job": payload["job"]["id"]}
+    assert payload["job"]["state"] == "succeeded"
+    assert any("poll 2 of 3" in (m or "") for _, _, m in progress)
+    values = [v for v, _, _ in progress]
+    assert values == sorted(values) and len(set(values)) == len(values)
+    # The text content carries the same JSON as the structured content.
+    import json
+
+    assert json.loads(result.content[0].text) == payload  # type: ignore[union-attr]
+
+
+async def test_slow_job_returns_job_id_and_hint_then_finishes(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    async with Client(build_server(runtime, [count_tool(tmp_path / "log")])) as client:
+        result = await client.call_tool("count", {"polls": 5, "poll_s": 0.1, "budget_s": 0})
+        payload = body(result)
+        assert payload["status"] == "success"
+        job_id = payload["data"]["job_id"]
+        assert payload["data"]["state"] in ("queued", "running", "waiting")
+        assert "get_job_status" in payload["data"]["hint"]
+
+        status = body(await client.call_tool("get_job_status", {"job_id": job_id, "wait_s": 10}))
+    data = status["data"]
+    assert data["state"] == "succeeded"
+    assert data["result"] == {"polls": 5, "job": job_id}
+    kinds = [e["kind"] for e in data["events"]]
+    assert kinds[-1] == "succeeded" and "waiting" in kinds
+
+
+async def test_failed_job_is_an_error_envelope_with_the_reason(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    async with Client(build_server(runtime, [count_tool(tmp_path / "log")])) as client:
+        result = await client.call_tool("count", {"fail": True})
+    assert result.is_error
+    payload = body(result)
+    assert payload["status"] == "error"
+    assert "permanent failure" in payload["message"]
+    assert payload["details"]["job"]["state"] == "failed"
+
+
+async def test_list_jobs_filters_and_paginates(runtime: Runtime, tmp_path: Path) -> None:
+    ids = []
+    for _ in range(5):
+        job, _ = await runtime.store.enqueue(
+            "test.count", {"log_path": str(tmp_path / "l"), "polls": 0}
+        )
+        ids.append(job.id)
+    async with Client(build_server(runtime)) as client:
+        seen: list[str] = []
+        cursor = None
+        while True:
+            args: dict[str, Any] = {"limit": 2, "operation": "test.count"}
+            if cursor:
+                args["cursor"] = cursor
+            page = body(await client.call_tool("list_jobs", args))["data"]
+            seen += [j["id"] for j in page["jobs"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        none = body(await client.call_tool("list_jobs", {"operation": "nothing.like.this"}))
+    assert sorted(seen) == sorted(ids)
+    assert none["data"]["jobs"] == []
+
+
+async def test_cancel_a_queued_job_and_refuse_cancelling_it_again(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    # Far in the future, so no worker picks it up first.
+    job, _ = await runtime.store.enqueue(
+        "test.count",
+        {"log_path": str(tmp_path / "l")},
+        run_after_at=runtime.store.clock.now() + 3600,
+    )
+    async with Client(build_server(runtime)) as client:
+        first = body(await client.call_tool("cancel_job", {"job_id": job.id}))
+        second = await client.call_tool("cancel_job", {"job_id": job.id})
+    assert first["data"]["state"] == "cancelled"
+    assert second.is_error
+    assert "already cancelled" in body(second)["message"]
+
+
+async def test_cancel_a_running_job_stops_it_at_a_step_boundary(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    async with Client(build_server(runtime, [count_tool(tmp_path / "log")])) as client:
+        started = body(
+            await client.call_tool("count", {"polls": 50, "poll_s": 0.05, "budget_s": 0.2})
+        )
+        job_id = started["data"]["job_id"]
+        cancelled = body(await client.call_tool("cancel_job", {"job_id": job_id}))
+        final = body(await client.call_tool("get_job_status", {"job_id": job_id, "wait_s": 5}))
+    assert cancelled["status"] == "success"
+    assert final["data"]["state"] == "cancelled"
+    # The result names what the job had done when it stopped.
+    assert final["data"]["result"]["checkpoint"]["created"] is True
+    polls = (tmp_path / "log").read_text().count(" poll ")
+    assert 0 < polls < 50
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "expected"),
+    [
+        ("get_job_status", {"job_id": "not-a-uuid"}, "job_id: must be a job id"),
+        ("get_job_status", {}, "job_id: is required"),
+        ("get_job_status", {"job_id": str(uuid.UUID(int=0))}, "no job with id"),
+        ("get_job_status", {"job_id": str(uuid.UUID(int=0)), "wait_s": 500}, "wait_s"),
+        ("list_jobs", {"state": ["sleeping"]}, "state.0: must be 'queued'"),
+        ("list_jobs", {"limit": 0}, "limit"),
+        ("list_jobs", {"cursor": "garbage!"}, "cursor"),
+        ("list_jobs", {"created_after": "yesterday-ish"}, "created_after"),
+        ("cancel_job", {"job_id": "123"}, "job_id: must be a job id"),
+    ],
+)
+async def test_bad_input_gets_a_clear_error_envelope(
+    runtime: Runtime, tool: str, arguments: dict[str, Any], expected: str
+) -> None:
+    async with Client(build_server(runtime)) as client:
+        result = await client.call_tool(tool, arguments)
+    assert result.is_error
+    payload = body(result)
+    assert payload["status"] == "error"
+    assert expected in payload["message"]
+    assert "Traceback" not in payload["message"]
+
+
+async def test_every_tool_has_annotations_and_a_described_schema(runtime: Runtime) -> None:
+    async with Client(build_server(runtime)) as client:
+        tools = (await client.list_tools()).tools
+    names = {t.name for t in tools}
+    assert {"get_job_status", "list_jobs", "cancel_job"} <= names
+    for tool in tools:
+        assert tool.annotations is not None and tool.annotations.title
+        assert tool.annotations.read_only_hint is not None
+        for name, prop in tool.input_schema.get("properties", {}).items():
+            assert prop.get("description"), f"{tool.name}.{name} has no description"
+
+
+async def test_read_only_mode_hides_mutating_tools(make_settings: Any) -> None:
+    from mcp_front.runtime import open_runtime
+
+    settings = make_settings(SCW_MCP_READ_ONLY="true")
+    async with open_runtime(settings, run_workers=False) as rt:
+        async with Client(build_server(rt)) as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+    assert "get_job_status" in names and "list_jobs" in names
+    assert "cancel_job" not in names
