@@ -38,9 +38,7 @@ def test_allowed_transition_passes_the_check(source: JobState, target: JobState)
     check_transition(source, target)  # does not raise
 
 
-@pytest.mark.parametrize(
-    ("source", "target"), [pair for pair in EVERY_PAIR if pair not in ALLOWED]
-)
+@pytest.mark.parametrize(("source", "target"), [pair for pair in EVERY_PAIR if pair not in ALLOWED])
 def test_every_other_transition_is_refused(source: JobState, target: JobState) -> None:
     assert not can_transition(source, target)
     with pytest.raises(InvalidTransition):

@@ -427,7 +427,9 @@ async def test_cancel_of_a_queued_job_is_immediate(store: JobStore, clock: Manua
 async def test_cancel_of_a_waiting_job_is_immediate(store: JobStore, clock: ManualClock) -> None:
     job, _ = await store.enqueue(OP, {})
     await claim_one(store, "w1")
-    await store.wait(job.id, "w1", run_after_at=clock.now() + 60, checkpoint={}, progress=Progress())
+    await store.wait(
+        job.id, "w1", run_after_at=clock.now() + 60, checkpoint={}, progress=Progress()
+    )
 
     cancelled = await store.request_cancel(job.id)
 
@@ -493,9 +495,7 @@ async def test_get_of_an_unknown_job_raises_job_not_found_naming_it(store: JobSt
     assert "00000000-0000-0000-0000-000000000000" in str(caught.value)
 
 
-async def test_events_follow_every_transition_in_order(
-    store: JobStore, clock: ManualClock
-) -> None:
+async def test_events_follow_every_transition_in_order(store: JobStore, clock: ManualClock) -> None:
     job, _ = await store.enqueue(OP, {})
     clock.advance(1)
     await claim_one(store, "w1")
