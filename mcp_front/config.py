@@ -35,6 +35,7 @@ ENV_WAIT_BUDGET = "SCW_MCP_WAIT_BUDGET_S"
 ENV_WORKER_SLOTS = "SCW_MCP_WORKER_SLOTS"
 ENV_LEASE = "SCW_MCP_LEASE_S"
 ENV_POLL_INTERVAL = "SCW_MCP_POLL_INTERVAL_S"
+ENV_SHUTDOWN_GRACE = "SCW_MCP_SHUTDOWN_GRACE_S"
 ENV_READ_ONLY = "SCW_MCP_READ_ONLY"
 ENV_TOOL_GROUPS = "SCW_MCP_TOOL_GROUPS"
 ENV_HTTP_TOKEN = "SCW_MCP_HTTP_TOKEN"
@@ -72,6 +73,7 @@ class Settings:
     worker_slots: int = 8
     lease_s: float = 30.0
     poll_interval_s: float = 1.0
+    shutdown_grace_s: float = 10.0
     read_only: bool = False
     tool_groups: tuple[str, ...] = TOOL_GROUPS
     http_token: str | None = field(default=None, repr=False)
@@ -242,6 +244,7 @@ def load_settings(
         worker_slots=int(_number(env, ENV_WORKER_SLOTS, 8, minimum=1)),
         lease_s=_number(env, ENV_LEASE, 30.0, minimum=1.0),
         poll_interval_s=_number(env, ENV_POLL_INTERVAL, 1.0, minimum=0.05),
+        shutdown_grace_s=_number(env, ENV_SHUTDOWN_GRACE, 10.0, minimum=0.0),
         read_only=read_only if read_only is not None else _flag(env, ENV_READ_ONLY),
         tool_groups=groups,
         http_token=env.get(ENV_HTTP_TOKEN) or None,

@@ -82,7 +82,11 @@ async def open_runtime(
         pool = WorkerPool(
             store,
             runner,
-            PoolSettings(slots=settings.worker_slots, poll_interval_s=settings.poll_interval_s),
+            PoolSettings(
+                slots=settings.worker_slots,
+                poll_interval_s=settings.poll_interval_s,
+                shutdown_grace_s=settings.shutdown_grace_s,
+            ),
         )
         runtime = Runtime(settings, db, store, registry, pool, services)
         async with anyio.create_task_group() as tg:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import anyio
 from pydantic import BaseModel
 
 from jobs.models import Progress
@@ -23,6 +24,7 @@ class CountParams(BaseModel):
     poll_s: float = 0.05
     fail_times: int = 0
     permanent_failure: bool = False
+    step_sleep_s: float = 0.0
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -53,6 +55,8 @@ class CountOperation(Operation):
             if f"{ctx.job.id} create" not in _read_lines(log):  # the "tag look-up"
                 _append(log, f"{ctx.job.id} create")
             await ctx.save(created=True, polls=0)
+        if params.step_sleep_s:
+            await anyio.sleep(params.step_sleep_s)
         done = int(ctx.checkpoint.get("polls", 0))
         if done >= params.polls:
             return Done({"polls": done, "job": ctx.job.id})
