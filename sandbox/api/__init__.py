@@ -1,0 +1,1 @@
+"""One module per imitated Scaleway API (routes + JSON shapes)."""

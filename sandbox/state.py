@@ -1,0 +1,216 @@
+"""The sandbox's in-memory, thread-safe state: resources, counters, quotas and faults.
+
+Resources are :class:`Record` values grouped by kind (``"server"``, ``"cluster"``, ``"pool"``,
+``"rdb_instance"``, ``"private_network"``, ``"private_nic"``, ``"registry_namespace"``, ...).
+A record's status comes from its timeline (see :mod:`sandbox.lifecycle`); a record whose
+timeline reaches ``GONE`` is dropped on the next read, and the kind's ``on_gone`` hook runs
+(e.g. a terminated server takes its volumes with it).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox import errors, lifecycle
+from sandbox.faults import FaultInjector
+from sandbox.lifecycle import GONE, Clock, Phase, SystemClock, Timeline
+
+DEFAULT_PROJECT_ID = "00000000-0000-0000-0000-000000000000"
+"""Project (and organization) used when a request names none."""
+
+DEFAULT_QUOTAS: dict[str, int] = {
+    "server": 100,
+    "cluster": 20,
+    "rdb_instance": 20,
+    "private_network": 100,
+    "registry_namespace": 50,
+    "ip": 100,
+}
+"""Maximum live resources per project and kind."""
+
+
+@dataclass(slots=True)
+class Record:
+    """One stored resource."""
+
+    kind: str
+    id: str
+    location: str
+    project_id: str
+    name: str
+    tags: list[str]
+    created_at: float
+    timeline: Timeline
+    data: dict[str, Any] = field(default_factory=dict)
+    parent_id: str | None = None
+    updated_at: float = 0.0
+
+
+GoneHook = Callable[["SandboxState", Record], None]
+
+
+class SandboxState:
+    """Everything the sandbox remembers; every method is safe to call from any thread."""
+
+    def __init__(
+        self,
+        speed: float = 10.0,
+        seed: int = 0,
+        clock: Clock | None = None,
+        accepted_keys: Iterable[str] | None = None,
+        quotas: dict[str, int] | None = None,
+    ) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.speed = speed
+        self.seed = seed
+        self.clock: Clock = clock or SystemClock()
+        self.accepted_keys = frozenset(accepted_keys) if accepted_keys is not None else None
+        self.quotas: dict[str, int] = dict(DEFAULT_QUOTAS if quotas is None else quotas)
+        self.faults = FaultInjector(seed)
+        self.lock = threading.RLock()
+        self.on_gone: dict[str, GoneHook] = {}
+        self._records: dict[str, dict[str, Record]] = {}
+        self._calls: Counter[str] = Counter()
+        self._created: Counter[str] = Counter()
+
+    # -- time -------------------------------------------------------------------------
+    def now(self) -> float:
+        """The current time from the injected clock."""
+        return self.clock.now()
+
+    def plan(self, phases: Sequence[Phase], start: float | None = None) -> Timeline:
+        """A timeline for ``phases`` starting now, scaled by the speed factor."""
+        return lifecycle.plan(self.now() if start is None else start, phases, self.speed)
+
+    def status(self, record: Record) -> str:
+        """A record's current status."""
+        return lifecycle.status_at(record.timeline, self.now())
+
+    # -- resources --------------------------------------------------------------------
+    def new_id(self) -> str:
+        """A fresh resource id."""
+        return str(uuid.uuid4())
+
+    def add(self, record: Record) -> Record:
+        """Store a new record and count it as created."""
+        with self.lock:
+            record.updated_at = record.updated_at or record.created_at
+            self._records.setdefault(record.kind, {})[record.id] = record
+            self._created[record.kind] += 1
+            return record
+
+    def get(self, kind: str, record_id: str) -> Record | None:
+        """A live record, or None (a record past ``GONE`` is dropped here)."""
+        with self.lock:
+            record = self._records.get(kind, {}).get(record_id)
+            if record is None or self._reap(record):
+                return None
+            return record
+
+    def require(self, kind: str, record_id: str, error: errors.ApiError) -> Record:
+        """A live record, or raise ``error``."""
+        record = self.get(kind, record_id)
+        if record is None:
+            raise error
+        return record
+
+    def all(self, kind: str) -> list[Record]:
+        """Every live record of a kind, oldest first."""
+        with self.lock:
+            records = list(self._records.get(kind, {}).values())
+            live = [r for r in records if not self._reap(r)]
+            return sorted(live, key=lambda r: (r.created_at, r.id))
+
+    def remove(self, kind: str, record_id: str) -> None:
+        """Forget a record at once (no hook)."""
+        with self.lock:
+            self._records.get(kind, {}).pop(record_id, None)
+
+    def set_timeline(self, record: Record, phases: Sequence[Phase]) -> None:
+        """Restart a record's lifecycle now with ``phases``."""
+        with self.lock:
+            record.timeline = self.plan(phases)
+            record.updated_at = self.now()
+
+    def force_status(self, kind: str, record_id: str, status: str) -> bool:
+        """Put a resource in ``status`` now and keep it there (tests: error states)."""
+        with self.lock:
+            record = self.get(kind, record_id)
+            if record is None:
+                return False
+            record.timeline = [(self.now(), status)]
+            record.updated_at = self.now()
+            return True
+
+    def _reap(self, record: Record) -> bool:
+        if self.status(record) != GONE:
+            return False
+        self._records.get(record.kind, {}).pop(record.id, None)
+        hook = self.on_gone.get(record.kind)
+        if hook is not None:
+            hook(self, record)
+        return True
+
+    def check_quota(self, kind: str, project_id: str, quota_name: str) -> None:
+        """Raise ``quotas_exceeded`` if the project already has its quota of ``kind``."""
+        limit = self.quotas.get(kind)
+        if limit is None:
+            return
+        current = sum(1 for r in self.all(kind) if r.project_id == project_id)
+        if current >= limit:
+            raise errors.quotas_exceeded(quota_name, limit, current)
+
+    # -- counters ---------------------------------------------------------------------
+    def record_call(self, route_key: str) -> None:
+        """Count one request to a route template (``"GET /k8s/v1/regions/{region}/..."``)."""
+        with self.lock:
+            self._calls[route_key] += 1
+
+    @property
+    def counters(self) -> dict[str, int]:
+        """Calls per route template so far."""
+        with self.lock:
+            return dict(self._calls)
+
+    def calls(self, method: str | None = None, path_prefix: str | None = None) -> int:
+        """How many requests matched a method and/or a route-template prefix."""
+        total = 0
+        with self.lock:
+            for key, count in self._calls.items():
+                key_method, _, key_path = key.partition(" ")
+                if method is not None and key_method != method.upper():
+                    continue
+                if path_prefix is not None and not key_path.startswith(path_prefix):
+                    continue
+                total += count
+        return total
+
+    def created(self, kind: str) -> int:
+        """How many resources of a kind were ever created."""
+        with self.lock:
+            return self._created[kind]
+
+    @property
+    def created_counts(self) -> dict[str, int]:
+        """Resources ever created, per kind."""
+        with self.lock:
+            return dict(self._created)
+
+    def live_counts(self) -> dict[str, int]:
+        """Live resources per kind."""
+        with self.lock:
+            return {kind: len(self.all(kind)) for kind in list(self._records)}
+
+    def reset(self) -> None:
+        """Forget every resource, counter and fault rule (configuration stays)."""
+        with self.lock:
+            self._records.clear()
+            self._calls.clear()
+            self._created.clear()
+            self.faults.clear()
