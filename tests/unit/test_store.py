@@ -438,6 +438,29 @@ async def test_cancel_of_a_waiting_job_is_immediate(store: JobStore, clock: Manu
     assert await store.claim("w1", limit=1, lease_s=LEASE_S) == []
 
 
+async def test_cancel_of_a_waiting_job_reports_what_it_already_made(
+    store: JobStore, clock: ManualClock
+) -> None:
+    job, _ = await store.enqueue(OP, {})
+    await claim_one(store, "w1")
+    await store.wait(
+        job.id,
+        "w1",
+        run_after_at=clock.now() + 60,
+        checkpoint={"cluster_id": "k-1"},
+        progress=Progress(),
+    )
+
+    cancelled = await store.request_cancel(job.id)
+
+    assert cancelled.result == {"checkpoint": {"cluster_id": "k-1"}}
+
+
+async def test_cancel_of_a_job_that_made_nothing_has_no_result(store: JobStore) -> None:
+    job, _ = await store.enqueue(OP, {})
+    assert (await store.request_cancel(job.id)).result is None
+
+
 async def test_cancel_of_a_running_job_only_flags_it(store: JobStore) -> None:
     job, _ = await store.enqueue(OP, {})
     running = await claim_one(store, "w1")
