@@ -45,7 +45,22 @@ class Runtime:
 
 def build_services(settings: Settings) -> Services:
     """The adapters operations and read tools share, configured from the settings."""
-    return Services(secrets_dir=settings.secrets_dir, sandbox=settings.sandbox)
+    services = Services(secrets_dir=settings.secrets_dir, sandbox=settings.sandbox)
+    from workers.scaleway.client import ScalewayClient, ScalewayConfig
+
+    creds = settings.credentials
+    services.scaleway = ScalewayClient(
+        ScalewayConfig(
+            access_key=creds.access_key,
+            secret_key=creds.secret_key,
+            project_id=creds.project_id,
+            organization_id=creds.organization_id,
+            region=creds.region,
+            zone=creds.zone,
+            api_url=creds.api_url,
+        )
+    )
+    return services
 
 
 def build_registry(settings: Settings) -> OperationRegistry:

@@ -7,7 +7,9 @@ from mcp.server.mcpserver import MCPServer
 from mcp_front import __version__
 from mcp_front.runtime import Runtime
 from mcp_front.toolkit import ToolSpec, build_tool
+from mcp_front.tools import instance as instance_tools
 from mcp_front.tools import jobs as job_tools
+from mcp_front.tools import network as network_tools
 
 INSTRUCTIONS = (
     "Scaleway infrastructure through durable jobs. Reads (list_*, get_*) answer directly. "
@@ -19,7 +21,11 @@ INSTRUCTIONS = (
 
 def all_tool_specs() -> list[ToolSpec]:
     """Every tool the product offers."""
-    return [*job_tools.TOOLS]
+    return [
+        *job_tools.TOOLS,
+        *instance_tools.TOOLS,
+        *network_tools.TOOLS,
+    ]
 
 
 def selected_tool_specs(runtime: Runtime) -> list[ToolSpec]:

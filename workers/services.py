@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workers.cache import ReadCache
+
+if TYPE_CHECKING:
+    from workers.scaleway.client import ScalewayClient
 
 
 @dataclass(slots=True)
@@ -18,6 +22,7 @@ class Services:
     secrets_dir: Path
     read_cache: ReadCache = field(default_factory=ReadCache)
     sandbox: bool = False
+    scaleway: ScalewayClient | None = None
 
     def touched(self, kinds: tuple[str, ...]) -> None:
         """A job changed resources of these kinds: drop their cached lists."""
@@ -25,3 +30,5 @@ class Services:
 
     async def aclose(self) -> None:
         """Release pooled connections of the adapters."""
+        if self.scaleway is not None:
+            await self.scaleway.aclose()

@@ -8,4 +8,8 @@ from workers.steps import Operation
 def product_operations() -> list[Operation]:
     """Every operation the product runs (each product module exports ``OPERATIONS``)."""
     operations: list[Operation] = []
+    from workers.operations import instance, network
+
+    operations += instance.OPERATIONS
+    operations += network.OPERATIONS
     return operations

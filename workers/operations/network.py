@@ -1,0 +1,173 @@
+"""Private network operations: create a network, attach a server to one (a private NIC)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from jobs.models import JSON, Progress
+from workers.errors import PermanentError
+from workers.scaleway.client import ScalewayClient
+from workers.scaleway.errors import Conflict, NotFound
+from workers.scaleway.power import poll_wait, services_of
+from workers.scaleway.servers import get_server, job_tag, state_text
+from workers.scaleway.summaries import nic_summary, private_network_summary
+from workers.steps import Done, Operation, StepContext, StepOutcome
+
+NIC_READY = "available"
+NIC_TRANSIT = frozenset({"syncing"})
+
+
+class CreatePrivateNetworkParams(BaseModel):
+    """Parameters of ``network.create_private_network``."""
+
+    region: str
+    name: str
+    vpc_id: str | None = None
+    subnets: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    project_id: str | None = None
+
+
+class AttachServerParams(BaseModel):
+    """Parameters of ``network.attach_server``."""
+
+    zone: str
+    server_id: str
+    private_network_id: str
+
+
+class CreatePrivateNetwork(Operation):
+    """Create a private network tagged with the job id (it is usable at once)."""
+
+    name = "network.create_private_network"
+    params_model = CreatePrivateNetworkParams
+    touches = ("private_network",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: CreatePrivateNetworkParams = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        tag = job_tag(ctx.job.id)
+        network = None
+        if "private_network_id" not in ctx.checkpoint:
+            found = await client.read(
+                client.vpc.list_private_networks, region=params.region, tags=[tag], page_size=10
+            )
+            network = next((n for n in found.private_networks if tag in (n.tags or [])), None)
+            if network is None:
+                # Not retried here: a lost answer is resolved by the tag look-up next attempt.
+                network = await client.call(
+                    client.vpc.create_private_network,
+                    default_route_propagation_enabled=False,
+                    region=params.region,
+                    name=params.name,
+                    project_id=params.project_id or client.project_id,
+                    tags=[*params.tags, tag],
+                    subnets=params.subnets or None,
+                    vpc_id=params.vpc_id,
+                )
+            await ctx.save(
+                Progress("created", "private network created"), private_network_id=network.id
+            )
+        if network is None:
+            network = await client.read(
+                client.vpc.get_private_network,
+                region=params.region,
+                private_network_id=ctx.checkpoint["private_network_id"],
+            )
+        return Done(private_network_summary(network))
+
+    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+        pn_id = ctx.checkpoint.get("private_network_id")
+        return {"created": {"private_network_id": pn_id} if pn_id else None}
+
+
+class AttachServer(Operation):
+    """Connect a server to a private network; an existing NIC there is returned as is."""
+
+    name = "network.attach_server"
+    params_model = AttachServerParams
+    touches = ("instance", "private_network")
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: AttachServerParams = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        if "nic_id" not in ctx.checkpoint:
+            server = await get_server(client, params.zone, params.server_id)
+            nic = await _existing_nic(client, params)
+            already = nic is not None
+            if nic is None:
+                nic = await self._create_nic(ctx, client, params)
+                if nic is None:  # another attach won the race: use its NIC
+                    nic = await _existing_nic(client, params)
+                    already = True
+                if nic is None:
+                    raise PermanentError("the private NIC vanished right after it was created")
+            await ctx.save(
+                Progress("attaching", f"private NIC {nic.id} on server {server.name}"),
+                nic_id=nic.id,
+                already_attached=already,
+            )
+        nic = (
+            await client.read(
+                client.instance.get_private_nic,
+                zone=params.zone,
+                server_id=params.server_id,
+                private_nic_id=ctx.checkpoint["nic_id"],
+            )
+        ).private_nic
+        state = state_text(nic.state)
+        if state == NIC_READY:
+            result = nic_summary(nic)
+            result["already_attached"] = bool(ctx.checkpoint.get("already_attached"))
+            return Done(result)
+        if state not in NIC_TRANSIT:
+            raise PermanentError(f"private NIC {nic.id} ended in state {state!r}")
+        return poll_wait(ctx, client, "private_nic", "attaching", f"private NIC is {state}")
+
+    async def _create_nic(
+        self, ctx: StepContext, client: ScalewayClient, params: AttachServerParams
+    ) -> Any | None:
+        try:
+            response = await client.call(
+                client.instance.create_private_nic,
+                zone=params.zone,
+                server_id=params.server_id,
+                private_network_id=params.private_network_id,
+                tags=[job_tag(ctx.job.id)],
+            )
+        except NotFound as exc:
+            raise NotFound(
+                f"private network {params.private_network_id} was not found in the region of "
+                f"{params.zone}; list_private_networks shows the networks there",
+                status=404,
+                resource="private_network",
+                resource_id=params.private_network_id,
+            ) from exc
+        except Conflict as exc:
+            if exc.type == "already_exists":
+                return None
+            raise
+        return response.private_nic
+
+    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+        nic_id = ctx.checkpoint.get("nic_id")
+        return {"private_nic": {"id": nic_id} if nic_id else None}
+
+
+async def _existing_nic(client: ScalewayClient, params: AttachServerParams) -> Any | None:
+    """The server's NIC on this private network, if there is one."""
+    response = await client.read(
+        client.instance.list_private_ni_cs,
+        zone=params.zone,
+        server_id=params.server_id,
+        per_page=100,
+    )
+    for nic in response.private_nics:
+        if nic.private_network_id == params.private_network_id:
+            return nic
+    return None
+
+
+OPERATIONS: list[Operation] = [CreatePrivateNetwork(), AttachServer()]

@@ -1,0 +1,185 @@
+"""The Scaleway adapter: the official SDK over one pooled session, called from worker threads.
+
+``await client.call(client.instance.get_server, zone=..., server_id=...)`` waits for the
+shared rate limiter, runs the blocking SDK call in a bounded thread pool, and maps any
+failure once (``errors.map_exception``). ``read`` adds in-step retries for idempotent calls.
+The SDK is imported on first use so that the MCP server starts fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import anyio
+import anyio.to_thread
+
+from workers.polling import PollSettings
+from workers.retry import RetryPolicy, call_with_retries
+from workers.scaleway.errors import RateLimited, map_exception
+from workers.scaleway.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    import requests
+    from scaleway.block.v1alpha1 import BlockV1Alpha1API
+    from scaleway.instance.v1.custom_api import InstanceUtilsV1API
+    from scaleway.marketplace.v2 import MarketplaceV2API
+    from scaleway.vpc.v2 import VpcV2API
+    from scaleway_core.api import API
+    from scaleway_core.client import Client
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ScalewayConfig:
+    """Credentials, endpoint and the adapter's knobs."""
+
+    access_key: str | None
+    secret_key: str | None = field(default=None, repr=False)
+    project_id: str | None = None
+    organization_id: str | None = None
+    region: str = "fr-par"
+    zone: str = "fr-par-1"
+    api_url: str | None = None
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 30.0
+    max_threads: int = 16
+    rate_per_s: float = 20.0
+    burst: int = 20
+    # Every caller pauses this long after a 429 that names no Retry-After.
+    rate_limit_pause_s: float = 1.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    polling: PollSettings = field(default_factory=PollSettings)
+
+
+class ScalewayClient:
+    """SDK API objects sharing one session, a thread limit and a rate limiter."""
+
+    def __init__(
+        self,
+        config: ScalewayConfig,
+        *,
+        limiter: RateLimiter | None = None,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
+        self.config = config
+        self.limiter = limiter or RateLimiter(config.rate_per_s, config.burst)
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._session: requests.Session | None = None
+        self._sdk_client: Client | None = None
+        self._apis: dict[type, API] = {}
+        self._threads: anyio.CapacityLimiter | None = None
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The in-step retry policy for transient failures."""
+        return self.config.retry
+
+    @property
+    def polling(self) -> PollSettings:
+        """Poll schedules per resource kind."""
+        return self.config.polling
+
+    @property
+    def project_id(self) -> str | None:
+        """The default project new resources go to."""
+        return self.config.project_id
+
+    # -- SDK objects, built on first use ---------------------------------------------------
+    def _api(self, api_class: type[API]) -> Any:
+        with self._lock:
+            api = self._apis.get(api_class)
+            if api is not None:
+                return api
+            from scaleway_core.client import Client
+
+            from workers.scaleway.transport import new_session, pooled
+
+            if self._sdk_client is None:
+                cfg = self.config
+                kwargs: dict[str, Any] = {
+                    "access_key": cfg.access_key,
+                    "secret_key": cfg.secret_key,
+                    "default_project_id": cfg.project_id,
+                    "default_organization_id": cfg.organization_id,
+                    "default_region": cfg.region,
+                    "default_zone": cfg.zone,
+                }
+                if cfg.api_url:
+                    kwargs["api_url"] = cfg.api_url.rstrip("/")
+                self._sdk_client = Client(**kwargs)
+                self._session = new_session(self.config.max_threads)
+            api = pooled(api_class)(self._sdk_client)
+            api._session = self._session  # type: ignore[attr-defined]
+            api._timeout = (  # type: ignore[attr-defined]
+                self.config.connect_timeout_s,
+                self.config.read_timeout_s,
+            )
+            self._apis[api_class] = api
+            return api
+
+    @property
+    def instance(self) -> InstanceUtilsV1API:
+        """Instance v1 (servers, volumes, IPs, private NICs, server types)."""
+        from scaleway.instance.v1.custom_api import InstanceUtilsV1API
+
+        return self._api(InstanceUtilsV1API)  # type: ignore[no-any-return]
+
+    @property
+    def vpc(self) -> VpcV2API:
+        """VPC v2 (private networks)."""
+        from scaleway.vpc.v2 import VpcV2API
+
+        return self._api(VpcV2API)  # type: ignore[no-any-return]
+
+    @property
+    def marketplace(self) -> MarketplaceV2API:
+        """Marketplace v2 (image labels to local image ids)."""
+        from scaleway.marketplace.v2 import MarketplaceV2API
+
+        return self._api(MarketplaceV2API)  # type: ignore[no-any-return]
+
+    @property
+    def block(self) -> BlockV1Alpha1API:
+        """Block storage (SBS volumes)."""
+        from scaleway.block.v1alpha1 import BlockV1Alpha1API
+
+        return self._api(BlockV1Alpha1API)  # type: ignore[no-any-return]
+
+    # -- calling -------------------------------------------------------------------------
+    async def call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        """Run one blocking SDK call in a worker thread; failures come out mapped."""
+        if self._threads is None:
+            self._threads = anyio.CapacityLimiter(self.config.max_threads)
+        await self.limiter.acquire()
+        try:
+            return await anyio.to_thread.run_sync(partial(fn, **kwargs), limiter=self._threads)
+        except Exception as exc:
+            mapped = map_exception(exc)
+            if isinstance(mapped, RateLimited):
+                self.limiter.pause(mapped.retry_after_s or self.config.rate_limit_pause_s)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+
+    async def read(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        """``call`` with in-step retries: for idempotent calls (reads, deletes, actions)."""
+        return await call_with_retries(
+            lambda: self.call(fn, **kwargs), self.config.retry, sleep=self._sleep
+        )
+
+    async def aclose(self) -> None:
+        """Close the pooled connections."""
+        with self._lock:
+            session, self._session = self._session, None
+            self._apis.clear()
+            self._sdk_client = None
+        if session is not None:
+            session.close()
