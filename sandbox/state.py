@@ -49,6 +49,7 @@ class Record:
     data: dict[str, Any] = field(default_factory=dict)
     parent_id: str | None = None
     updated_at: float = 0.0
+    seq: int = 0
 
 
 GoneHook = Callable[["SandboxState", Record], None]
@@ -78,6 +79,7 @@ class SandboxState:
         self._records: dict[str, dict[str, Record]] = {}
         self._calls: Counter[str] = Counter()
         self._created: Counter[str] = Counter()
+        self._seq = 0
 
     # -- time -------------------------------------------------------------------------
     def now(self) -> float:
@@ -101,6 +103,8 @@ class SandboxState:
         """Store a new record and count it as created."""
         with self.lock:
             record.updated_at = record.updated_at or record.created_at
+            self._seq += 1
+            record.seq = self._seq
             self._records.setdefault(record.kind, {})[record.id] = record
             self._created[record.kind] += 1
             return record
@@ -125,7 +129,7 @@ class SandboxState:
         with self.lock:
             records = list(self._records.get(kind, {}).values())
             live = [r for r in records if not self._reap(r)]
-            return sorted(live, key=lambda r: (r.created_at, r.id))
+            return sorted(live, key=lambda r: (r.created_at, r.seq))
 
     def remove(self, kind: str, record_id: str) -> None:
         """Forget a record at once (no hook)."""

@@ -176,8 +176,10 @@ class Fields:
         value = self._get(name, int, "an integer", required)
         if value is None:
             return default
-        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-            self.fail(name, "constraint", f"must be between {minimum} and {maximum}")
+        if minimum is not None and value < minimum:
+            self.fail(name, "constraint", f"must be at least {minimum}")
+        elif maximum is not None and value > maximum:
+            self.fail(name, "constraint", f"must be at most {maximum}")
         return value
 
     def number(self, name: str, default: float | None = None) -> float | None:
@@ -241,6 +243,24 @@ def query_int(request: Request, name: str, default: int, minimum: int, maximum: 
     return value
 
 
+TRUE_VALUES = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+FALSE_VALUES = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
+
+def query_bool(request: Request, name: str, *, required: bool = False) -> bool | None:
+    """A boolean query parameter, parsed like Go's ``strconv.ParseBool``."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        if required:
+            raise errors.invalid_argument(name, "required", "required key not provided")
+        return None
+    if raw in TRUE_VALUES:
+        return True
+    if raw in FALSE_VALUES:
+        return False
+    raise errors.invalid_argument(name, "format", "must be a boolean")
+
+
 def query_tags(request: Request, *, comma_separated: bool) -> list[str]:
     """The ``tags`` filter: comma-joined (Instance v1) or repeated (other APIs)."""
     values = request.query_params.getlist("tags")
@@ -281,7 +301,7 @@ def order(records: list[Record], order_by: str | None, default_desc: bool = Fals
     """Sort by creation date (or name) following ``order_by``/``order`` values."""
     value = order_by or ("creation_date_desc" if default_desc else "created_at_asc")
     key: Callable[[Record], Any] = (
-        (lambda r: r.name) if value.startswith("name") else (lambda r: (r.created_at, r.id))
+        (lambda r: r.name) if value.startswith("name") else (lambda r: (r.created_at, r.seq))
     )
     return sorted(records, key=key, reverse=value.endswith("_desc"))
 

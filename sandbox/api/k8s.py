@@ -24,6 +24,7 @@ from sandbox.api.common import (
     matches_common,
     order,
     project_from,
+    query_bool,
     query_tags,
     read_json,
     region_of,
@@ -209,16 +210,12 @@ async def delete_cluster(request: Request) -> Response:
     """DELETE /clusters/{cluster_id}?with_additional_resources=...: 200 ``deleting``."""
     state = state_of(request)
     cluster = get_cluster_record(request)
-    flag = request.query_params.get("with_additional_resources")
-    if flag not in ("true", "false"):
-        raise errors.invalid_argument(
-            "with_additional_resources", "required", "required key not provided"
-        )
+    flag = query_bool(request, "with_additional_resources", required=True)
     with state.lock:
         current = state.status(cluster)
         if current == "deleting":
             raise errors.transient_state("cluster", cluster.id, current)
-        cluster.data["with_additional_resources"] = flag == "true"
+        cluster.data["with_additional_resources"] = flag
         phases = [("deleting", DURATIONS_S["cluster.deleting"]), (GONE, None)]
         state.set_timeline(cluster, phases)
         for pool in k8s_pools.cluster_pools(state, cluster):
@@ -263,7 +260,7 @@ async def get_kubeconfig(request: Request) -> Response:
     """GET /clusters/{cluster_id}/kubeconfig: base64 content (``?dl=1``: the file itself)."""
     cluster = get_cluster_record(request)
     params = request.query_params
-    token = "REDACTED_TOKEN" if params.get("redacted") == "true" else (
+    token = "REDACTED_TOKEN" if query_bool(request, "redacted") else (
         "sandbox-" + cluster.id.replace("-", "")
     )
     ca = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nSANDBOX\n-----END CERTIFICATE-----\n")

@@ -68,7 +68,7 @@ def pool_spec(fields: Fields, raw: Any, prefix: str, region: str) -> JSON:
         "autoscaling": sub.bool("autoscaling", False),
         "autohealing": sub.bool("autohealing", False),
         "tags": sub.str_list("tags") or [], "zone": zone, "root_volume_type": root_type,
-        "root_volume_size": sub.int("root_volume_size", 40 * catalog.GB, minimum=1),
+        "root_volume_size": sub.int("root_volume_size", 0, minimum=0) or 40 * catalog.GB,
         "public_ip_disabled": sub.bool("public_ip_disabled", False),
         "kubelet_args": sub.obj("kubelet_args") or {}, "labels": sub.obj("labels") or {},
         "placement_group_id": sub.uuid("placement_group_id"),
