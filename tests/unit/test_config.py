@@ -139,6 +139,16 @@ def test_active_profile_of_the_file_is_used_without_scw_profile(home: Path, tmp_
     assert chosen.credentials.zone == "pl-waw-2"
 
 
+def test_scw_profile_default_means_the_top_level_values_over_active_profile(
+    home: Path, tmp_path: Path
+) -> None:
+    path = write_config(tmp_path / "scw.yaml", "active_profile: prod\n" + SCW_CONFIG)
+
+    creds = load(home, SCW_CONFIG_PATH=str(path), SCW_PROFILE="default").credentials
+
+    assert (creds.region, creds.zone) == ("nl-ams", "nl-ams-1")
+
+
 def test_unknown_profile_is_an_error_listing_the_known_ones(home: Path, tmp_path: Path) -> None:
     path = write_config(tmp_path / "scw.yaml", SCW_CONFIG)
 
