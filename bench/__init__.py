@@ -1,1 +1,1 @@
-"""bench package."""
+"""Benchmarks: each prints a table and writes JSON results under bench/results/."""

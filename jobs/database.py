@@ -48,6 +48,9 @@ class Database:
         # One writer per process: SQLite allows one anyway, and queueing here instead of
         # in busy_timeout keeps the tail latency of enqueue low under contention.
         self._write_lock = anyio.Lock()
+        self._writer: AsyncConnection | None = None
+        self._read_lock = anyio.Lock()
+        self._reader: AsyncConnection | None = None
 
     @property
     def url(self) -> str:
@@ -56,18 +59,46 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction, committed on exit, serialised within the process."""
-        async with self._write_lock, self.engine.begin() as conn:
-            yield conn
+        """A write transaction, committed on exit, serialised within the process.
+
+        Writes share one held connection: checking one out of the pool per transaction
+        costs more than the transaction itself on this stack.
+        """
+        async with self._write_lock:
+            if self._writer is None:
+                self._writer = await self.engine.connect()
+            conn = self._writer
+            try:
+                async with conn.begin():
+                    yield conn
+            except BaseException:
+                if conn.invalidated or conn.closed:
+                    self._writer = None
+                raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A read-only connection."""
-        async with self.engine.connect() as conn:
-            yield conn
+        """A short read on a held connection (WAL lets it run beside the writer)."""
+        async with self._read_lock:
+            if self._reader is None:
+                self._reader = await self.engine.connect()
+            conn = self._reader
+            try:
+                yield conn
+            finally:
+                # End the read transaction so the next read sees the latest commits.
+                if not (conn.invalidated or conn.closed):
+                    await conn.rollback()
+                else:
+                    self._reader = None
 
     async def close(self) -> None:
-        """Release every pooled connection."""
+        """Release the writer and every pooled connection."""
+        async with self._write_lock, self._read_lock:
+            for conn in (self._writer, self._reader):
+                if conn is not None:
+                    await conn.close()
+            self._writer = self._reader = None
         await self.engine.dispose()
 
 

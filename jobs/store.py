@@ -25,6 +25,10 @@ from jobs.schema import jobs_table as jobs_t
 from jobs.signals import Signals
 from jobs.states import JobState, check_transition
 
+# Built once: compiling a statement per call costs more than executing it.
+_INSERT_JOB = insert(jobs_t)
+_INSERT_EVENT = insert(events_t)
+
 DEFAULT_MAX_ATTEMPTS = 5
 MAX_PAGE_SIZE = 100
 
@@ -124,7 +128,7 @@ class JobStore:
                 return existing, False
         try:
             async with self.db.write() as conn:
-                await conn.execute(insert(jobs_t).values(values))
+                await conn.execute(_INSERT_JOB, [values])
                 await self._event(conn, job_id, now, "enqueued", JobState.QUEUED, operation)
         except IntegrityError:
             # Another writer (maybe another process) took the key between look-up and insert.
@@ -171,6 +175,11 @@ class JobStore:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        # A cheap look without the write lock first: most polls of an idle queue find
+        # nothing, and they must not hold up enqueues.
+        async with self.db.read() as conn:
+            if (await conn.execute(due.with_only_columns(jobs_t.c.id).limit(1))).first() is None:
+                return []
         async with self.db.write() as conn:
             before = {
                 r.id: r.state
@@ -194,7 +203,7 @@ class JobStore:
             )
             claimed = [_row_to_job(r) for r in rows]
             await conn.execute(
-                insert(events_t),
+                _INSERT_EVENT,
                 [
                     {
                         "job_id": job.id,
@@ -539,13 +548,16 @@ class JobStore:
         message: str,
     ) -> None:
         await conn.execute(
-            insert(events_t).values(
-                job_id=job_id,
-                at=at,
-                kind=kind,
-                state=state.value if state else None,
-                message=message[:2000],
-            )
+            _INSERT_EVENT,
+            [
+                {
+                    "job_id": job_id,
+                    "at": at,
+                    "kind": kind,
+                    "state": state.value if state else None,
+                    "message": message[:2000],
+                }
+            ],
         )
 
 

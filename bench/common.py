@@ -1,0 +1,58 @@
+"""Shared bits of the benchmarks: percentiles, tables, result files, memory."""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) of ``values``."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def median(values: list[float]) -> float:
+    """The median, NaN when empty."""
+    return statistics.median(values) if values else float("nan")
+
+
+def rss_mb() -> float:
+    """Resident memory of this process, in MB."""
+    import psutil
+
+    return psutil.Process().memory_info().rss / 1e6
+
+
+def print_table(title: str, rows: list[tuple[str, str]]) -> None:
+    """A two-column markdown table on stdout."""
+    width = max(len(k) for k, _ in rows)
+    print(f"\n### {title}\n")
+    print(f"| {'metric':{width}} | value |")
+    print(f"|{'-' * (width + 2)}|-------|")
+    for key, value in rows:
+        print(f"| {key:{width}} | {value} |")
+
+
+def write_results(name: str, data: dict[str, Any]) -> Path:
+    """Write ``data`` as JSON under bench/results/NAME.json, with machine facts."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    payload = {
+        "benchmark": name,
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        **data,
+    }
+    path.write_text(json.dumps(payload, indent=2))
+    return path
