@@ -67,9 +67,10 @@ class CreateServer(Operation):
         if "server_id" not in ctx.checkpoint:
             tag = job_tag(ctx.job.id)
             # A resumed job looks for its tag first: the create may have happened already.
-            server = await find_server_by_tag(client, params.zone, tag)
-            if server is None:
-                server = await self._create(ctx, params, tag)
+            server = await client.create_once(
+                lambda: find_server_by_tag(client, params.zone, tag),
+                lambda: self._create(ctx, params, tag),
+            )
             await ctx.save(
                 Progress("created", f"server {server.name} created ({state_text(server.state)})"),
                 server_id=server.id,
@@ -97,7 +98,6 @@ class CreateServer(Operation):
                     boot=True,
                 )
             }
-        # Not retried here: a lost answer is resolved by the tag look-up on the next attempt.
         response = await client.call(
             client.instance.create_server,
             zone=params.zone,

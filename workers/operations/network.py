@@ -51,13 +51,16 @@ class CreatePrivateNetwork(Operation):
         tag = job_tag(ctx.job.id)
         network = None
         if "private_network_id" not in ctx.checkpoint:
-            found = await client.read(
-                client.vpc.list_private_networks, region=params.region, tags=[tag], page_size=10
-            )
-            network = next((n for n in found.private_networks if tag in (n.tags or [])), None)
-            if network is None:
-                # Not retried here: a lost answer is resolved by the tag look-up next attempt.
-                network = await client.call(
+
+            async def lookup() -> Any | None:
+                found = await client.read(
+                    client.vpc.list_private_networks, region=params.region, tags=[tag]
+                )
+                return next((n for n in found.private_networks if tag in (n.tags or [])), None)
+
+            network = await client.create_once(
+                lookup,
+                lambda: client.call(
                     client.vpc.create_private_network,
                     default_route_propagation_enabled=False,
                     region=params.region,
@@ -66,7 +69,8 @@ class CreatePrivateNetwork(Operation):
                     tags=[*params.tags, tag],
                     subnets=params.subnets or None,
                     vpc_id=params.vpc_id,
-                )
+                ),
+            )
             await ctx.save(
                 Progress("created", "private network created"), private_network_id=network.id
             )
@@ -95,15 +99,17 @@ class AttachServer(Operation):
         client, _ = services_of(ctx)
         if "nic_id" not in ctx.checkpoint:
             server = await get_server(client, params.zone, params.server_id)
-            nic = await _existing_nic(client, params)
-            already = nic is not None
+            tag = job_tag(ctx.job.id)
+
+            async def create() -> Any:
+                created = await self._create_nic(client, params, tag)
+                # None: another attach won the race (409 already_exists); use its NIC.
+                return created or await _existing_nic(client, params)
+
+            nic = await client.create_once(lambda: _existing_nic(client, params), create)
             if nic is None:
-                nic = await self._create_nic(ctx, client, params)
-                if nic is None:  # another attach won the race: use its NIC
-                    nic = await _existing_nic(client, params)
-                    already = True
-                if nic is None:
-                    raise PermanentError("the private NIC vanished right after it was created")
+                raise PermanentError("the private NIC vanished right after it was created")
+            already = tag not in (nic.tags or [])
             await ctx.save(
                 Progress("attaching", f"private NIC {nic.id} on server {server.name}"),
                 nic_id=nic.id,
@@ -127,7 +133,7 @@ class AttachServer(Operation):
         return poll_wait(ctx, client, "private_nic", "attaching", f"private NIC is {state}")
 
     async def _create_nic(
-        self, ctx: StepContext, client: ScalewayClient, params: AttachServerParams
+        self, client: ScalewayClient, params: AttachServerParams, tag: str
     ) -> Any | None:
         try:
             response = await client.call(
@@ -135,7 +141,7 @@ class AttachServer(Operation):
                 zone=params.zone,
                 server_id=params.server_id,
                 private_network_id=params.private_network_id,
-                tags=[job_tag(ctx.job.id)],
+                tags=[tag],
             )
         except NotFound as exc:
             raise NotFound(

@@ -20,7 +20,7 @@ import anyio.to_thread
 
 from workers.polling import PollSettings
 from workers.retry import RetryPolicy, call_with_retries
-from workers.scaleway.errors import RateLimited, map_exception
+from workers.scaleway.errors import RateLimited, Transient, map_exception
 from workers.scaleway.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -34,6 +34,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class _Unanswered(Exception):
+    """A create got no answer; not retried in the step (see ``create_once``)."""
+
+    def __init__(self, error: Transient) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +182,32 @@ class ScalewayClient:
         return await call_with_retries(
             lambda: self.call(fn, **kwargs), self.config.retry, sleep=self._sleep
         )
+
+    async def create_once(
+        self, lookup: Callable[[], Awaitable[T | None]], create: Callable[[], Awaitable[T]]
+    ) -> T:
+        """The resource ``lookup`` finds (a job's tag), else ``create()`` it, exactly once.
+
+        Answered failures (429, 5xx) are retried here, looking up again first. A call that
+        got no answer may have created the resource: it goes back to the runner, whose next
+        attempt starts with the look-up.
+        """
+
+        async def attempt() -> T:
+            found = await lookup()
+            if found is not None:
+                return found
+            try:
+                return await create()
+            except Transient as exc:
+                if exc.status is None:
+                    raise _Unanswered(exc) from exc
+                raise
+
+        try:
+            return await call_with_retries(attempt, self.config.retry, sleep=self._sleep)
+        except _Unanswered as unanswered:
+            raise unanswered.error from None
 
     async def aclose(self) -> None:
         """Close the pooled connections."""
