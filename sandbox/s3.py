@@ -30,6 +30,7 @@ class S3Server:
 
     def start(self) -> None:
         """Start serving; ``port`` becomes the bound port."""
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request access log
         self._server.start()
         _, self.port = self._server.get_host_and_port()
         logger.debug("moto S3 server on %s", self.url)
