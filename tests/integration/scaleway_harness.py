@@ -43,20 +43,20 @@ def fast_client(
     api_url: str, polling: PollSettings | None = None, **changes: Any
 ) -> ScalewayClient:
     """A client for the sandbox with millisecond retries and no real rate limit."""
-    config = ScalewayConfig(
-        access_key=FAKE_KEY,
-        secret_key=ZERO_UUID,
-        project_id=ZERO_UUID,
-        region=REGION,
-        zone=ZONE,
-        api_url=api_url,
-        retry=FAST_RETRY,
-        polling=polling or PollSettings(),
-        rate_per_s=1000.0,
-        burst=100,
-        rate_limit_pause_s=0.01,
-        **changes,
-    )
+    settings: dict[str, Any] = {
+        "access_key": FAKE_KEY,
+        "secret_key": ZERO_UUID,
+        "project_id": ZERO_UUID,
+        "region": REGION,
+        "zone": ZONE,
+        "api_url": api_url,
+        "retry": FAST_RETRY,
+        "polling": polling or PollSettings(),
+        "rate_per_s": 1000.0,
+        "burst": 100,
+        "rate_limit_pause_s": 0.01,
+    }
+    config = ScalewayConfig(**{**settings, **changes})
     return ScalewayClient(config)
 
 
