@@ -160,17 +160,16 @@ class JobStore:
         if limit <= 0:
             return []
         now = self.clock.now()
+        is_due = or_(
+            and_(
+                jobs_t.c.state.in_([JobState.QUEUED.value, JobState.WAITING.value]),
+                jobs_t.c.run_after_at <= now,
+            ),
+            and_(jobs_t.c.state == JobState.RUNNING.value, jobs_t.c.lease_expires_at < now),
+        )
         due = (
-            select(jobs_t.c.id)
-            .where(
-                or_(
-                    and_(
-                        jobs_t.c.state.in_([JobState.QUEUED.value, JobState.WAITING.value]),
-                        jobs_t.c.run_after_at <= now,
-                    ),
-                    and_(jobs_t.c.state == JobState.RUNNING.value, jobs_t.c.lease_expires_at < now),
-                )
-            )
+            select(jobs_t.c.id, jobs_t.c.state)
+            .where(is_due)
             .order_by(jobs_t.c.run_after_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -178,20 +177,18 @@ class JobStore:
         # A cheap look without the write lock first: most polls of an idle queue find
         # nothing, and they must not hold up enqueues.
         async with self.db.read() as conn:
-            if (await conn.execute(due.with_only_columns(jobs_t.c.id).limit(1))).first() is None:
+            if (await conn.execute(due.limit(1))).first() is None:
                 return []
         async with self.db.write() as conn:
-            before = {
-                r.id: r.state
-                for r in await conn.execute(
-                    select(jobs_t.c.id, jobs_t.c.state).where(jobs_t.c.id.in_(due))
-                )
-            }
+            before = {r.id: r.state for r in await conn.execute(due)}
             if not before:
                 return []
+            # The UPDATE re-checks that each job is still due: the SELECT above may not run
+            # in the same SQLite transaction (pysqlite begins at the first write), and
+            # another process may have claimed a job since. Only what it returns is ours.
             rows = await conn.execute(
                 update(jobs_t)
-                .where(jobs_t.c.id.in_(list(before)))
+                .where(jobs_t.c.id.in_(list(before)), is_due)
                 .values(
                     state=JobState.RUNNING.value,
                     lease_owner=owner,
@@ -202,6 +199,8 @@ class JobStore:
                 .returning(*jobs_t.c)
             )
             claimed = [_row_to_job(r) for r in rows]
+            if not claimed:
+                return []
             await conn.execute(
                 _INSERT_EVENT,
                 [
@@ -365,34 +364,41 @@ class JobStore:
         now = self.clock.now()
         async with self.db.write() as conn:
             job = await self._get(conn, job_id)
-            if job.state in (JobState.QUEUED, JobState.WAITING):
-                await conn.execute(
-                    update(jobs_t)
-                    .where(jobs_t.c.id == job_id)
-                    .values(
-                        state=JobState.CANCELLED.value,
-                        cancel_requested=True,
-                        finished_at=now,
-                        updated_at=now,
-                        # Whatever the job already did (e.g. a created resource's id) stays
-                        # visible in the result: a cancel never hides a half-made resource.
-                        result={"checkpoint": job.checkpoint} if job.checkpoint else None,
-                    )
+            # Each UPDATE re-checks the state it acts on, so a claim by another process
+            # between the read and the write turns the cancel into a flag, never a
+            # "cancelled" row under a running worker.
+            parked = await conn.execute(
+                update(jobs_t)
+                .where(
+                    jobs_t.c.id == job_id,
+                    jobs_t.c.state.in_([JobState.QUEUED.value, JobState.WAITING.value]),
                 )
+                .values(
+                    state=JobState.CANCELLED.value,
+                    cancel_requested=True,
+                    finished_at=now,
+                    updated_at=now,
+                    # Whatever the job already did (e.g. a created resource's id) stays
+                    # visible in the result: a cancel never hides a half-made resource.
+                    result={"checkpoint": job.checkpoint} if job.checkpoint else None,
+                )
+            )
+            if parked.rowcount == 1:
                 await self._event(conn, job_id, now, "cancelled", JobState.CANCELLED, "by request")
-            elif job.state is JobState.RUNNING:
-                await conn.execute(
+            else:
+                running = await conn.execute(
                     update(jobs_t)
-                    .where(jobs_t.c.id == job_id)
+                    .where(jobs_t.c.id == job_id, jobs_t.c.state == JobState.RUNNING.value)
                     .values(cancel_requested=True, updated_at=now)
                 )
+                if running.rowcount != 1:
+                    job = await self._get(conn, job_id)
+                    raise InvalidTransition(
+                        f"job {job_id} already {job.state.value}; only queued, waiting or "
+                        "running jobs can be cancelled"
+                    )
                 await self._event(
                     conn, job_id, now, "cancel_requested", None, "stops at its next step"
-                )
-            else:
-                raise InvalidTransition(
-                    f"job {job_id} already {job.state.value}; only queued, waiting or running "
-                    "jobs can be cancelled"
                 )
             job = await self._get(conn, job_id)
         self.signals.job_changed(job_id)
@@ -486,9 +492,7 @@ class JobStore:
         """How many jobs are in each state."""
         async with self.db.read() as conn:
             rows = (
-                await conn.execute(
-                    select(jobs_t.c.state, func.count()).group_by(jobs_t.c.state)
-                )
+                await conn.execute(select(jobs_t.c.state, func.count()).group_by(jobs_t.c.state))
             ).all()
         return {JobState(state): count for state, count in rows}
 
@@ -511,9 +515,7 @@ class JobStore:
     async def _update_owned(
         self, conn: AsyncConnection, job_id: str, owner: str, values: JSON
     ) -> None:
-        result = await conn.execute(
-            update(jobs_t).where(self._owned(job_id, owner)).values(values)
-        )
+        result = await conn.execute(update(jobs_t).where(self._owned(job_id, owner)).values(values))
         if result.rowcount != 1:
             raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
 

@@ -6,6 +6,7 @@ Environment variables win over the Scaleway config file (``SCW_CONFIG_PATH``, de
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,10 @@ ENV_TOOL_GROUPS = "SCW_MCP_TOOL_GROUPS"
 ENV_HTTP_TOKEN = "SCW_MCP_HTTP_TOKEN"
 ENV_EXTRA_OPERATIONS = "SCW_MCP_EXTRA_OPERATIONS"
 ENV_S3_ENDPOINT = "SCW_S3_ENDPOINT_URL"
+ENV_S3_PART_SIZE = "SCW_MCP_S3_PART_SIZE_MB"
+ENV_S3_MULTIPART_THRESHOLD = "SCW_MCP_S3_MULTIPART_THRESHOLD_MB"
+ENV_S3_CONCURRENCY = "SCW_MCP_S3_CONCURRENCY"
+ENV_S3_INLINE_MAX = "SCW_MCP_S3_INLINE_MAX_KB"
 
 
 class ConfigError(Exception):
@@ -79,6 +84,10 @@ class Settings:
     http_token: str | None = field(default=None, repr=False)
     extra_operations: tuple[str, ...] = ()
     sandbox: bool = False
+    s3_part_size_mb: int = 8
+    s3_multipart_threshold_mb: int = 16
+    s3_concurrency: int = 4
+    s3_inline_max_kb: int = 1024
 
     @property
     def secrets_dir(self) -> Path:
@@ -175,6 +184,8 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number, got {raw!r}")
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {raw!r}")
     return value
@@ -250,6 +261,10 @@ def load_settings(
         http_token=env.get(ENV_HTTP_TOKEN) or None,
         extra_operations=extra,
         sandbox=sandbox,
+        s3_part_size_mb=int(_number(env, ENV_S3_PART_SIZE, 8, minimum=5)),
+        s3_multipart_threshold_mb=int(_number(env, ENV_S3_MULTIPART_THRESHOLD, 16, minimum=5)),
+        s3_concurrency=int(_number(env, ENV_S3_CONCURRENCY, 4, minimum=1)),
+        s3_inline_max_kb=int(_number(env, ENV_S3_INLINE_MAX, 1024, minimum=1)),
     )
 
 

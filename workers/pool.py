@@ -132,7 +132,12 @@ class WorkerPool:
         self._in_flight[job.id] = scope
         try:
             with scope:
-                await self.runner.run(job)
+                try:
+                    await self.runner.run(job)
+                except Exception:
+                    # One job's failed write (say, "database is locked") must not stop the
+                    # pool: its lease expires and it is claimed again.
+                    logger.exception("job %s: recording its step failed", job.id)
             if scope.cancelled_caught:
                 await self._release(job)
         finally:

@@ -69,5 +69,6 @@ def runner_backoff_s(
     attempt: int, *, base_s: float = 5.0, cap_s: float = 300.0, rng: random.Random | None = None
 ) -> float:
     """Delay before the runner's next attempt after ``attempt`` failures (1-based), jittered."""
-    delay = min(cap_s, base_s * 2 ** max(0, attempt - 1))
+    # The exponent is bounded so that huge attempt counts cannot overflow a float.
+    delay = min(cap_s, base_s * 2 ** min(max(0, attempt - 1), 60))
     return delay * (0.5 + (rng or random).random() / 2)

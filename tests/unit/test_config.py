@@ -366,11 +366,6 @@ def test_a_number_below_its_minimum_is_an_error_naming_the_variable(
         load(home, **{name: value})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _number accepts float('nan') (every comparison is false), and int(nan) in "
-    "worker_slots raises a bare ValueError: a non-finite value is not a ConfigError",
-)
 @pytest.mark.parametrize("name", NUMERIC)
 def test_a_non_finite_number_is_an_error_naming_the_variable(home: Path, name: str) -> None:
     with pytest.raises(ConfigError, match=name):

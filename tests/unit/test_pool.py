@@ -192,12 +192,6 @@ class FlakyFinishStore(JobStore):
         await super().finish(job_id, owner, result, checkpoint=checkpoint)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: WorkerPool._run_job lets any exception but LeaseLost out of JobRunner.run; "
-    "one failed write (e.g. 'database is locked') ends the pool's task group, and with it "
-    "every other job's step and the server",
-)
 async def test_a_database_error_while_recording_one_job_does_not_stop_the_pool(
     db: Database, clock: ManualClock
 ) -> None:

@@ -170,10 +170,5 @@ def test_runner_backoff_with_real_randomness_stays_within_half_and_full_delay() 
             assert 0.5 * delay <= runner_backoff_s(attempt, rng=rng) <= delay
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: runner_backoff_s computes base_s * 2 ** (attempt - 1) before capping; from "
-    "attempt 1025 the int is too large for a float and it raises OverflowError",
-)
 def test_runner_backoff_is_capped_for_any_attempt_count() -> None:
     assert runner_backoff_s(5000, base_s=5.0, cap_s=300.0, rng=Fixed(1.0)) == 300.0

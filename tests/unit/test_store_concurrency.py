@@ -50,12 +50,6 @@ async def test_concurrent_enqueues_with_one_key_from_two_stores_make_one_job(
     assert sorted(j.idempotency_key for j in page.jobs) == sorted(results)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: JobStore.claim's due SELECT runs outside the write transaction (pysqlite "
-    "begins only at the UPDATE) and the UPDATE matches by id alone: concurrent stores on one "
-    "file claim the same jobs (most of 60 here, every run)",
-)
 async def test_claim_takes_each_job_once_across_two_processes_stores(
     store: JobStore, other: JobStore
 ) -> None:
@@ -117,11 +111,6 @@ def other_process_claims(db_path: Path, job_id: str, owner: str, lease_until: fl
     raw.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: JobStore.claim selects due ids, then updates by id alone; a claim committed "
-    "by another process in between is overwritten (two owners run the same job)",
-)
 async def test_claim_does_not_take_a_job_another_process_claimed_after_the_due_select(
     store: JobStore, clock: ManualClock, db: Database, db_path: Path
 ) -> None:
@@ -138,11 +127,6 @@ async def test_claim_does_not_take_a_job_another_process_claimed_after_the_due_s
     assert mine == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: JobStore.request_cancel reads the state, then updates by id alone; a job "
-    "claimed by another process in between becomes 'cancelled' under its running worker",
-)
 async def test_cancel_of_a_job_claimed_meanwhile_by_another_process_only_flags_it(
     store: JobStore, clock: ManualClock, db: Database, db_path: Path
 ) -> None:
