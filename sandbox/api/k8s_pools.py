@@ -111,8 +111,6 @@ def pool_json(state: SandboxState, pool: Record) -> JSON:
         "public_ip_disabled": d["public_ip_disabled"],
         "security_group_id": stable_id("security-group", pool.project_id, d["zone"]),
         "labels": d["labels"], "taints": [], "startup_taints": [],
-        "private_network_id": cluster.data["private_network_id"] if cluster else None,
-        "error_message": None, "max_termination_grace_period": None,
     }
 
 

@@ -137,8 +137,7 @@ async def create_instance(request: Request) -> Response:
     n = state.created("rdb_instance") + 1
     instance_id = state.new_id()
     data["endpoint"] = {"id": stable_id("rdb-endpoint", instance_id), "ip": f"51.159.{n % 256}.140",
-                        "port": 5432 + n, "name": None, "hostname": None, "load_balancer": {},
-                        "private_network": None, "direct_access": None}
+                        "port": 5432 + n, "name": None, "load_balancer": {}}
     d = DURATIONS_S
     phases = [("provisioning", d["rdb.provisioning"]), ("initializing", d["rdb.initializing"]),
               ("ready", None)]
