@@ -13,7 +13,13 @@ import anyio
 
 from jobs.errors import DatabaseError, JobError
 from mcp_front import __version__
-from mcp_front.config import ConfigError, Settings, check_credentials, load_settings
+from mcp_front.config import (
+    ENV_HTTP_TOKEN,
+    ConfigError,
+    Settings,
+    check_credentials,
+    load_settings,
+)
 from mcp_front.logs import configure_logging
 
 logger = logging.getLogger("mcp_front.cli")
@@ -42,6 +48,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the MCP server (stdio by default)."""
     settings = _settings(args, sandbox=args.sandbox)
     configure_logging(settings.log_level, settings.secret_values())
+    if args.transport == "http" and not settings.http_token:
+        raise ConfigError(f"the HTTP transport needs a bearer token: set {ENV_HTTP_TOKEN}")
     sandbox_server = None
     if args.sandbox:
         settings, sandbox_server = _start_sandbox(settings)
