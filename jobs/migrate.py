@@ -1,14 +1,15 @@
-"""Bringing the database schema to the newest revision with Alembic, safely."""
+"""Bringing the database schema to the newest revision with Alembic, safely.
+
+Alembic is imported only when there is something to migrate: a server start on an
+up-to-date database reads one row and moves on (Alembic costs ~0.25 s to import).
+"""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -17,24 +18,35 @@ import migrations
 from jobs.database import Database
 from jobs.errors import DatabaseError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 logger = logging.getLogger(__name__)
 
 
 def alembic_config() -> Config:
     """An Alembic configuration pointing at the migrations shipped with the package."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     return config
 
 
 def head_revision() -> str:
-    """The newest revision this release knows."""
+    """The newest revision this release knows (from the Alembic scripts)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def _upgrade(connection: Connection) -> str | None:
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     config = alembic_config()
     script = ScriptDirectory.from_config(config)
     current = MigrationContext.configure(connection).get_current_revision()
@@ -49,19 +61,29 @@ def _upgrade(connection: Connection) -> str | None:
     return current
 
 
+async def _current_revision(db: Database) -> str | None:
+    """The stamped revision, or None for a database without the version table."""
+    async with db.read() as conn:
+        if db.engine.dialect.name == "sqlite":
+            # Reading the schema first makes a corrupt file fail before anything is written.
+            found = await conn.execute(
+                text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")
+            )
+            if found.first() is None:
+                return None
+        row = (await conn.execute(text("SELECT version_num FROM alembic_version"))).first()
+        return row[0] if row else None
+
+
 async def upgrade_database(db: Database) -> None:
     """Apply every pending migration; refuse a corrupt or newer database untouched."""
     try:
+        if await _current_revision(db) == migrations.HEAD:
+            return
         async with db.engine.begin() as conn:
-            if db.engine.dialect.name == "sqlite":
-                # Reading the schema first makes a corrupt file fail before anything is written.
-                await conn.execute(text("SELECT count(*) FROM sqlite_master"))
             before = await conn.run_sync(_upgrade)
     except DatabaseError:
         raise
     except (sa_exc.DBAPIError, sa_exc.OperationalError) as exc:
         raise DatabaseError(f"cannot open the job database {db.url}: {exc.orig}") from exc
-    head = head_revision()
-    if before != head:
-        logger.info("job database %s migrated from %s to %s", db.url, before, head)
-
+    logger.info("job database %s migrated from %s to %s", db.url, before, migrations.HEAD)

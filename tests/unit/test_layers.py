@@ -60,3 +60,10 @@ def test_no_print_in_package_code() -> None:
                 ):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+def test_the_declared_head_revision_is_the_alembic_head() -> None:
+    import migrations
+    from jobs.migrate import head_revision
+
+    assert migrations.HEAD == head_revision()
