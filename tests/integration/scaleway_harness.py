@@ -10,18 +10,24 @@ The job store runs on a manual clock: a ``Wait`` costs no real time, while the s
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
+from mcp import Client
+from mcp.types import CallToolResult
 
 from jobs.clock import ManualClock
 from jobs.database import Database, create_database, sqlite_url
 from jobs.migrate import upgrade_database
 from jobs.models import JSON, Job
 from jobs.store import JobStore
+from mcp_front.config import Settings
+from mcp_front.runtime import Runtime, open_runtime
+from mcp_front.server import build_server
 from sandbox.server import SandboxServer
 from workers.operations import instance, network
 from workers.polling import PollSettings
@@ -121,6 +127,26 @@ class Harness:
     def server_count(self) -> int:
         """Servers that exist in the sandbox now."""
         return len(self.sandbox.state.all("server"))
+
+
+@asynccontextmanager
+async def mcp_session(settings: Settings, api_url: str) -> AsyncIterator[tuple[Client, Runtime]]:
+    """A real in-process MCP client on a runtime whose results say they come from the sandbox.
+
+    Polls are scaled down 100x (servers from 20 ms) to match a fast sandbox.
+    """
+    settings = replace(settings, sandbox=True)
+    client = fast_client(api_url, polling=PollSettings().scaled(0.01))
+    services = Services(secrets_dir=settings.secrets_dir, scaleway=client)
+    async with open_runtime(settings, services=services) as runtime:
+        async with Client(build_server(runtime)) as session:
+            yield session, runtime
+
+
+def body(result: CallToolResult) -> dict[str, Any]:
+    """The envelope of a tool result."""
+    assert result.structured_content is not None
+    return result.structured_content
 
 
 @pytest.fixture(name="sandbox")

@@ -1,0 +1,297 @@
+"""The instance tools through a real MCP client session against the sandbox."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import psutil
+import pytest
+from mcp import Client, StdioServerParameters
+
+from jobs.database import create_database, sqlite_url
+from jobs.store import JobStore
+from mcp_front.config import Settings
+from mcp_front.runtime import Runtime
+from sandbox.server import SandboxServer
+from tests.e2e.stdio_support import REPO_ROOT, serve_command, serve_env
+from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
+    SERVERS_ROUTE,
+    ZONE,
+    body,
+    mcp_session,
+    sandbox_fixture,
+)
+
+pytestmark = pytest.mark.anyio
+MISSING = "11111111-2222-3333-4444-555555555555"
+Session = tuple[Client, Runtime]
+
+
+@pytest.fixture(name="session")
+async def session_fixture(
+    sandbox: SandboxServer, make_settings: Callable[..., Settings]
+) -> AsyncIterator[Session]:
+    settings = make_settings(SCW_API_URL=sandbox.api_url, SCW_MCP_WAIT_BUDGET_S="15")
+    async with mcp_session(settings, sandbox.api_url) as opened:
+        yield opened
+
+
+async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
+    return body(await client.call_tool(tool, args))
+
+
+async def create(client: Client, name: str = "web-1", **args: Any) -> dict[str, Any]:
+    answer = await call(
+        client, "create_instance", name=name, commercial_type="DEV1-S", zone=ZONE, **args
+    )
+    assert answer["status"] == "success", answer
+    return answer
+
+
+async def test_instance_tools_carry_the_promised_annotations(session: Session) -> None:
+    client, _ = session
+    tools = {t.name: t.annotations for t in (await client.list_tools()).tools}
+    expected = {  # name: (read_only, destructive, idempotent)
+        "list_instances": (True, False, True),
+        "get_instance": (True, False, True),
+        "create_instance": (False, False, False),
+        "start_instance": (False, False, True),
+        "stop_instance": (False, True, True),
+        "delete_instance": (False, True, False),
+    }
+    for name, (read_only, destructive, idempotent) in expected.items():
+        hints = tools[name]
+        assert hints is not None and hints.title
+        assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint) == (
+            read_only,
+            destructive,
+            idempotent,
+        ), name
+
+
+async def test_server_lifecycle_through_the_tools(session: Session, sandbox: SandboxServer) -> None:
+    client, _ = session
+    empty = await call(client, "list_instances", zone=ZONE)
+    assert empty["data"]["servers"] == [] and empty["source"].startswith("sandbox")
+
+    created = await create(client, tags=["team:web"])
+    server = created["data"]
+    assert created["job"]["state"] == "succeeded"
+    assert server["state"] == "running" and server["ips"]["public"]
+    assert "sandbox" in created["source"]
+
+    listed = await call(client, "list_instances", zone=ZONE, tags=["team:web"])
+    (row,) = listed["data"]["servers"]  # the cached empty list was dropped by the job
+    assert row["id"] == server["id"] and row["public_ip"] and row["private_nics"] == 0
+    assert set(row) == {
+        "id",
+        "name",
+        "state",
+        "commercial_type",
+        "zone",
+        "public_ip",
+        "private_nics",
+        "tags",
+    }
+
+    detail = await call(client, "get_instance", server_id=server["id"], zone=ZONE)
+    assert detail["data"]["id"] == server["id"] and detail["data"]["commercial_type"] == "DEV1-S"
+
+    stopped = await call(client, "stop_instance", server_id=server["id"], zone=ZONE)
+    assert stopped["data"]["state"] == "stopped" and stopped["data"]["already"] is False
+    again = await call(client, "stop_instance", server_id=server["id"], zone=ZONE)
+    assert again["status"] == "success" and again["data"]["already"] is True
+    started = await call(client, "start_instance", server_id=server["id"], zone=ZONE)
+    assert started["data"]["state"] == "running"
+
+    deleted = await call(client, "delete_instance", server_id=server["id"], zone=ZONE)
+    assert deleted["status"] == "success" and deleted["data"]["deleted"] == server["id"]
+    assert sandbox.state.all("server") == [] and sandbox.state.all("volume") == []
+    assert (await call(client, "list_instances", zone=ZONE))["data"]["servers"] == []
+
+
+async def test_pages_of_instances(session: Session) -> None:
+    client, _ = session
+    for i in range(3):
+        await create(client, name=f"web-{i}", start=False)
+    first = await call(client, "list_instances", zone=ZONE, per_page=2)
+    assert first["data"]["count"] == 2 and first["data"]["total_count"] == 3
+    second = await call(client, "list_instances", zone=ZONE, per_page=2, page=2)
+    assert second["data"]["count"] == 1 and second["data"]["next_page"] is None
+    ids = {s["id"] for s in first["data"]["servers"] + second["data"]["servers"]}
+    assert len(ids) == 3
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "words"),
+    [
+        ("get_instance", {"server_id": "web-1"}, ["server_id", "UUID"]),
+        ("list_instances", {"zone": "fr-par-9"}, ["zone", "fr-par-1", "nl-ams-1"]),
+        ("list_instances", {"state": "sleeping"}, ["state", "running"]),
+        ("create_instance", {"name": "-bad", "commercial_type": "DEV1-S"}, ["name", "letters"]),
+        ("create_instance", {"name": "a", "commercial_type": "XL9"}, ["commercial_type", "DEV1-S"]),
+        (
+            "create_instance",
+            {"name": "a", "commercial_type": "DEV1-S", "image": "winxp"},
+            ["image", "ubuntu_noble"],
+        ),
+        (
+            "create_instance",
+            {"name": "a", "commercial_type": "DEV1-S", "tags": ["job:x"]},
+            ["tags", "reserved"],
+        ),
+        (
+            "create_instance",
+            {"name": "a", "commercial_type": "DEV1-S", "volume_size_gb": 1},
+            ["volume_size_gb", "10"],
+        ),
+    ],
+)
+async def test_bad_arguments_are_refused_before_any_change(
+    session: Session, sandbox: SandboxServer, tool: str, args: dict[str, Any], words: list[str]
+) -> None:
+    client, runtime = session
+    result = await client.call_tool(tool, args)
+    assert result.is_error
+    message = body(result)["message"]
+    assert all(word in message for word in words), message
+    assert sandbox.state.calls(method="POST") == 0
+    assert (await runtime.store.list(limit=5)).jobs == []
+
+
+async def test_missing_server_is_a_clear_404(session: Session) -> None:
+    client, _ = session
+    answer = await call(client, "get_instance", server_id=MISSING, zone=ZONE)
+    assert answer["status"] == "error"
+    assert MISSING in answer["message"] and "list_instances" in answer["message"]
+    failed = await call(client, "start_instance", server_id=MISSING, zone=ZONE)
+    assert failed["status"] == "error" and "not found" in failed["message"]
+    assert failed["details"]["job"]["state"] == "failed"
+
+
+async def test_api_400_details_reach_the_user(session: Session) -> None:
+    client, runtime = session
+    x86 = await call(client, "list_instances", zone=ZONE)  # warm-up: a read works
+    assert x86["status"] == "success"
+    from workers.scaleway.servers import resolve_image
+
+    assert runtime.services.scaleway is not None
+    image_id = await resolve_image(
+        runtime.services.scaleway, runtime.services.read_cache, ZONE, "ubuntu_noble", "DEV1-S"
+    )
+    answer = await call(
+        client, "create_instance", name="arm", commercial_type="COPARM1-2C-8G", image=image_id
+    )
+    assert answer["status"] == "error"
+    assert "image" in answer["message"] and "arch" in answer["message"]
+
+
+async def test_quota_and_precondition_errors(session: Session, sandbox: SandboxServer) -> None:
+    client, _ = session
+    server = (await create(client, start=False))["data"]
+    sandbox.state.quotas["server"] = 1
+    over = await call(client, "create_instance", name="web-2", commercial_type="DEV1-S")
+    assert over["status"] == "error" and "quota" in over["message"]
+
+    record = sandbox.state.get("server", server["id"])
+    assert record is not None
+    record.data["protected"] = True
+    refused = await call(client, "delete_instance", server_id=server["id"])
+    assert refused["status"] == "error" and "protected" in refused["message"]
+    assert sandbox.state.get("server", server["id"]) is not None
+
+
+async def test_every_job_succeeds_through_20_percent_429_and_503(
+    session: Session, sandbox: SandboxServer
+) -> None:
+    client, _ = session
+    sandbox.state.faults.add("*", "429", rate=0.1)
+    sandbox.state.faults.add("*", "503", rate=0.1)
+    results: dict[str, dict[str, Any]] = {}
+
+    async def create_and_delete(name: str) -> None:
+        created = await call(client, "create_instance", name=name, commercial_type="DEV1-S")
+        assert created["status"] == "success", created
+        deleted = await call(client, "delete_instance", server_id=created["data"]["id"])
+        results[name] = deleted
+
+    async with anyio.create_task_group() as tg:
+        for i in range(5):
+            tg.start_soon(create_and_delete, f"web-{i}")
+
+    assert all(r["status"] == "success" for r in results.values()), results
+    assert sandbox.state.created("server") == 5 and sandbox.state.all("server") == []
+    assert sum(rule["fired"] for rule in sandbox.state.faults.rules()) >= 5
+
+
+# -- kill -9 of a serve process in the middle of create_instance and delete_instance -------
+def _serve(env: dict[str, str]) -> StdioServerParameters:
+    command = serve_command()
+    return StdioServerParameters(command=command[0], args=command[1:], env=env, cwd=str(REPO_ROOT))
+
+
+def _kill_serve_children() -> int:
+    """SIGKILL the serve processes this test started; how many there were."""
+    killed = 0
+    for child in psutil.Process().children(recursive=True):
+        if "mcp_front" in " ".join(child.cmdline()):
+            child.send_signal(signal.SIGKILL)
+            child.wait(10)
+            killed += 1
+    return killed
+
+
+async def _job_state(data_dir: Path, job_id: str) -> str:
+    db = create_database(sqlite_url(data_dir / "jobs.db"))
+    try:
+        return (await JobStore(db).get(job_id)).state.value
+    finally:
+        await db.close()
+
+
+async def _kill_midway(env: dict[str, str], data_dir: Path, tool: str, args: dict[str, Any]) -> str:
+    """Start a job through a serve process and SIGKILL that process while the job is mid-way."""
+    started: dict[str, Any] = {}
+    killed = 0
+    try:
+        async with Client(_serve(env)) as client:
+            started = body(await client.call_tool(tool, args))
+            killed = _kill_serve_children()
+            await anyio.sleep(0.1)
+    except Exception:  # the session dies with its server, as intended
+        pass
+    assert killed == 1
+    assert started.get("status") == "success", started
+    job_id = str(started["data"]["job_id"])  # the wait budget ran out: the job was mid-way
+    assert await _job_state(data_dir, job_id) in ("running", "waiting")
+    return job_id
+
+
+async def _finish_after_restart(env: dict[str, str], job_id: str) -> dict[str, Any]:
+    async with Client(_serve(env)) as client:
+        status = body(await client.call_tool("get_job_status", {"job_id": job_id, "wait_s": 40}))
+    assert status["data"]["state"] == "succeeded", status
+    return dict(status["data"]["result"])
+
+
+async def test_create_and_delete_resume_after_kill_9(tmp_path: Path) -> None:
+    with SandboxServer(speed=8, with_s3=False) as sb:  # a start takes 0.6 s, a stop 4.5 s
+        env = serve_env(
+            tmp_path, SCW_API_URL=sb.api_url, SCW_MCP_WAIT_BUDGET_S="0.3", SCW_MCP_LEASE_S="1"
+        )
+        env.pop("SCW_MCP_EXTRA_OPERATIONS")
+        job_id = await _kill_midway(
+            env, tmp_path, "create_instance", {"name": "web-1", "commercial_type": "DEV1-S"}
+        )
+        server = await _finish_after_restart(env, job_id)
+        assert server["state"] == "running"
+        assert sb.state.created("server") == 1 and sb.state.counters[SERVERS_ROUTE] == 1
+
+        job_id = await _kill_midway(env, tmp_path, "delete_instance", {"server_id": server["id"]})
+        deleted = await _finish_after_restart(env, job_id)
+        assert deleted["deleted"] == server["id"]
+        assert sb.state.all("server") == [] and sb.state.all("volume") == []
