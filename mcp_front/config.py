@@ -46,6 +46,9 @@ ENV_S3_PART_SIZE = "SCW_MCP_S3_PART_SIZE_MB"
 ENV_S3_MULTIPART_THRESHOLD = "SCW_MCP_S3_MULTIPART_THRESHOLD_MB"
 ENV_S3_CONCURRENCY = "SCW_MCP_S3_CONCURRENCY"
 ENV_S3_INLINE_MAX = "SCW_MCP_S3_INLINE_MAX_KB"
+ENV_POLL_SCALE = "SCW_MCP_POLL_SCALE"
+ENV_CLUSTER_DEADLINE = "SCW_MCP_CLUSTER_DEADLINE_S"
+ENV_DATABASE_DEADLINE = "SCW_MCP_DATABASE_DEADLINE_S"
 
 
 class ConfigError(Exception):
@@ -88,6 +91,11 @@ class Settings:
     s3_multipart_threshold_mb: int = 16
     s3_concurrency: int = 4
     s3_inline_max_kb: int = 1024
+    # Every poll interval and deadline times this (a fast sandbox wants e.g. 0.001).
+    poll_scale: float = 1.0
+    # How long a cluster (pool) or database may stay in one transitional status.
+    cluster_deadline_s: float = 3600.0
+    database_deadline_s: float = 3600.0
 
     @property
     def secrets_dir(self) -> Path:
@@ -265,6 +273,9 @@ def load_settings(
         s3_multipart_threshold_mb=int(_number(env, ENV_S3_MULTIPART_THRESHOLD, 16, minimum=5)),
         s3_concurrency=int(_number(env, ENV_S3_CONCURRENCY, 4, minimum=1)),
         s3_inline_max_kb=int(_number(env, ENV_S3_INLINE_MAX, 1024, minimum=1)),
+        poll_scale=_number(env, ENV_POLL_SCALE, 1.0, minimum=1e-6),
+        cluster_deadline_s=_number(env, ENV_CLUSTER_DEADLINE, 3600.0, minimum=1e-3),
+        database_deadline_s=_number(env, ENV_DATABASE_DEADLINE, 3600.0, minimum=1e-3),
     )
 
 

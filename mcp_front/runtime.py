@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import anyio
 
@@ -14,6 +14,7 @@ from jobs.migrate import upgrade_database
 from jobs.store import JobStore
 from mcp_front.config import Settings
 from workers.operations import product_operations
+from workers.polling import PollSettings
 from workers.pool import PoolSettings, WorkerPool, default_owner
 from workers.registry import OperationRegistry
 from workers.runner import JobRunner, RunnerSettings
@@ -58,9 +59,22 @@ def build_services(settings: Settings) -> Services:
             region=creds.region,
             zone=creds.zone,
             api_url=creds.api_url,
+            polling=poll_settings(settings),
         )
     )
     return services
+
+
+def poll_settings(settings: Settings) -> PollSettings:
+    """Poll schedules with the configured cluster/database deadlines, scaled."""
+    polling = PollSettings()
+    for kind, deadline_s in (
+        ("cluster", settings.cluster_deadline_s),
+        ("pool", settings.cluster_deadline_s),
+        ("database", settings.database_deadline_s),
+    ):
+        polling = polling.with_schedule(kind, replace(polling.for_kind(kind), timeout_s=deadline_s))
+    return polling.scaled(settings.poll_scale)
 
 
 def build_registry(settings: Settings) -> OperationRegistry:

@@ -7,9 +7,12 @@ from mcp.server.mcpserver import MCPServer
 from mcp_front import __version__
 from mcp_front.runtime import Runtime
 from mcp_front.toolkit import ToolSpec, build_tool
+from mcp_front.tools import database as database_tools
 from mcp_front.tools import instance as instance_tools
 from mcp_front.tools import jobs as job_tools
+from mcp_front.tools import k8s as k8s_tools
 from mcp_front.tools import network as network_tools
+from mcp_front.tools import registry as registry_tools
 
 INSTRUCTIONS = (
     "Scaleway infrastructure through durable jobs. Reads (list_*, get_*) answer directly. "
@@ -25,6 +28,9 @@ def all_tool_specs() -> list[ToolSpec]:
         *job_tools.TOOLS,
         *instance_tools.TOOLS,
         *network_tools.TOOLS,
+        *k8s_tools.TOOLS,
+        *database_tools.TOOLS,
+        *registry_tools.TOOLS,
     ]
 
 

@@ -12,4 +12,9 @@ def product_operations() -> list[Operation]:
 
     operations += instance.OPERATIONS
     operations += network.OPERATIONS
+    from workers.operations import database, k8s, registry
+
+    operations += k8s.OPERATIONS
+    operations += database.OPERATIONS
+    operations += registry.OPERATIONS
     return operations

@@ -27,7 +27,10 @@ if TYPE_CHECKING:
     import requests
     from scaleway.block.v1alpha1 import BlockV1Alpha1API
     from scaleway.instance.v1.custom_api import InstanceUtilsV1API
+    from scaleway.k8s.v1 import K8SV1API
     from scaleway.marketplace.v2 import MarketplaceV2API
+    from scaleway.rdb.v1 import RdbV1API
+    from scaleway.registry.v1 import RegistryV1API
     from scaleway.vpc.v2 import VpcV2API
     from scaleway_core.api import API
     from scaleway_core.client import Client
@@ -160,6 +163,27 @@ class ScalewayClient:
         from scaleway.block.v1alpha1 import BlockV1Alpha1API
 
         return self._api(BlockV1Alpha1API)  # type: ignore[no-any-return]
+
+    @property
+    def k8s(self) -> K8SV1API:
+        """Kubernetes Kapsule v1 (clusters, pools, nodes, versions, kubeconfigs)."""
+        from scaleway.k8s.v1 import K8SV1API
+
+        return self._api(K8SV1API)  # type: ignore[no-any-return]
+
+    @property
+    def rdb(self) -> RdbV1API:
+        """Managed Database v1 (instances, engines, node types)."""
+        from scaleway.rdb.v1 import RdbV1API
+
+        return self._api(RdbV1API)  # type: ignore[no-any-return]
+
+    @property
+    def registry(self) -> RegistryV1API:
+        """Container Registry v1 (namespaces, images, tags)."""
+        from scaleway.registry.v1 import RegistryV1API
+
+        return self._api(RegistryV1API)  # type: ignore[no-any-return]
 
     # -- calling -------------------------------------------------------------------------
     async def call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:

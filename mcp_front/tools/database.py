@@ -1,0 +1,236 @@
+"""Managed database (RDB) tools: list and read directly, create through a job.
+
+A password (given or generated) is written to a 0600 file before the job is enqueued, so the
+job row only ever holds the file's path.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any, Literal
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import Field, field_validator
+
+from mcp_front import envelope
+from mcp_front.job_wait import submit_and_wait
+from mcp_front.runtime import Runtime
+from mcp_front.toolkit import ToolSpec
+from mcp_front.tools.instance import (
+    check_name,
+    check_tags,
+    check_tags_filter,
+    check_uuid,
+    region_of,
+    scaleway,
+)
+from mcp_front.tools.network import RegionInput
+from mcp_front.tools.paging import PageInput, slice_page
+from workers.scaleway.rdb import (
+    check_engine,
+    check_node_type,
+    database_detail,
+    database_summary,
+    engine_names,
+    get_database,
+)
+from workers.secret_files import generate_password, password_problem, safe_file_name, write_secret
+
+USER_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_-]{0,62}$")
+VOLUME_TYPES = ("sbs_5k", "sbs_15k", "lssd", "bssd")
+DB_STATUSES = (
+    "ready",
+    "provisioning",
+    "initializing",
+    "configuring",
+    "deleting",
+    "error",
+    "locked",
+    "disk_full",
+    "backuping",
+    "snapshotting",
+    "restarting",
+    "autohealing",
+)
+_MAX_LISTED = 1000
+
+
+class DatabaseInput(RegionInput):
+    instance_id: str = Field(description="Database instance id (UUID); list_databases shows them.")
+
+    @field_validator("instance_id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return check_uuid(value, "a database instance")
+
+
+class ListDatabasesInput(PageInput):
+    name: str | None = Field(None, description="Only databases whose name contains this.")
+    engine: str | None = Field(None, description="Only this engine, e.g. PostgreSQL-16 or MySQL.")
+    status: Literal[DB_STATUSES] | None = Field(  # type: ignore[valid-type]
+        None, description="Only databases in this status."
+    )
+    tags: list[str] | None = Field(None, description="Only databases with all these tags.")
+
+
+class CreateDatabaseInput(RegionInput):
+    name: str = Field(description="Instance name: letters, digits, '.', '_' or '-'.")
+    engine: str | None = Field(
+        None, description="Engine and version, e.g. PostgreSQL-16 (default: newest PostgreSQL)."
+    )
+    node_type: str = Field("db-dev-s", description="Node type, e.g. db-dev-s, db-pro2-xxs.")
+    is_ha_cluster: bool = Field(False, description="High availability (a standby node).")
+    volume_type: Literal[VOLUME_TYPES] = Field("sbs_5k", description="Storage type.")  # type: ignore[valid-type]
+    volume_size_gb: int = Field(10, ge=5, le=10000, description="Storage size in GB.")
+    disable_backup: bool = Field(False, description="Turn the daily backups off.")
+    backup_same_region: bool = Field(False, description="Keep backups in the same region.")
+    user_name: str = Field("admin", description="Name of the first user.")
+    password: str | None = Field(
+        None,
+        description="Password of that user (default: generated and written to a 0600 file).",
+        json_schema_extra={"writeOnly": True},
+    )
+    tags: list[str] = Field(default_factory=list, description="Tags for the instance.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_name(value)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        return check_tags(value)
+
+    @field_validator("user_name")
+    @classmethod
+    def _user(cls, value: str) -> str:
+        if not USER_RE.match(value):
+            raise ValueError("must be 1-63 letters, digits, '_' or '-', starting with a letter")
+        return value
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str | None) -> str | None:
+        problem = password_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(f"the password {problem}")
+        return value
+
+
+async def list_databases(
+    args: ListDatabasesInput, runtime: Runtime, ctx: Context
+) -> CallToolResult:
+    """Databases of a region, summarised, filtered and paginated (cached briefly)."""
+    region = region_of(runtime, args.region)
+    if args.tags:
+        check_tags_filter(args.tags)
+    client = scaleway(runtime)
+
+    async def load() -> list[dict[str, Any]]:
+        found: list[Any] = []
+        page = 1
+        while len(found) < _MAX_LISTED:
+            response = await client.read(
+                client.rdb.list_instances,
+                region=region,
+                name=args.name,
+                tags=args.tags,
+                page=page,
+                page_size=100,
+            )
+            found += response.instances
+            if not response.instances or len(found) >= int(response.total_count or 0):
+                break
+            page += 1
+        return [database_summary(db) for db in found]
+
+    key = (region, args.name, tuple(args.tags or ()))
+    rows = await runtime.services.read_cache.get_or_load("rdb", key, load)
+    engine = (args.engine or "").lower()
+    rows = [
+        r
+        for r in rows
+        if (
+            not engine
+            or r["engine"].lower() == engine
+            or r["engine"].lower().startswith(engine + "-")
+        )
+        and (not args.status or r["status"] == args.status)
+    ]
+    return envelope.success(
+        slice_page("databases", rows, args.page, args.per_page), source=runtime.source
+    )
+
+
+async def get_database_tool(args: DatabaseInput, runtime: Runtime, ctx: Context) -> CallToolResult:
+    """Every detail of one database, endpoints included."""
+    region = region_of(runtime, args.region)
+    db = await get_database(scaleway(runtime), region, args.instance_id)
+    return envelope.success(database_detail(db), source=runtime.source)
+
+
+async def create_database(
+    args: CreateDatabaseInput, runtime: Runtime, ctx: Context
+) -> CallToolResult:
+    """Create a database (a job): engine and node type checked, password kept in a 0600 file."""
+    region = region_of(runtime, args.region)
+    client, cache = scaleway(runtime), runtime.services.read_cache
+    if args.engine:
+        engine = await check_engine(client, cache, region, args.engine)
+    else:
+        postgres = [e for e in await engine_names(client, cache, region) if e.startswith("Postgre")]
+        engine = max(postgres, key=lambda e: int(e.rsplit("-", 1)[-1] or 0), default="")
+        engine = await check_engine(client, cache, region, engine or "PostgreSQL")
+    node_type = await check_node_type(client, cache, region, args.node_type)
+    generated = args.password is None
+    password = generate_password() if generated else str(args.password)
+    label = "password" if generated else "pending-password"
+    name = safe_file_name("database", args.name, label, uuid.uuid4().hex[:8])
+    path = write_secret(runtime.settings.secrets_dir / f"{name}.txt", password)
+    params = {
+        **args.model_dump(exclude={"region", "engine", "node_type", "password"}),
+        "region": region,
+        "engine": engine,
+        "node_type": node_type,
+        "password_file": str(path),
+        "password_generated": generated,
+    }
+    return await submit_and_wait(runtime, ctx, "rdb.create_database", params)
+
+
+TOOLS = [
+    ToolSpec(
+        name="list_databases",
+        title="List databases",
+        description="Managed database instances of a region: id, name, status, engine, node "
+        "type, HA, tags. Filters: name, engine, status, tags. Paginated.",
+        input_model=ListDatabasesInput,
+        handler=list_databases,
+        group="database",
+        read_only=True,
+    ),
+    ToolSpec(
+        name="get_database",
+        title="Get database",
+        description="One database instance: status, endpoints (IP, port), volume, backups, "
+        "settings.",
+        input_model=DatabaseInput,
+        handler=get_database_tool,
+        group="database",
+        read_only=True,
+    ),
+    ToolSpec(
+        name="create_database",
+        title="Create database",
+        description="Create a managed PostgreSQL/MySQL instance (job, minutes): engine, node "
+        "type, HA, volume, backups, user, tags. A generated password goes to a 0600 file "
+        "whose path is returned. Waits until ready.",
+        input_model=CreateDatabaseInput,
+        handler=create_database,
+        group="database",
+        read_only=False,
+    ),
+]

@@ -1,0 +1,266 @@
+"""Kubernetes (Kapsule) tools: list and read clusters directly, kubeconfigs to 0600 files,
+create and delete clusters through jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import Field, field_validator, model_validator
+
+from mcp_front import envelope
+from mcp_front.config import check_zone
+from mcp_front.errors import ToolInputError
+from mcp_front.job_wait import submit_and_wait
+from mcp_front.runtime import Runtime
+from mcp_front.toolkit import ToolInput, ToolSpec
+from mcp_front.tools.instance import check_name, check_tags, check_uuid, region_of, scaleway
+from mcp_front.tools.network import RegionInput
+from mcp_front.tools.paging import PageInput, page_of
+from workers.scaleway.k8s import (
+    cluster_summary,
+    cluster_with_pools,
+    fetch_kubeconfig,
+    kubeconfig_facts,
+    resolve_version,
+)
+from workers.scaleway.servers import check_commercial_type
+from workers.secret_files import safe_file_name, write_secret
+
+CNIS = ("cilium", "calico", "kilo", "none", "cilium_native")
+CLUSTER_STATUSES = ("creating", "ready", "deleting", "updating", "locked", "pool_required")
+
+
+class ClusterInput(RegionInput):
+    cluster_id: str = Field(description="Cluster id (UUID); list_clusters shows them.")
+
+    @field_validator("cluster_id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return check_uuid(value, "a cluster")
+
+
+class ListClustersInput(PageInput):
+    name: str | None = Field(None, description="Only clusters whose name contains this.")
+    status: Literal[CLUSTER_STATUSES] | None = Field(  # type: ignore[valid-type]
+        None, description="Only clusters in this status."
+    )
+
+
+class CreateClusterInput(RegionInput):
+    name: str = Field(description="Cluster name: letters, digits, '.', '_' or '-'.")
+    node_type: str = Field(description="Node type of the default pool, e.g. DEV1-M, PRO2-S.")
+    version: str | None = Field(None, description="Kubernetes version (default: the newest).")
+    cni: Literal[CNIS] = Field("cilium", description="Container network plugin.")  # type: ignore[valid-type]
+    pool_size: int = Field(1, ge=1, le=150, description="Nodes in the default pool.")
+    autoscaling: bool = Field(False, description="Let the pool scale between min and max.")
+    min_size: int | None = Field(None, ge=0, le=150, description="Autoscaling minimum.")
+    max_size: int | None = Field(None, ge=1, le=150, description="Autoscaling maximum.")
+    zone: str | None = Field(None, description="Zone of the pool (default: <region>-1).")
+    private_network_id: str | None = Field(
+        None, description="Private network to use (default: one created for the cluster)."
+    )
+    tags: list[str] = Field(default_factory=list, description="Tags for the cluster.")
+    description: str = Field("", max_length=255, description="Free text.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_name(value)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        return check_tags(value)
+
+    @field_validator("private_network_id")
+    @classmethod
+    def _pn(cls, value: str | None) -> str | None:
+        return check_uuid(value, "a private network") if value else value
+
+    @model_validator(mode="after")
+    def _sizes(self) -> CreateClusterInput:
+        low = self.min_size if self.min_size is not None else self.pool_size
+        high = self.max_size if self.max_size is not None else self.pool_size
+        if not low <= self.pool_size <= high:
+            raise ValueError("need min_size <= pool_size <= max_size")
+        if not self.autoscaling and (low, high) != (self.pool_size, self.pool_size):
+            raise ValueError("min_size and max_size need autoscaling=true")
+        return self
+
+
+class KubeconfigInput(ClusterInput):
+    path: str | None = Field(
+        None, description="File to write (default: under the server's secrets directory)."
+    )
+    include_content: bool = Field(
+        False, description="Also return the kubeconfig text (it holds a credential)."
+    )
+
+
+class DeleteClusterInput(ClusterInput):
+    with_additional_resources: bool = Field(
+        False,
+        description="Also delete its volumes, load balancers and its private network if empty.",
+    )
+
+
+async def list_clusters(args: ListClustersInput, runtime: Runtime, ctx: Context) -> CallToolResult:
+    """Clusters of a region, summarised and paginated (cached briefly)."""
+    region = region_of(runtime, args.region)
+    client = scaleway(runtime)
+
+    async def load() -> dict[str, Any]:
+        response = await client.read(
+            client.k8s.list_clusters,
+            region=region,
+            name=args.name,
+            status=args.status,  # type: ignore[arg-type]
+            page=args.page,
+            page_size=args.per_page,
+        )
+        items = [cluster_summary(c) for c in response.clusters]
+        return page_of("clusters", items, int(response.total_count or 0), args.page, args.per_page)
+
+    key = (region, args.name, args.status, args.page, args.per_page)
+    page = await runtime.services.read_cache.get_or_load("k8s", key, load)
+    return envelope.success(page, source=runtime.source)
+
+
+async def get_cluster(args: ClusterInput, runtime: Runtime, ctx: Context) -> CallToolResult:
+    """A cluster with its API URL and its pools' node counts."""
+    region = region_of(runtime, args.region)
+    detail = await cluster_with_pools(scaleway(runtime), region, args.cluster_id)
+    return envelope.success(detail, source=runtime.source)
+
+
+async def create_cluster(
+    args: CreateClusterInput, runtime: Runtime, ctx: Context
+) -> CallToolResult:
+    """Create a cluster with its default pool (a job) once version, CNI and type are checked."""
+    region = region_of(runtime, args.region)
+    zone = check_zone(args.zone or f"{region}-1", field_name="zone")
+    if not zone.startswith(f"{region}-"):
+        raise ToolInputError("zone", f"{zone} is not in region {region}")
+    client, cache = scaleway(runtime), runtime.services.read_cache
+    version = await resolve_version(client, cache, region, args.version, args.cni)
+    node_type = await check_commercial_type(client, cache, zone, args.node_type)
+    if args.private_network_id:
+        await client.read(
+            client.vpc.get_private_network,
+            region=region,
+            private_network_id=args.private_network_id,
+        )
+    params = {
+        **args.model_dump(exclude={"region", "version", "node_type", "zone"}),
+        "region": region,
+        "zone": zone,
+        "version": version,
+        "node_type": node_type,
+    }
+    return await submit_and_wait(runtime, ctx, "k8s.create_cluster", params)
+
+
+async def get_cluster_kubeconfig(
+    args: KubeconfigInput, runtime: Runtime, ctx: Context
+) -> CallToolResult:
+    """Write the kubeconfig to a 0600 file; return its path, server URL and context."""
+    region = region_of(runtime, args.region)
+    text = await fetch_kubeconfig(scaleway(runtime), region, args.cluster_id)
+    facts = kubeconfig_facts(text)
+    name = safe_file_name("kubeconfig", str(facts["context"] or ""), args.cluster_id[:8])
+    target = Path(args.path) if args.path else runtime.settings.secrets_dir / f"{name}.yaml"
+    try:
+        path = write_secret(target, text)
+    except OSError as exc:
+        raise ToolInputError("path", f"cannot write {target}: {exc.strerror or exc}") from None
+    data: dict[str, Any] = {
+        "cluster_id": args.cluster_id,
+        "path": str(path),
+        "mode": "0600",
+        "server": facts["server"],
+        "context": facts["context"],
+        "usage": f"KUBECONFIG={path} kubectl get nodes",
+    }
+    if args.include_content:
+        data["content"] = text
+    return envelope.success(data, source=runtime.source)
+
+
+async def delete_cluster(
+    args: DeleteClusterInput, runtime: Runtime, ctx: Context
+) -> CallToolResult:
+    """Delete a cluster (a job) and wait until it is gone."""
+    params = {
+        "region": region_of(runtime, args.region),
+        "cluster_id": args.cluster_id,
+        "with_additional_resources": args.with_additional_resources,
+    }
+    return await submit_and_wait(runtime, ctx, "k8s.delete_cluster", params)
+
+
+def _spec(
+    name: str, title: str, description: str, model: type[ToolInput], handler: Any, **hints: bool
+) -> ToolSpec:
+    return ToolSpec(
+        name=name,
+        title=title,
+        description=description,
+        input_model=model,
+        handler=handler,
+        group="k8s",
+        **hints,
+    )
+
+
+TOOLS = [
+    _spec(
+        "list_clusters",
+        "List Kubernetes clusters",
+        "Kapsule clusters of a region: id, name, status, version, CNI, network, tags. "
+        "Filters: name, status. Paginated.",
+        ListClustersInput,
+        list_clusters,
+        read_only=True,
+    ),
+    _spec(
+        "get_cluster",
+        "Get Kubernetes cluster",
+        "One cluster: status, API URL, upgrades, pools with node counts.",
+        ClusterInput,
+        get_cluster,
+        read_only=True,
+    ),
+    _spec(
+        "create_cluster",
+        "Create Kubernetes cluster",
+        "Create a Kapsule cluster with a default pool (job, minutes): name, node type, pool "
+        "size/autoscaling, version (newest by default), CNI, zone, private network (created "
+        "if omitted), tags. Waits until the cluster and its nodes are ready.",
+        CreateClusterInput,
+        create_cluster,
+        read_only=False,
+    ),
+    _spec(
+        "get_cluster_kubeconfig",
+        "Get cluster kubeconfig",
+        "Write a cluster's kubeconfig to a 0600 file; returns its path, server URL and "
+        "context. The content (a credential) only with include_content=true.",
+        KubeconfigInput,
+        get_cluster_kubeconfig,
+        read_only=True,
+    ),
+    _spec(
+        "delete_cluster",
+        "Delete Kubernetes cluster",
+        "Delete a cluster (job) and wait until it is gone; with_additional_resources also "
+        "deletes its volumes, load balancers and empty private network.",
+        DeleteClusterInput,
+        delete_cluster,
+        read_only=False,
+        destructive=True,
+        idempotent=True,
+    ),
+]

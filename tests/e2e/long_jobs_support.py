@@ -1,0 +1,65 @@
+"""Shared pieces of the cluster, database and registry end-to-end tests.
+
+An in-process MCP session over a runtime whose Scaleway client talks to the sandbox with
+millisecond retries and polls scaled 1000x down (a cluster's first poll after 15 ms), to
+match a sandbox at speed 1000; plus helpers to read envelopes and look inside the job file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from mcp import Client
+from mcp.types import CallToolResult
+
+from mcp_front.config import Settings
+from mcp_front.runtime import Runtime, open_runtime, poll_settings
+from mcp_front.server import build_server
+from tests.integration.scaleway_harness import fast_client
+from workers.services import Services
+
+Session = tuple[Client, Runtime]
+POLL_SCALE = "0.001"
+
+
+def body(result: CallToolResult) -> dict[str, Any]:
+    """The envelope of a tool result."""
+    assert result.structured_content is not None
+    return result.structured_content
+
+
+@asynccontextmanager
+async def sandbox_session(settings: Settings, api_url: str) -> AsyncIterator[Session]:
+    """A real MCP client session on a runtime pointed at a sandbox."""
+    settings = replace(settings, sandbox=True)
+    client = fast_client(api_url, polling=poll_settings(settings))
+    services = Services(secrets_dir=settings.secrets_dir, scaleway=client, sandbox=True)
+    async with open_runtime(settings, services=services) as runtime:
+        async with Client(build_server(runtime)) as session:
+            yield session, runtime
+
+
+async def call(client: Client, tool: str, progress: list[str] | None = None, **args: Any) -> Any:
+    """Call a tool and return its envelope, collecting progress messages if asked."""
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        if progress is not None and message:
+            progress.append(message)
+
+    result = await client.call_tool(tool, args, progress_callback=on_progress)
+    return body(result)
+
+
+def stored_bytes(data_dir: Path) -> bytes:
+    """Every byte of the job database files (main file, WAL and shared memory)."""
+    return b"".join(p.read_bytes() for p in sorted(data_dir.glob("*jobs.db*")) if p.is_file())
+
+
+def log_text(records: list[logging.LogRecord]) -> str:
+    """Every captured log line, formatted with its arguments."""
+    return "\n".join(r.getMessage() for r in records)

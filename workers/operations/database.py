@@ -1,0 +1,151 @@
+"""Managed database operations: create an instance and wait through provisioning until ready.
+
+The password never enters the job row: the tool writes it to a 0600 file before enqueueing
+and the job's parameters hold that file's path. A password the user gave is removed from
+disk once the instance exists; a generated one stays, and its path is the user's way to it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from jobs.models import JSON, Progress
+from workers.errors import PermanentError
+from workers.scaleway.client import ScalewayClient
+from workers.scaleway.k8s import status_text
+from workers.scaleway.power import services_of
+from workers.scaleway.rdb import (
+    DATABASE_WAIT,
+    GB,
+    READY,
+    database_detail,
+    find_database_by_tag,
+    get_database,
+)
+from workers.scaleway.servers import job_tag
+from workers.scaleway.waiting import failed_status, wait_in_status
+from workers.secret_files import SecretFileError, read_secret, remove_secret
+from workers.steps import Done, Operation, StepContext, StepOutcome
+
+# Rough share of the wait each status stands for, for progress bars.
+_FRACTIONS = {"provisioning": 0.2, "initializing": 0.6, "configuring": 0.9}
+
+
+class CreateDatabaseParams(BaseModel):
+    """Parameters of ``rdb.create_database`` (engine and node type already checked)."""
+
+    region: str
+    name: str
+    engine: str
+    node_type: str
+    user_name: str
+    password_file: str
+    password_generated: bool
+    is_ha_cluster: bool = False
+    volume_type: str = "sbs_5k"
+    volume_size_gb: int = 10
+    disable_backup: bool = False
+    backup_same_region: bool = False
+    tags: list[str] = Field(default_factory=list)
+    project_id: str | None = None
+
+
+def _credentials(params: CreateDatabaseParams) -> JSON:
+    if params.password_generated:
+        return {
+            "user_name": params.user_name,
+            "password_file": params.password_file,
+            "note": "the generated password is in this 0600 file; it is shown nowhere else",
+        }
+    return {"user_name": params.user_name, "password": "the one you gave"}
+
+
+class CreateDatabase(Operation):
+    """Create a database instance tagged with the job id and wait until it is ``ready``."""
+
+    name = "rdb.create_database"
+    params_model = CreateDatabaseParams
+    touches = ("rdb",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: CreateDatabaseParams = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        if "instance_id" not in ctx.checkpoint:
+            tag = job_tag(ctx.job.id)
+            db = await client.create_once(
+                lambda: find_database_by_tag(client, params.region, tag),
+                lambda: self._create(client, params, tag),
+            )
+            await ctx.save(
+                Progress("provisioning", f"database {db.name} is {status_text(db.status)}", 0.1),
+                instance_id=db.id,
+            )
+            if not params.password_generated:
+                remove_secret(Path(params.password_file))
+        return await self._poll(ctx, client, params, ctx.checkpoint["instance_id"])
+
+    async def _create(self, client: ScalewayClient, params: CreateDatabaseParams, tag: str) -> Any:
+        try:
+            password = read_secret(Path(params.password_file))
+        except SecretFileError as exc:
+            raise PermanentError(f"{exc}; create the database again") from None
+        return await client.call(
+            client.rdb.create_instance,
+            region=params.region,
+            project_id=params.project_id or client.project_id,
+            name=params.name,
+            engine=params.engine,
+            user_name=params.user_name,
+            password=password,
+            node_type=params.node_type,
+            is_ha_cluster=params.is_ha_cluster,
+            disable_backup=params.disable_backup,
+            volume_size=params.volume_size_gb * GB,
+            volume_type=params.volume_type,  # type: ignore[arg-type]
+            backup_same_region=params.backup_same_region,
+            tags=[*params.tags, tag],
+        )
+
+    async def _poll(
+        self, ctx: StepContext, client: ScalewayClient, params: CreateDatabaseParams, iid: str
+    ) -> StepOutcome:
+        db = await get_database(client, params.region, iid)
+        status = status_text(db.status)
+        if status == READY:
+            return Done({**database_detail(db), "credentials": _credentials(params)})
+        advice = (
+            f"the database {iid} still exists: look at it with get_database and in the "
+            "Scaleway console (a full disk needs a bigger volume; a locked instance needs "
+            "support); delete it there if it cannot be repaired"
+        )
+        if status not in DATABASE_WAIT:
+            raise failed_status(f"database {iid}", status, ctx.elapsed_s, advice)
+        return wait_in_status(
+            ctx,
+            client,
+            "database",
+            status,
+            f"database {db.name} is {status}",
+            advice=advice,
+            fraction=_FRACTIONS.get(status, 0.5),
+        )
+
+    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+        params: CreateDatabaseParams = ctx.params  # type: ignore[assignment]
+        iid = ctx.checkpoint.get("instance_id")
+        if not iid:
+            if not params.password_generated:
+                remove_secret(Path(params.password_file))
+            return {"created": None, "note": "no database was created"}
+        return {
+            "created": {"instance_id": iid, "region": params.region},
+            "credentials": _credentials(params),
+            "note": "the database exists and keeps provisioning; delete it in the console or "
+            "with the Scaleway CLI if you do not want it",
+        }
+
+
+OPERATIONS: list[Operation] = [CreateDatabase()]

@@ -1,0 +1,318 @@
+"""Kapsule operations: create a cluster with its pool and wait for its nodes; delete one.
+
+``k8s.create_cluster`` runs as resumable steps over its checkpoint:
+
+1. the private network: the one given, or one created for the cluster (tagged with the job);
+2. the cluster with its default pool, tagged with the job id (looked up first on resume);
+3. polls: cluster ``creating`` -> ``ready``, then pool ``scaling`` -> ``ready`` with every
+   node ready, reporting the cluster's status and the pool's node counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from jobs.models import JSON, Progress
+from workers.errors import PermanentError
+from workers.scaleway.client import ScalewayClient
+from workers.scaleway.errors import Conflict, NotFound
+from workers.scaleway.k8s import (
+    CLUSTER_WAIT,
+    POOL_WAIT,
+    READY,
+    cluster_summary,
+    ensure_network,
+    find_cluster_by_tag,
+    get_cluster,
+    node_counts,
+    pool_summary,
+    private_network_exists,
+    status_text,
+)
+from workers.scaleway.power import services_of
+from workers.scaleway.servers import job_tag
+from workers.scaleway.waiting import failed_status, wait_in_status
+from workers.steps import Done, Operation, StepContext, StepOutcome
+
+
+class CreateClusterParams(BaseModel):
+    """Parameters of ``k8s.create_cluster`` (version and node type already checked)."""
+
+    region: str
+    name: str
+    version: str
+    cni: str = "cilium"
+    node_type: str
+    pool_size: int = 1
+    autoscaling: bool = False
+    min_size: int | None = None
+    max_size: int | None = None
+    zone: str | None = None
+    private_network_id: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    description: str = ""
+    project_id: str | None = None
+
+
+class DeleteClusterParams(BaseModel):
+    """Parameters of ``k8s.delete_cluster``."""
+
+    region: str
+    cluster_id: str
+    with_additional_resources: bool = False
+
+
+def _cleanup_advice(cluster_id: str) -> str:
+    return (
+        f"the cluster {cluster_id} still exists: inspect it with get_cluster, remove it with "
+        "delete_cluster (with_additional_resources=true also removes its private network), "
+        "then try again"
+    )
+
+
+class CreateCluster(Operation):
+    """Create a Kapsule cluster with one pool and wait until the cluster and its nodes are up."""
+
+    name = "k8s.create_cluster"
+    params_model = CreateClusterParams
+    touches = ("k8s", "private_network")
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: CreateClusterParams = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        cp = ctx.checkpoint
+        tag = job_tag(ctx.job.id)
+        if "private_network_id" not in cp:
+            if params.private_network_id:
+                pn_id, created = params.private_network_id, False
+            else:
+                network = await ensure_network(
+                    client, params.region, f"{params.name}-pn", tag, params.project_id
+                )
+                pn_id, created = network.id, True
+            what = "created for the cluster" if created else "given"
+            await ctx.save(
+                Progress("network", f"private network {pn_id} {what}", 0.05),
+                private_network_id=pn_id,
+                network_created=created,
+            )
+        if "cluster_id" not in cp:
+            try:
+                cluster = await client.create_once(
+                    lambda: find_cluster_by_tag(client, params.region, tag, params.name),
+                    lambda: self._create(client, params, tag, cp["private_network_id"]),
+                )
+            except PermanentError as exc:
+                raise PermanentError(f"{exc}; {await self._undo_network(ctx)}") from None
+            await ctx.save(
+                Progress(
+                    "creating", f"cluster {cluster.name} is {status_text(cluster.status)}", 0.1
+                ),
+                cluster_id=cluster.id,
+            )
+        return await self._poll(ctx, client, params, cp["cluster_id"])
+
+    async def _create(
+        self, client: ScalewayClient, params: CreateClusterParams, tag: str, pn_id: str
+    ) -> Any:
+        from scaleway.k8s.v1 import CreateClusterRequestPoolConfig
+
+        size = params.pool_size
+        pool = CreateClusterRequestPoolConfig(
+            name="default",
+            node_type=params.node_type,
+            autoscaling=params.autoscaling,
+            size=size,
+            min_size=params.min_size if params.min_size is not None else size,
+            max_size=params.max_size if params.max_size is not None else size,
+            container_runtime="containerd",  # type: ignore[arg-type]
+            autohealing=True,
+            tags=[tag],
+            kubelet_args={},
+            zone=params.zone or f"{params.region}-1",  # type: ignore[arg-type]
+            root_volume_type="default_volume_type",  # type: ignore[arg-type]
+            public_ip_disabled=False,
+            labels={},
+            taints=[],
+            startup_taints=[],
+            user_data={},
+        )
+        return await client.call(
+            client.k8s.create_cluster,
+            type_="kapsule",
+            description=params.description,
+            version=params.version,
+            cni=params.cni,  # type: ignore[arg-type]
+            region=params.region,
+            project_id=params.project_id or client.project_id,
+            name=params.name,
+            tags=[*params.tags, tag],
+            pools=[pool],
+            private_network_id=pn_id,
+        )
+
+    async def _undo_network(self, ctx: StepContext) -> str:
+        """Remove the network this job created for a cluster that could not be created."""
+        cp = ctx.checkpoint
+        if not cp.get("network_created"):
+            return "nothing was created"
+        client, _ = services_of(ctx)
+        region = ctx.params.region  # type: ignore[attr-defined]
+        try:
+            await client.read(
+                client.vpc.delete_private_network,
+                region=region,
+                private_network_id=cp["private_network_id"],
+            )
+        except NotFound:
+            pass
+        except Exception:  # reported below; the original error matters more
+            return f"the private network {cp['private_network_id']} created for it remains"
+        return "the private network created for it was deleted again"
+
+    async def _poll(
+        self, ctx: StepContext, client: ScalewayClient, params: CreateClusterParams, cid: str
+    ) -> StepOutcome:
+        advice = _cleanup_advice(cid)
+        if not ctx.checkpoint.get("cluster_ready"):
+            cluster = await get_cluster(client, params.region, cid)
+            status = status_text(cluster.status)
+            if status in CLUSTER_WAIT:
+                message = f"cluster {cluster.name} is {status}"
+                return wait_in_status(
+                    ctx, client, "cluster", status, message, advice=advice, fraction=0.2
+                )
+            if status != READY:
+                raise failed_status(f"cluster {cid}", status, ctx.elapsed_s, advice)
+            await ctx.save(
+                Progress("pool", "cluster ready; waiting for its nodes", 0.5), cluster_ready=True
+            )
+        pools = (
+            await client.read(client.k8s.list_pools, region=params.region, cluster_id=cid)
+        ).pools
+        if not pools:
+            raise failed_status(f"cluster {cid}", "pool_required", ctx.elapsed_s, advice)
+        pool = pools[0]
+        nodes = (
+            await client.read(
+                client.k8s.list_nodes, region=params.region, cluster_id=cid, pool_id=pool.id
+            )
+        ).nodes
+        counts = node_counts(nodes)
+        status = status_text(pool.status)
+        message = (
+            f"cluster ready; pool {pool.name} {status}: "
+            f"{counts['ready']}/{max(counts['total'], pool.size)} nodes ready"
+        )
+        done = status == READY and counts["ready"] == counts["total"] and counts["total"] > 0
+        if done or (status == READY and pool.size == 0):
+            cluster = await get_cluster(client, params.region, cid)
+            result = cluster_summary(cluster)
+            result["pool"] = {**pool_summary(pool), "nodes": counts}
+            result["private_network_created"] = bool(ctx.checkpoint.get("network_created"))
+            result["next"] = "get_cluster_kubeconfig writes its kubeconfig to a 0600 file"
+            return Done(result)
+        if status in POOL_WAIT or status == READY:
+            fraction = 0.5 + 0.45 * counts["ready"] / max(1, pool.size)
+            return wait_in_status(
+                ctx, client, "pool", status, message, advice=advice, fraction=fraction
+            )
+        raise failed_status(f"pool {pool.id} of cluster {cid}", status, ctx.elapsed_s, advice)
+
+    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+        cp = ctx.checkpoint
+        exists: JSON = {}
+        if cp.get("cluster_id"):
+            exists["cluster_id"] = cp["cluster_id"]
+        if cp.get("private_network_id"):
+            exists["private_network_id"] = cp["private_network_id"]
+            exists["private_network_created_by_job"] = bool(cp.get("network_created"))
+        if not exists:
+            return {"created": None, "note": "nothing was created"}
+        note = (
+            "the cluster exists and keeps provisioning; delete_cluster with "
+            "with_additional_resources=true removes it and its private network"
+            if "cluster_id" in exists
+            else "only the private network was created; delete it if you do not need it"
+        )
+        return {"created": exists, "note": note}
+
+
+class DeleteCluster(Operation):
+    """Delete a cluster (and, if asked, its volumes, load balancers, empty network)."""
+
+    name = "k8s.delete_cluster"
+    params_model = DeleteClusterParams
+    touches = ("k8s", "private_network")
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: DeleteClusterParams = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        cp = ctx.checkpoint
+        if not cp.get("delete_sent"):
+            cluster = await get_cluster(client, params.region, params.cluster_id)
+            try:
+                await client.read(
+                    client.k8s.delete_cluster,
+                    region=params.region,
+                    cluster_id=params.cluster_id,
+                    with_additional_resources=params.with_additional_resources,
+                )
+            except NotFound:
+                pass
+            except Conflict as exc:
+                if exc.current_state != "deleting":
+                    raise
+            await ctx.save(
+                Progress("deleting", f"cluster {cluster.name} is deleting", 0.1),
+                delete_sent=True,
+                name=cluster.name,
+                private_network_id=cluster.private_network_id,
+            )
+        try:
+            cluster = await client.read(
+                client.k8s.get_cluster, region=params.region, cluster_id=params.cluster_id
+            )
+        except NotFound:
+            return Done(await self._result(ctx, client, params))
+        status = status_text(cluster.status)
+        if status != "deleting":
+            advice = "check it with get_cluster and delete it again"
+            raise failed_status(f"cluster {params.cluster_id}", status, ctx.elapsed_s, advice)
+        return wait_in_status(
+            ctx,
+            client,
+            "cluster",
+            status,
+            f"cluster {cluster.name} is deleting",
+            advice="it is still deleting; check it later with get_cluster",
+            fraction=0.5,
+        )
+
+    async def _result(
+        self, ctx: StepContext, client: ScalewayClient, params: DeleteClusterParams
+    ) -> JSON:
+        pn_id = ctx.checkpoint.get("private_network_id")
+        remains = bool(pn_id) and await private_network_exists(client, params.region, pn_id)
+        return {
+            "deleted": params.cluster_id,
+            "name": ctx.checkpoint.get("name"),
+            "with_additional_resources": params.with_additional_resources,
+            "private_network_id": pn_id,
+            "private_network_deleted": bool(pn_id) and not remains,
+        }
+
+    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+        sent = bool(ctx.checkpoint.get("delete_sent"))
+        return {
+            "cluster_id": ctx.params.cluster_id,  # type: ignore[attr-defined]
+            "delete_requested": sent,
+            "note": "the deletion was requested and goes on without us"
+            if sent
+            else "the cluster was not touched",
+        }
+
+
+OPERATIONS: list[Operation] = [CreateCluster(), DeleteCluster()]

@@ -1,0 +1,86 @@
+"""Container Registry operations: create a namespace (it is ready at once).
+
+Namespaces carry no tags, but their names are unique in a region: the job records that it
+is about to create one before the call, so a resumed job that finds the name taken knows the
+namespace is its own, while a fresh job that finds it taken reports the conflict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from jobs.models import JSON, Progress
+from workers.scaleway.errors import Conflict
+from workers.scaleway.power import services_of
+from workers.scaleway.registry import find_namespace, namespace_summary
+from workers.steps import Done, Operation, StepContext, StepOutcome
+
+
+class CreateNamespaceParams(BaseModel):
+    """Parameters of ``registry.create_namespace``."""
+
+    region: str
+    name: str
+    description: str = ""
+    is_public: bool = False
+    project_id: str | None = None
+
+
+class CreateNamespace(Operation):
+    """Create a registry namespace, exactly once across crashes."""
+
+    name = "registry.create_namespace"
+    params_model = CreateNamespaceParams
+    touches = ("registry",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: CreateNamespaceParams = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        if "namespace_id" not in ctx.checkpoint:
+            if not ctx.checkpoint.get("create_sent"):
+                existing = await find_namespace(client, params.region, params.name)
+                if existing is not None:
+                    raise Conflict(
+                        f"registry namespace {params.name!r} already exists in {params.region} "
+                        f"({existing.id}); names are unique per region: choose another",
+                        status=409,
+                        type_="already_exists",
+                    )
+                await ctx.save(create_sent=True)
+
+            async def lookup() -> Any | None:
+                return await find_namespace(client, params.region, params.name)
+
+            namespace = await client.create_once(
+                lookup,
+                lambda: client.call(
+                    client.registry.create_namespace,
+                    region=params.region,
+                    name=params.name,
+                    description=params.description,
+                    is_public=params.is_public,
+                    project_id=params.project_id or client.project_id,
+                ),
+            )
+            await ctx.save(Progress("created", "namespace created", 1.0), namespace_id=namespace.id)
+        else:
+            namespace = await client.read(
+                client.registry.get_namespace,
+                region=params.region,
+                namespace_id=ctx.checkpoint["namespace_id"],
+            )
+        result = namespace_summary(namespace)
+        result["push_hint"] = (
+            f"docker login {namespace.endpoint.split('/')[0]} -u nologin; "
+            f"docker push {namespace.endpoint}/<image>:<tag>"
+        )
+        return Done(result)
+
+    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+        ns_id = ctx.checkpoint.get("namespace_id")
+        return {"created": {"namespace_id": ns_id} if ns_id else None}
+
+
+OPERATIONS: list[Operation] = [CreateNamespace()]

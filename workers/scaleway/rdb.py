@@ -1,0 +1,166 @@
+"""Managed databases (RDB) over the adapter: engines, node types, tag look-ups, summaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobs.models import JSON
+from workers.cache import ReadCache
+from workers.scaleway.client import ScalewayClient
+from workers.scaleway.errors import InvalidRequest, NotFound
+from workers.scaleway.k8s import status_text
+from workers.scaleway.summaries import to_json
+
+ENGINES_KIND = "rdb_engines"
+NODE_TYPES_KIND = "rdb_node_types"
+# Statuses a database passes through on its own; any other but ``ready`` needs a human.
+DATABASE_WAIT = frozenset(
+    {
+        "provisioning",
+        "initializing",
+        "configuring",
+        "backuping",
+        "snapshotting",
+        "restarting",
+        "autohealing",
+    }
+)
+READY = "ready"
+GB = 1000**3
+
+
+async def _all_pages(fetch: Any, key: str) -> list[Any]:
+    items: list[Any] = []
+    page = 1
+    while True:
+        response = await fetch(page)
+        batch = getattr(response, key)
+        items.extend(batch)
+        if not batch or len(items) >= int(response.total_count or 0):
+            return items
+        page += 1
+
+
+async def engine_names(client: ScalewayClient, cache: ReadCache, region: str) -> list[str]:
+    """Engine versions a region offers, e.g. ``PostgreSQL-16`` (cached)."""
+
+    async def load() -> list[str]:
+        engines = await _all_pages(
+            lambda page: client.read(
+                client.rdb.list_database_engines, region=region, page=page, page_size=100
+            ),
+            "engines",
+        )
+        return [v.name for e in engines for v in e.versions if not v.disabled]
+
+    return await cache.get_or_load(ENGINES_KIND, region, load)  # type: ignore[no-any-return]
+
+
+async def node_types(client: ScalewayClient, cache: ReadCache, region: str) -> list[str]:
+    """Database node types a region offers (cached)."""
+
+    async def load() -> list[str]:
+        types = await _all_pages(
+            lambda page: client.read(
+                client.rdb.list_node_types, region=region, page=page, page_size=100
+            ),
+            "node_types",
+        )
+        return [t.name for t in types if not t.disabled]
+
+    return await cache.get_or_load(NODE_TYPES_KIND, region, load)  # type: ignore[no-any-return]
+
+
+def _pick(value: str, allowed: list[str], what: str, region: str, field: str) -> str:
+    by_lower = {a.lower(): a for a in allowed}
+    found = by_lower.get(value.lower())
+    if found is None:
+        raise InvalidRequest(
+            f"{what} {value!r} is not offered in {region}; use one of: " + ", ".join(allowed),
+            details=[{"argument_name": field, "reason": "constraint"}],
+        )
+    return found
+
+
+async def check_engine(client: ScalewayClient, cache: ReadCache, region: str, engine: str) -> str:
+    """The region's spelling of ``engine`` (``PostgreSQL-16``), or an error listing them."""
+    return _pick(engine, await engine_names(client, cache, region), "engine", region, "engine")
+
+
+async def check_node_type(
+    client: ScalewayClient, cache: ReadCache, region: str, node_type: str
+) -> str:
+    """The region's spelling of a database node type, or an error listing them."""
+    allowed = await node_types(client, cache, region)
+    return _pick(node_type, allowed, "node type", region, "node_type")
+
+
+async def get_database(client: ScalewayClient, region: str, instance_id: str) -> Any:
+    """The database instance, or NotFound naming it and where to look."""
+    try:
+        return await client.read(client.rdb.get_instance, region=region, instance_id=instance_id)
+    except NotFound as exc:
+        raise NotFound(
+            f"database {instance_id} was not found in {region}; list_databases shows them",
+            status=404,
+            resource="instance",
+            resource_id=instance_id,
+        ) from exc
+
+
+async def find_database_by_tag(client: ScalewayClient, region: str, tag: str) -> Any | None:
+    """The database instance carrying ``tag`` (a job's mark), if any."""
+    response = await client.read(
+        client.rdb.list_instances, region=region, tags=[tag], page=1, page_size=10
+    )
+    return next((i for i in response.instances if tag in (i.tags or [])), None)
+
+
+def endpoint_json(endpoint: Any) -> JSON:
+    """How to reach a database: address and port."""
+    return {
+        "ip": endpoint.ip,
+        "port": endpoint.port,
+        "hostname": endpoint.hostname,
+        "private_network": to_json(endpoint.private_network),
+    }
+
+
+def database_summary(db: Any) -> JSON:
+    """One row of ``list_databases``."""
+    return {
+        "id": db.id,
+        "name": db.name,
+        "status": status_text(db.status),
+        "engine": db.engine,
+        "node_type": db.node_type,
+        "is_ha_cluster": db.is_ha_cluster,
+        "region": str(db.region),
+        "tags": list(db.tags or []),
+    }
+
+
+def database_detail(db: Any) -> JSON:
+    """Everything about a database (``get_database``), endpoints included."""
+    volume = db.volume
+    backups = db.backup_schedule
+    return {
+        **database_summary(db),
+        "endpoints": [endpoint_json(e) for e in (db.endpoints or [])],
+        "volume": {
+            "type": status_text(volume.type_),
+            "size_gb": round(volume.size / GB, 1),
+        }
+        if volume
+        else None,
+        "backups": {
+            "disabled": backups.disabled,
+            "frequency_h": backups.frequency,
+            "retention_days": backups.retention,
+        }
+        if backups
+        else None,
+        "settings": {s.name: s.value for s in (db.settings or [])},
+        "upgradable_versions": [v.name for v in (db.upgradable_version or [])],
+        "created_at": str(db.created_at) if db.created_at else None,
+    }
