@@ -19,6 +19,7 @@ from workers.pool import PoolSettings, WorkerPool, default_owner
 from workers.registry import OperationRegistry
 from workers.runner import JobRunner, RunnerSettings
 from workers.services import Services
+from workers.storage.client import ObjectStorage
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,27 @@ def build_services(settings: Settings) -> Services:
             polling=poll_settings(settings),
         )
     )
+    services.storage = build_storage(settings)
     return services
+
+
+def build_storage(settings: Settings) -> ObjectStorage:
+    """The Object Storage adapter (aioboto3 itself is imported on first use)."""
+    from workers.storage.client import StorageSettings
+
+    creds = settings.credentials
+    mib = 1024 * 1024
+    return ObjectStorage(
+        StorageSettings(
+            access_key=creds.access_key,
+            secret_key=creds.secret_key,
+            region=creds.region,
+            endpoint_url=creds.s3_endpoint_url,
+            part_size=settings.s3_part_size_mb * mib,
+            multipart_threshold=settings.s3_multipart_threshold_mb * mib,
+            concurrency=settings.s3_concurrency,
+        )
+    )
 
 
 def poll_settings(settings: Settings) -> PollSettings:

@@ -13,6 +13,7 @@ from mcp_front.tools import jobs as job_tools
 from mcp_front.tools import k8s as k8s_tools
 from mcp_front.tools import network as network_tools
 from mcp_front.tools import registry as registry_tools
+from mcp_front.tools import storage as storage_tools
 
 INSTRUCTIONS = (
     "Scaleway infrastructure through durable jobs. Reads (list_*, get_*) answer directly. "
@@ -31,6 +32,7 @@ def all_tool_specs() -> list[ToolSpec]:
         *k8s_tools.TOOLS,
         *database_tools.TOOLS,
         *registry_tools.TOOLS,
+        *storage_tools.TOOLS,
     ]
 
 

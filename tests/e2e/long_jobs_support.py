@@ -8,12 +8,14 @@ match a sandbox at speed 1000; plus helpers to read envelopes and look inside th
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import stat
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import anyio
 from mcp import Client
 from mcp.types import CallToolResult
 
@@ -58,6 +60,26 @@ async def call(client: Client, tool: str, progress: list[str] | None = None, **a
 def stored_bytes(data_dir: Path) -> bytes:
     """Every byte of the job database files (main file, WAL and shared memory)."""
     return b"".join(p.read_bytes() for p in sorted(data_dir.glob("*jobs.db*")) if p.is_file())
+
+
+def secret_file(path: str | Path) -> tuple[int, str]:
+    """A secret file's permission bits and content."""
+    target = Path(path)
+    return stat.S_IMODE(target.stat().st_mode), target.read_text()
+
+
+async def until(condition: Callable[[], Awaitable[bool]], timeout_s: float = 20) -> None:
+    """Wait until ``condition()`` holds, checking every 20 ms."""
+    with anyio.fail_after(timeout_s):
+        while True:
+            if await condition():
+                return
+            await anyio.sleep(0.02)
+
+
+def list_dir(path: Path) -> list[Path]:
+    """The entries of a directory."""
+    return list(path.iterdir())
 
 
 def log_text(records: list[logging.LogRecord]) -> str:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-import stat
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 
 from mcp_front.config import Settings
@@ -19,7 +17,9 @@ from tests.e2e.long_jobs_support import (
     call,
     log_text,
     sandbox_session,
+    secret_file,
     stored_bytes,
+    until,
 )
 
 pytestmark = pytest.mark.anyio
@@ -112,19 +112,22 @@ async def test_kubeconfig_goes_to_a_0600_file_and_stays_out_of_output_and_logs(
     data = answer["data"]
     path = Path(data["path"])
     assert path.parent == runtime.settings.secrets_dir
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert token in path.read_text()
+    mode, text = secret_file(path)
+    assert mode == 0o600 and token in text
     assert data["server"] == f"https://{cluster['id']}.api.k8s.fr-par.scw.cloud:6443"
     assert data["context"] == "admin@prod"
     assert "content" not in data and token not in str(answer)
 
     chosen = tmp_path / "kube" / "prod.yaml"
     inline = await call(
-        client, "get_cluster_kubeconfig", cluster_id=cluster["id"], path=str(chosen),
+        client,
+        "get_cluster_kubeconfig",
+        cluster_id=cluster["id"],
+        path=str(chosen),
         include_content=True,
     )
     assert inline["data"]["path"] == str(chosen) and token in inline["data"]["content"]
-    assert stat.S_IMODE(chosen.stat().st_mode) == 0o600
+    assert secret_file(chosen)[0] == 0o600
 
     logged = log_text(caplog.records)
     # The one place it may appear: the MCP SDK's own debug echo of the answer asked inline.
@@ -189,9 +192,11 @@ async def test_cancel_during_creation_names_what_exists(
         async with sandbox_session(settings, slow.api_url) as (client, runtime):
             started = await create(client)
             job_id = started["data"]["job_id"]
-            with anyio.fail_after(10):
-                while "cluster_id" not in (await runtime.store.get(job_id)).checkpoint:
-                    await anyio.sleep(0.02)
+
+            async def cluster_created() -> bool:
+                return "cluster_id" in (await runtime.store.get(job_id)).checkpoint
+
+            await until(cluster_created)
             cancelled = await call(client, "cancel_job", job_id=job_id)
             assert cancelled["status"] == "success", cancelled
             status = await call(client, "get_job_status", job_id=job_id, wait_s=5)

@@ -73,8 +73,8 @@ class CreateNamespace(Operation):
             )
         result = namespace_summary(namespace)
         result["push_hint"] = (
-            f"docker login {namespace.endpoint.split('/')[0]} -u nologin; "
-            f"docker push {namespace.endpoint}/<image>:<tag>"
+            f"docker login {namespace.endpoint.split('/')[0]} -u nologin --password-stdin "
+            f"(a Scaleway secret key); docker push {namespace.endpoint}/<image>:<tag>"
         )
         return Done(result)
 

@@ -62,7 +62,11 @@ async def node_types(client: ScalewayClient, cache: ReadCache, region: str) -> l
     async def load() -> list[str]:
         types = await _all_pages(
             lambda page: client.read(
-                client.rdb.list_node_types, region=region, page=page, page_size=100
+                client.rdb.list_node_types,
+                region=region,
+                include_disabled_types=False,
+                page=page,
+                page_size=100,
             ),
             "node_types",
         )

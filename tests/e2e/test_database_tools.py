@@ -1,0 +1,141 @@
+"""The managed database tools through a real MCP client session against the sandbox."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcp_front.config import Settings
+from sandbox.server import SandboxServer
+from tests.e2e.long_jobs_support import (
+    POLL_SCALE,
+    Session,
+    call,
+    list_dir,
+    log_text,
+    sandbox_session,
+    secret_file,
+    stored_bytes,
+)
+
+pytestmark = pytest.mark.anyio
+CANARY = "Canary-Pw-7731!"  # a password nobody else would write anywhere
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(speed=1000, seed=0, with_s3=False) as sb:
+        yield sb
+
+
+@pytest.fixture
+async def session(
+    sandbox: SandboxServer, make_settings: Callable[..., Settings]
+) -> AsyncIterator[Session]:
+    settings = make_settings(
+        SCW_API_URL=sandbox.api_url, SCW_MCP_WAIT_BUDGET_S="20", SCW_MCP_POLL_SCALE=POLL_SCALE
+    )
+    async with sandbox_session(settings, sandbox.api_url) as opened:
+        yield opened
+
+
+async def create(client: Any, progress: list[str] | None = None, **args: Any) -> dict[str, Any]:
+    return dict(await call(client, "create_database", progress, **{"name": "orders", **args}))
+
+
+async def test_database_tools_carry_the_promised_annotations(session: Session) -> None:
+    client, _ = session
+    tools = {t.name: t.annotations for t in (await client.list_tools()).tools}
+    for name, read_only in (
+        ("list_databases", True),
+        ("get_database", True),
+        ("create_database", False),
+    ):
+        hints = tools[name]
+        assert hints is not None and hints.title and hints.read_only_hint is read_only
+        assert hints.destructive_hint is False
+
+
+async def test_database_from_request_to_ready_with_a_generated_password_in_a_0600_file(
+    session: Session, sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client, runtime = session
+    progress: list[str] = []
+    answer = await create(client, progress, tags=["team:shop"])
+
+    assert answer["status"] == "success", answer
+    db = answer["data"]
+    assert db["status"] == "ready" and db["engine"] == "PostgreSQL-16"  # newest by default
+    assert db["endpoints"] and db["endpoints"][0]["port"] > 0
+    assert any("provisioning" in m for m in progress), progress
+    assert any("initializing" in m for m in progress), progress
+    assert sandbox.state.created("rdb_instance") == 1
+
+    path = Path(db["credentials"]["password_file"])
+    assert path.parent == runtime.settings.secrets_dir
+    mode, password = secret_file(path)
+    assert mode == 0o600
+    assert len(password) >= 16
+    # The password is in that file only: not in the answer, the job rows or the logs.
+    assert password not in str(answer)
+    assert password.encode() not in stored_bytes(runtime.settings.data_dir)
+    assert password not in log_text(caplog.records)
+
+    detail = await call(client, "get_database", instance_id=db["id"])
+    assert detail["data"]["endpoints"] == db["endpoints"]
+    listed = await call(client, "list_databases", engine="postgresql", status="ready")
+    assert [d["id"] for d in listed["data"]["databases"]] == [db["id"]]
+    assert (await call(client, "list_databases", engine="MySQL"))["data"]["databases"] == []
+
+
+async def test_a_given_password_never_reaches_job_rows_logs_or_output(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client, runtime = session
+    answer = await create(client, password=CANARY, engine="mysql-8", user_name="shop")
+
+    assert answer["status"] == "success", answer
+    assert answer["data"]["engine"] == "MySQL-8"
+    assert answer["data"]["credentials"] == {"user_name": "shop", "password": "the one you gave"}
+    assert CANARY not in str(answer)
+    assert CANARY.encode() not in stored_bytes(runtime.settings.data_dir)
+    assert CANARY not in log_text(caplog.records)
+    # The file that carried it to the job is gone once the database exists.
+    assert not any("pending" in p.name for p in list_dir(runtime.settings.secrets_dir))
+    jobs = await call(client, "list_jobs")
+    assert CANARY not in str(jobs)
+
+
+@pytest.mark.parametrize("status", ["disk_full", "locked", "error"])
+async def test_database_in_a_failure_state_fails_the_job_with_advice(
+    session: Session, sandbox: SandboxServer, status: str
+) -> None:
+    client, _ = session
+    answer = await create(client, tags=[f"sandbox:fail={status}"])
+    assert answer["status"] == "error", answer
+    assert repr(status) in answer["message"] and "get_database" in answer["message"]
+    assert sandbox.state.created("rdb_instance") == 1
+
+
+async def test_bad_arguments_are_refused_before_any_change(
+    session: Session, sandbox: SandboxServer
+) -> None:
+    client, _ = session
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"engine": "Oracle-19"}, "PostgreSQL-16"),  # the message lists the engines offered
+        ({"node_type": "db-huge"}, "db-dev-s"),
+        ({"password": "short"}, "password"),
+        ({"user_name": "1admin"}, "user_name"),
+        ({"volume_size_gb": 1}, "volume_size_gb"),
+    ]
+    for args, words in cases:
+        answer = await create(client, **args)
+        assert answer["status"] == "error" and words in answer["message"], (args, answer)
+        assert "short" not in answer["message"] or "password" not in args
+    assert sandbox.state.calls("POST") == 0

@@ -1,0 +1,83 @@
+"""The Container Registry tools through a real MCP client session against the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import pytest
+
+from mcp_front.config import Settings
+from sandbox.api.registry import push_image
+from sandbox.server import SandboxServer
+from tests.e2e.long_jobs_support import POLL_SCALE, Session, call, sandbox_session
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(speed=1000, seed=0, with_s3=False) as sb:
+        yield sb
+
+
+@pytest.fixture
+async def session(
+    sandbox: SandboxServer, make_settings: Callable[..., Settings]
+) -> AsyncIterator[Session]:
+    settings = make_settings(
+        SCW_API_URL=sandbox.api_url, SCW_MCP_WAIT_BUDGET_S="20", SCW_MCP_POLL_SCALE=POLL_SCALE
+    )
+    async with sandbox_session(settings, sandbox.api_url) as opened:
+        yield opened
+
+
+async def test_registry_tools_carry_the_promised_annotations(session: Session) -> None:
+    client, _ = session
+    tools = {t.name: t.annotations for t in (await client.list_tools()).tools}
+    for name in ("list_registry_namespaces", "list_registry_images", "list_registry_tags"):
+        hints = tools[name]
+        assert hints is not None and hints.title and hints.read_only_hint is True, name
+    create = tools["create_registry_namespace"]
+    assert create is not None and create.read_only_hint is False
+    assert create.destructive_hint is False
+
+
+async def test_namespace_images_and_tags(session: Session, sandbox: SandboxServer) -> None:
+    client, _ = session
+    created = await call(client, "create_registry_namespace", name="team-web")
+    assert created["status"] == "success", created
+    ns = created["data"]
+    assert ns["status"] == "ready" and ns["endpoint"] == "rg.fr-par.scw.cloud/team-web"
+    assert "docker push rg.fr-par.scw.cloud/team-web/" in ns["push_hint"]
+    assert created["job"]["state"] == "succeeded"
+
+    listed = await call(client, "list_registry_namespaces")
+    assert [n["name"] for n in listed["data"]["namespaces"]] == ["team-web"]
+
+    push_image(sandbox.state, ns["id"], "api", ["v1", "latest"])
+    images = await call(client, "list_registry_images", namespace_id=ns["id"])
+    (image,) = images["data"]["images"]
+    assert image["name"] == "api" and sorted(image["tags"]) == ["latest", "v1"]
+    tags = await call(client, "list_registry_tags", image_id=image["id"])
+    assert sorted(t["name"] for t in tags["data"]["tags"]) == ["latest", "v1"]
+    assert all(t["digest"].startswith("sha256:") for t in tags["data"]["tags"])
+
+
+async def test_a_taken_name_is_a_clear_conflict_and_creates_nothing(
+    session: Session, sandbox: SandboxServer
+) -> None:
+    client, _ = session
+    assert (await call(client, "create_registry_namespace", name="shared"))["status"] == "success"
+    again = await call(client, "create_registry_namespace", name="shared")
+    assert again["status"] == "error" and "already exists" in again["message"], again
+    assert sandbox.state.created("registry_namespace") == 1
+
+
+async def test_bad_names_are_refused_before_any_call(
+    session: Session, sandbox: SandboxServer
+) -> None:
+    client, _ = session
+    for name in ("UPPER", "ab", "-dash-first", "x" * 60):
+        answer = await call(client, "create_registry_namespace", name=name)
+        assert answer["status"] == "error" and "name" in answer["message"], answer
+    assert sandbox.state.calls() == 0
