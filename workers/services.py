@@ -13,6 +13,7 @@ from workers.cache import ReadCache
 
 if TYPE_CHECKING:
     from workers.scaleway.client import ScalewayClient
+    from workers.storage.client import ObjectStorage
 
 
 @dataclass(slots=True)
@@ -22,6 +23,7 @@ class Services:
     secrets_dir: Path
     read_cache: ReadCache = field(default_factory=ReadCache)
     sandbox: bool = False
+    storage: ObjectStorage | None = None
     scaleway: ScalewayClient | None = None
 
     def touched(self, kinds: tuple[str, ...]) -> None:
@@ -30,5 +32,7 @@ class Services:
 
     async def aclose(self) -> None:
         """Release pooled connections of the adapters."""
+        if self.storage is not None:
+            await self.storage.aclose()
         if self.scaleway is not None:
             await self.scaleway.aclose()

@@ -8,6 +8,9 @@ from workers.steps import Operation
 def product_operations() -> list[Operation]:
     """Every operation the product runs (each product module exports ``OPERATIONS``)."""
     operations: list[Operation] = []
+    from workers.operations import storage
+
+    operations += storage.OPERATIONS
     from workers.operations import instance, network
 
     operations += instance.OPERATIONS

@@ -1,0 +1,424 @@
+"""Object Storage tools: buckets and objects; transfers are jobs, streamed from and to disk."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from pathlib import Path
+from typing import Literal
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import Field, field_validator, model_validator
+
+from jobs.models import JSON
+from mcp_front import envelope
+from mcp_front.config import ConfigError, check_region
+from mcp_front.errors import ToolInputError
+from mcp_front.job_view import iso
+from mcp_front.job_wait import submit_and_wait
+from mcp_front.runtime import Runtime
+from mcp_front.toolkit import ToolInput, ToolSpec
+from workers.operations.storage import (
+    CREATE_BUCKET,
+    DELETE_OBJECT,
+    DOWNLOAD_OBJECT,
+    UPLOAD_OBJECT,
+)
+from workers.storage import buckets
+from workers.storage.client import ObjectStorage
+from workers.storage.names import (
+    bucket_name_problem,
+    guess_content_type,
+    human_size,
+    is_text_type,
+    key_problem,
+)
+from workers.storage.paths import LocalPathError, check_destination, check_source, resolve
+
+_REGION = "Region (fr-par, nl-ams, pl-waw); the configured default when omitted."
+
+
+def _region_or_none(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_region(value)
+    except ConfigError as exc:
+        raise ValueError(str(exc).removeprefix("region ")) from None
+
+
+class _Regional(ToolInput):
+    region: str | None = Field(None, description=_REGION)
+
+    @field_validator("region")
+    @classmethod
+    def _check_region(cls, value: str | None) -> str | None:
+        return _region_or_none(value)
+
+
+class _ObjectInput(_Regional):
+    bucket: str = Field(description="Bucket name.")
+    key: str = Field(description="Object key, e.g. 'reports/2024/q1.csv'.")
+
+    @field_validator("bucket")
+    @classmethod
+    def _check_bucket(cls, value: str) -> str:
+        if not value or "/" in value or len(value) > 255:
+            raise ValueError("must be a bucket name (no '/')")
+        return value
+
+    @field_validator("key")
+    @classmethod
+    def _check_key(cls, value: str) -> str:
+        problem = key_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class ListBucketsInput(_Regional):
+    pass
+
+
+class CreateBucketInput(_Regional):
+    name: str = Field(description="Bucket name: 3-63 lowercase letters, digits, '-' or '.'.")
+    acl: Literal["private", "public-read"] = Field("private", description="Access for everyone.")
+    versioning: bool = Field(False, description="Keep every version of each object.")
+    tags: dict[str, str] = Field(default_factory=dict, description="Bucket tags.")
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        problem = bucket_name_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class ListObjectsInput(_Regional):
+    bucket: str = Field(description="Bucket name.")
+    prefix: str = Field("", description="Only keys starting with this.")
+    delimiter: str | None = Field(None, description="Group keys into folders, usually '/'.")
+    continuation_token: str | None = Field(None, description="next_token of the previous page.")
+    page_size: int = Field(100, ge=1, le=1000, description="Objects per page.")
+
+
+class UploadObjectInput(_ObjectInput):
+    path: str | None = Field(None, description="Absolute path of a local file to upload.")
+    text: str | None = Field(None, description="Inline UTF-8 text to upload instead of a file.")
+    content_base64: str | None = Field(None, description="Inline base64 bytes instead of a file.")
+    content_type: str | None = Field(None, description="MIME type; guessed from the name.")
+    storage_class: Literal["STANDARD", "ONEZONE_IA", "GLACIER"] | None = Field(
+        None, description="STANDARD (default), ONEZONE_IA or GLACIER."
+    )
+    metadata: dict[str, str] = Field(default_factory=dict, description="x-amz-meta-* headers.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> UploadObjectInput:
+        given = [n for n in ("path", "text", "content_base64") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of path, text or content_base64")
+        return self
+
+
+class DownloadObjectInput(_ObjectInput):
+    path: str | None = Field(
+        None, description="Absolute local file to write; default: the server's downloads dir."
+    )
+    inline: bool | None = Field(
+        None, description="Return small text content inline (default: when small and text)."
+    )
+    overwrite: bool = Field(False, description="Replace an existing local file.")
+    presigned_url: bool = Field(False, description="Return a temporary URL instead of bytes.")
+    expires_s: int = Field(3600, ge=1, le=7 * 24 * 3600, description="Presigned URL lifetime.")
+
+
+class DeleteObjectInput(_ObjectInput):
+    all_versions: bool = Field(False, description="Delete every version, not just the latest.")
+
+
+def _storage(runtime: Runtime) -> ObjectStorage:
+    storage = runtime.services.storage
+    if storage is None:
+        raise ToolInputError("region", "Object Storage is not configured on this server")
+    return storage
+
+
+def _region(runtime: Runtime, region: str | None) -> str:
+    return region or runtime.settings.credentials.region
+
+
+def _local(field: str, text: str) -> Path:
+    try:
+        return resolve(text)
+    except LocalPathError as exc:
+        raise ToolInputError(field, str(exc)) from None
+
+
+async def list_buckets(args: ListBucketsInput, runtime: Runtime, ctx: Context) -> CallToolResult:
+    """Buckets of one region."""
+    region = _region(runtime, args.region)
+    storage = _storage(runtime)
+    rows = await runtime.services.read_cache.get_or_load(
+        "bucket", ("list", region), lambda: buckets.list_buckets(storage, region)
+    )
+    data = {"region": region, "buckets": rows, "count": len(rows)}
+    return envelope.success(data, source=runtime.source)
+
+
+async def create_bucket(args: CreateBucketInput, runtime: Runtime, ctx: Context) -> CallToolResult:
+    """Enqueue the creation of a bucket."""
+    params = {
+        "name": args.name,
+        "region": _region(runtime, args.region),
+        "acl": args.acl,
+        "versioning": args.versioning,
+        "tags": args.tags,
+    }
+    return await submit_and_wait(runtime, ctx, CREATE_BUCKET, params)
+
+
+async def list_objects(args: ListObjectsInput, runtime: Runtime, ctx: Context) -> CallToolResult:
+    """One page of objects, summarised."""
+    region = _region(runtime, args.region)
+    storage = _storage(runtime)
+    key = (
+        args.bucket,
+        region,
+        args.prefix,
+        args.delimiter,
+        args.continuation_token,
+        args.page_size,
+    )
+    page = await runtime.services.read_cache.get_or_load(
+        "object",
+        key,
+        lambda: buckets.list_objects(
+            storage,
+            args.bucket,
+            region,
+            prefix=args.prefix,
+            delimiter=args.delimiter,
+            token=args.continuation_token,
+            limit=args.page_size,
+        ),
+    )
+    return envelope.success(page, source=runtime.source)
+
+
+def _inline_bytes(args: UploadObjectInput, cap: int) -> bytes:
+    if args.text is not None:
+        body = args.text.encode("utf-8")
+        field = "text"
+    else:
+        field = "content_base64"
+        try:
+            body = base64.b64decode(args.content_base64 or "", validate=True)
+        except binascii.Error:
+            raise ToolInputError(field, "is not valid base64") from None
+    if len(body) > cap:
+        raise ToolInputError(
+            field,
+            f"inline content is {human_size(len(body))}; the cap is {human_size(cap)}. "
+            "Write it to a file and pass path instead.",
+        )
+    return body
+
+
+async def upload_object(args: UploadObjectInput, runtime: Runtime, ctx: Context) -> CallToolResult:
+    """Enqueue an upload from a local file or inline content."""
+    params: JSON = {
+        "bucket": args.bucket,
+        "key": args.key,
+        "region": _region(runtime, args.region),
+        "storage_class": args.storage_class,
+        "metadata": args.metadata,
+    }
+    content_type = args.content_type
+    if args.path is not None:
+        path = _local("path", args.path)
+        try:
+            check_source(path)
+        except LocalPathError as exc:
+            raise ToolInputError("path", str(exc)) from None
+        params["path"] = str(path)
+        content_type = content_type or guess_content_type(args.key)
+        if content_type == "application/octet-stream":
+            content_type = guess_content_type(path.name)
+    else:
+        body = _inline_bytes(args, runtime.settings.s3_inline_max_kb * 1024)
+        params["content"] = base64.b64encode(body).decode("ascii")
+        if content_type is None:
+            content_type = guess_content_type(args.key)
+            if args.text is not None and content_type == "application/octet-stream":
+                content_type = "text/plain; charset=utf-8"
+    params["content_type"] = content_type
+    return await submit_and_wait(runtime, ctx, UPLOAD_OBJECT, params)
+
+
+async def download_object(
+    args: DownloadObjectInput, runtime: Runtime, ctx: Context
+) -> CallToolResult:
+    """A presigned URL, small text inline, or a download job to a local file."""
+    region = _region(runtime, args.region)
+    storage = _storage(runtime)
+    if args.presigned_url:
+        url = await storage.presign_get(
+            args.bucket, args.key, region=region, expires_s=args.expires_s
+        )
+        data = {
+            "bucket": args.bucket,
+            "key": args.key,
+            "url": url,
+            "expires_in_s": args.expires_s,
+            "expires_at": iso(time.time() + args.expires_s),
+        }
+        return envelope.success(data, source=runtime.source)
+    if args.path is None and args.inline is not False:
+        inline = await _try_inline(args, runtime, storage, region)
+        if inline is not None:
+            return inline
+    if args.path is not None:
+        path = _local("path", args.path)
+    else:
+        folder = runtime.settings.data_dir / "downloads" / args.bucket
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / (args.key.rstrip("/").rsplit("/", 1)[-1] or "object")
+    try:
+        check_destination(path, overwrite=args.overwrite)
+    except LocalPathError as exc:
+        raise ToolInputError("path", str(exc)) from None
+    params = {
+        "bucket": args.bucket,
+        "key": args.key,
+        "region": region,
+        "path": str(path),
+        "overwrite": args.overwrite,
+    }
+    return await submit_and_wait(runtime, ctx, DOWNLOAD_OBJECT, params)
+
+
+async def _try_inline(
+    args: DownloadObjectInput, runtime: Runtime, storage: ObjectStorage, region: str
+) -> CallToolResult | None:
+    """The object as inline text when it is small and text; None to download it instead."""
+    cap = runtime.settings.s3_inline_max_kb * 1024
+    head = await buckets.head_object(storage, args.bucket, args.key, region)
+    reason = None
+    if head.size > cap:
+        reason = f"it is {human_size(head.size)}, over the inline cap of {human_size(cap)}"
+    elif not is_text_type(head.content_type) and args.inline is not True:
+        return None
+    text = None
+    if reason is None:
+        raw = await buckets.read_small_object(
+            storage, args.bucket, args.key, region, etag=head.etag
+        )
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            reason = "it is not UTF-8 text"
+    if text is None:
+        if args.inline:
+            raise ToolInputError("inline", f"cannot return the object inline: {reason}")
+        return None
+    data = {
+        "bucket": args.bucket,
+        "key": args.key,
+        "size": head.size,
+        "content_type": head.content_type,
+        "etag": head.etag,
+        "text": text,
+    }
+    return envelope.success(data, source=runtime.source)
+
+
+async def delete_object(args: DeleteObjectInput, runtime: Runtime, ctx: Context) -> CallToolResult:
+    """Enqueue the deletion of an object (or of all its versions)."""
+    params = {
+        "bucket": args.bucket,
+        "key": args.key,
+        "region": _region(runtime, args.region),
+        "all_versions": args.all_versions,
+    }
+    return await submit_and_wait(runtime, ctx, DELETE_OBJECT, params)
+
+
+TOOLS = [
+    ToolSpec(
+        name="list_buckets",
+        title="List buckets",
+        description="Object Storage buckets of a region.",
+        input_model=ListBucketsInput,
+        handler=list_buckets,
+        group="storage",
+        read_only=True,
+    ),
+    ToolSpec(
+        name="create_bucket",
+        title="Create bucket",
+        description=(
+            "Create a bucket (private by default; optional public-read, versioning, tags). "
+            "Creating one you already own succeeds and changes nothing."
+        ),
+        input_model=CreateBucketInput,
+        handler=create_bucket,
+        group="storage",
+        read_only=False,
+        idempotent=True,
+    ),
+    ToolSpec(
+        name="list_objects",
+        title="List objects",
+        description=(
+            "Objects of a bucket: key, size, last modified, storage class. Prefix, delimiter "
+            "for folders, paginated with continuation_token."
+        ),
+        input_model=ListObjectsInput,
+        handler=list_objects,
+        group="storage",
+        read_only=True,
+    ),
+    ToolSpec(
+        name="upload_object",
+        title="Upload object",
+        description=(
+            "Upload a local file (streamed, any size; large ones return a job id) or small "
+            "inline text/base64. Replaces an existing object with the same key."
+        ),
+        input_model=UploadObjectInput,
+        handler=upload_object,
+        group="storage",
+        read_only=False,
+        idempotent=True,
+    ),
+    ToolSpec(
+        name="download_object",
+        title="Download object",
+        description=(
+            "Download an object to a local file (streamed; large ones return a job id), get "
+            "small text inline, or a presigned URL. Never overwrites without overwrite: true."
+        ),
+        input_model=DownloadObjectInput,
+        handler=download_object,
+        group="storage",
+        read_only=False,
+        idempotent=True,
+    ),
+    ToolSpec(
+        name="delete_object",
+        title="Delete object",
+        description=(
+            "Delete an object (a delete marker on versioned buckets), or every version of it "
+            "with all_versions."
+        ),
+        input_model=DeleteObjectInput,
+        handler=delete_object,
+        group="storage",
+        read_only=False,
+        destructive=True,
+        idempotent=True,
+    ),
+]
