@@ -1,10 +1,10 @@
 """Job errors.
 
-    JobError
-    ├── JobNotFound        no job has that id
-    ├── InvalidTransition  the state machine forbids the change (e.g. cancel a finished job)
-    ├── LeaseLost          this worker no longer owns the job it is writing
-    └── DatabaseError      the store cannot be opened or migrated (corrupt, newer schema)
+JobError
+├── JobNotFound        no job has that id
+├── InvalidTransition  the state machine forbids the change (e.g. cancel a finished job)
+├── LeaseLost          this worker no longer owns the job it is writing
+└── DatabaseError      the store cannot be opened or migrated (corrupt, newer schema)
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -165,7 +165,9 @@ class JobStore:
                 jobs_t.c.state.in_([JobState.QUEUED.value, JobState.WAITING.value]),
                 jobs_t.c.run_after_at <= now,
             ),
-            and_(jobs_t.c.state == JobState.RUNNING.value, jobs_t.c.lease_expires_at < now),
+            # "Expired" is inclusive, like "due": at the boundary instant the job is
+            # claimable, so a pool woken for it finds it.
+            and_(jobs_t.c.state == JobState.RUNNING.value, jobs_t.c.lease_expires_at <= now),
         )
         due = (
             select(jobs_t.c.id, jobs_t.c.state)
@@ -195,6 +197,10 @@ class JobStore:
                     lease_expires_at=now + lease_s,
                     updated_at=now,
                     started_at=func.coalesce(jobs_t.c.started_at, now),
+                    # Taking over from a dead worker counts as an attempt, so a job that
+                    # kills its worker every time gives up instead of looping forever.
+                    attempts=jobs_t.c.attempts
+                    + case((jobs_t.c.state == JobState.RUNNING.value, 1), else_=0),
                 )
                 .returning(*jobs_t.c)
             )
@@ -353,7 +359,8 @@ class JobStore:
         }
         if values["progress"] is None:
             del values["progress"]
-        if error is not None:
+        # A success clears the error of an earlier, retried attempt.
+        if error is not None or state is JobState.SUCCEEDED:
             values["error"] = error
         await self._transition(job_id, owner, state, values, kind=state.value, message=error or "")
 

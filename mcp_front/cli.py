@@ -63,9 +63,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _start_sandbox(settings: Settings) -> tuple[Settings, object]:
-    from sandbox.server import SandboxServer
-
     from mcp_front.config import SANDBOX_ACCESS_KEY, SANDBOX_PROJECT_ID, SANDBOX_SECRET_KEY
+    from sandbox.server import SandboxServer
 
     server = SandboxServer(speed=float(os.environ.get("SCW_MCP_SANDBOX_SPEED", "10")))
     server.start()
@@ -87,22 +86,26 @@ def _start_sandbox(settings: Settings) -> tuple[Settings, object]:
 
 
 async def _serve(settings: Settings, args: argparse.Namespace) -> None:
-    from mcp_front.runtime import open_runtime
+    from mcp_front.runtime import StartingRuntime
     from mcp_front.server import build_server
 
-    async with open_runtime(settings) as runtime:
-        server = build_server(runtime)
-        logger.info("serving %s over %s; jobs in %s", server.name, args.transport, runtime.db.url)
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(_stop_on_signal, tg.cancel_scope)
+    # The handshake and tools/list need no database: open it beside the transport.
+    runtime = StartingRuntime(settings)
+    server = build_server(runtime)
+    logger.info("serving %s over %s", server.name, args.transport)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(runtime.run)
+        async with anyio.create_task_group() as transport:
+            transport.start_soon(_stop_on_signal, transport.cancel_scope)
             if args.transport == "stdio":
                 await server.run_stdio_async()
             else:
                 from mcp_front.http import run_http
 
                 await run_http(server, settings, host=args.host, port=args.port)
-            tg.cancel_scope.cancel()
+            transport.cancel_scope.cancel()
         logger.info("shutting down: finishing or releasing running jobs")
+        runtime.stop()
 
 
 async def _stop_on_signal(scope: anyio.CancelScope) -> None:
@@ -209,6 +212,11 @@ def _unavailable(what: str) -> int:
     return 2
 
 
+def _first_error(group: BaseExceptionGroup) -> BaseException:
+    first = group.exceptions[0]
+    return _first_error(first) if isinstance(first, BaseExceptionGroup) else first
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     parser = build_parser()
@@ -217,6 +225,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(["serve", *(argv if argv is not None else sys.argv[1:])])
     try:
         return int(args.func(args) or 0)
+    except BaseExceptionGroup as group:
+        # Errors raised inside the server's task groups arrive wrapped; show the first one.
+        exc = _first_error(group)
+        if not isinstance(exc, ConfigError | DatabaseError | JobError):
+            raise
+        if not logging.getLogger().handlers:
+            configure_logging("INFO")
+        logger.error("%s", exc)
+        return 2
     except (ConfigError, DatabaseError, JobError) as exc:
         if not logging.getLogger().handlers:
             configure_logging("INFO")

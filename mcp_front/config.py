@@ -241,7 +241,10 @@ def load_settings(
     data_dir = Path(env.get(ENV_DATA_DIR) or user_data_dir("scaleway-mcp-connector")).expanduser()
     level = (log_level or env.get(ENV_LOG_LEVEL) or "INFO").upper()
     if level not in LOG_LEVELS:
-        raise ConfigError(f"log level {level!r} is not one of {', '.join(LOG_LEVELS)}")
+        raise ConfigError(
+            f"log level {level!r} ({ENV_LOG_LEVEL} or --log-level) is not one of "
+            + ", ".join(LOG_LEVELS)
+        )
     groups_text = tool_groups if tool_groups is not None else env.get(ENV_TOOL_GROUPS, "")
     groups = tuple(g.strip() for g in groups_text.split(",") if g.strip()) or TOOL_GROUPS
     unknown = [g for g in groups if g not in TOOL_GROUPS]
@@ -251,6 +254,9 @@ def load_settings(
         )
     if "jobs" not in groups:
         groups = ("jobs", *groups)
+    http_token = env.get(ENV_HTTP_TOKEN) or None
+    if http_token is not None and len(http_token) < 16:
+        raise ConfigError(f"{ENV_HTTP_TOKEN} must be at least 16 characters long")
     extra = tuple(m.strip() for m in env.get(ENV_EXTRA_OPERATIONS, "").split(",") if m.strip())
     return Settings(
         credentials=credentials,
@@ -266,7 +272,7 @@ def load_settings(
         shutdown_grace_s=_number(env, ENV_SHUTDOWN_GRACE, 10.0, minimum=0.0),
         read_only=read_only if read_only is not None else _flag(env, ENV_READ_ONLY),
         tool_groups=groups,
-        http_token=env.get(ENV_HTTP_TOKEN) or None,
+        http_token=http_token,
         extra_operations=extra,
         sandbox=sandbox,
         s3_part_size_mb=int(_number(env, ENV_S3_PART_SIZE, 8, minimum=5)),

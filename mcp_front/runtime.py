@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import anyio
 
@@ -34,6 +35,10 @@ class Runtime:
     registry: OperationRegistry
     pool: WorkerPool
     services: Services
+
+    async def get(self) -> Runtime:
+        """This runtime (it is its own source; see StartingRuntime)."""
+        return self
 
     @property
     def source(self) -> str | None:
@@ -150,3 +155,53 @@ async def open_runtime(
         if services is not None:
             await services.aclose()
         await db.close()
+
+
+class RuntimeSource(Protocol):
+    """Where tools get the runtime from: settings now, the runtime once it is open."""
+
+    settings: Settings
+
+    async def get(self) -> Runtime:
+        """The open runtime."""
+        ...
+
+
+class StartingRuntime:
+    """Opens the runtime in the background, so the MCP handshake never waits for the database.
+
+    A tool called before the runtime is open waits for it; if opening fails, the tool gets
+    the error and ``run`` raises it, which stops the server.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._ready = anyio.Event()
+        self._stop = anyio.Event()
+        self._runtime: Runtime | None = None
+        self._error: BaseException | None = None
+
+    async def get(self) -> Runtime:
+        """The runtime, once open."""
+        await self._ready.wait()
+        if self._runtime is None:
+            raise self._error or RuntimeError("the runtime is not open")
+        return self._runtime
+
+    async def run(self) -> None:
+        """Open the runtime and keep it open until ``stop()``."""
+        try:
+            async with open_runtime(self.settings) as runtime:
+                self._runtime = runtime
+                self._ready.set()
+                await self._stop.wait()
+        except BaseException as exc:
+            self._error = exc
+            raise
+        finally:
+            self._runtime = None
+            self._ready.set()
+
+    def stop(self) -> None:
+        """Close the runtime (workers finish or release their jobs)."""
+        self._stop.set()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from mcp.server.mcpserver import MCPServer
 
 from mcp_front import __version__
-from mcp_front.runtime import Runtime
+from mcp_front.config import Settings
+from mcp_front.runtime import RuntimeSource
 from mcp_front.toolkit import ToolSpec, build_tool
 from mcp_front.tools import database as database_tools
 from mcp_front.tools import instance as instance_tools
@@ -36,9 +37,8 @@ def all_tool_specs() -> list[ToolSpec]:
     ]
 
 
-def selected_tool_specs(runtime: Runtime) -> list[ToolSpec]:
+def selected_tool_specs(settings: Settings) -> list[ToolSpec]:
     """The tools the settings enable (groups, read-only mode)."""
-    settings = runtime.settings
     return [
         spec
         for spec in all_tool_specs()
@@ -46,15 +46,15 @@ def selected_tool_specs(runtime: Runtime) -> list[ToolSpec]:
     ]
 
 
-def build_server(runtime: Runtime, extra_specs: list[ToolSpec] | None = None) -> MCPServer:
-    """The MCP server over a running runtime (``extra_specs``: tests and plug-ins)."""
-    specs = selected_tool_specs(runtime) + list(extra_specs or ())
-    tools = [build_tool(spec, runtime) for spec in specs]
+def build_server(source: RuntimeSource, extra_specs: list[ToolSpec] | None = None) -> MCPServer:
+    """The MCP server over a runtime, open or opening (``extra_specs``: tests and plug-ins)."""
+    specs = selected_tool_specs(source.settings) + list(extra_specs or ())
+    tools = [build_tool(spec, source) for spec in specs]
     return MCPServer(
         "scaleway-mcp-connector",
         title="Scaleway MCP Connector",
         instructions=INSTRUCTIONS,
         version=__version__,
         tools=tools,
-        log_level=runtime.settings.log_level,  # type: ignore[arg-type]
+        log_level=source.settings.log_level,  # type: ignore[arg-type]
     )

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mcp_front import envelope
 from mcp_front.errors import error_message
-from mcp_front.runtime import Runtime
+from mcp_front.runtime import Runtime, RuntimeSource
 
 
 class ToolInput(BaseModel):
@@ -52,7 +52,7 @@ class ToolSpec:
         )
 
 
-def build_tool(spec: ToolSpec, runtime: Runtime) -> Tool:
+def build_tool(spec: ToolSpec, source: RuntimeSource) -> Tool:
     """An MCP tool whose advertised schema is the spec's model, validated by us.
 
     The SDK validates arguments against the function signature; ours accepts anything so
@@ -63,9 +63,9 @@ def build_tool(spec: ToolSpec, runtime: Runtime) -> Tool:
         given = {k: v for k, v in arguments.items() if v is not None}
         try:
             args = spec.input_model.model_validate(given)
-            return await spec.handler(args, runtime, ctx)
+            return await spec.handler(args, await source.get(), ctx)
         except Exception as exc:
-            return envelope.error(error_message(exc, runtime.settings.secret_values()))
+            return envelope.error(error_message(exc, source.settings.secret_values()))
 
     parameters = [inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)]
     parameters += [

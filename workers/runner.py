@@ -67,6 +67,14 @@ class JobRunner:
             await self.store.fail(job.id, self.owner, self._message(exc), checkpoint=job.checkpoint)
             return
         ctx = self._context(job, params)
+        if job.attempts >= job.max_attempts:
+            await self.store.fail(
+                job.id,
+                self.owner,
+                f"gave up after {job.attempts} attempts: its worker stopped while running it",
+                checkpoint=job.checkpoint,
+            )
+            return
         if job.cancel_requested:
             await self._cancel(operation, ctx)
             return

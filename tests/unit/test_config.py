@@ -257,12 +257,11 @@ def test_every_problem_is_reported_at_once(home: Path) -> None:
 
 
 def test_secrets_stay_out_of_the_settings_repr(home: Path) -> None:
-    settings = load(
-        home, **{**CREDENTIALS, "SCW_SECRET_KEY": OTHER_UUID}, SCW_MCP_HTTP_TOKEN="t0k3n-abcdef"
-    )
+    token = "t0k3n-abcdef-0123456789"
+    settings = load(home, **{**CREDENTIALS, "SCW_SECRET_KEY": OTHER_UUID}, SCW_MCP_HTTP_TOKEN=token)
     assert OTHER_UUID not in repr(settings)
     assert "t0k3n-abcdef" not in repr(settings)
-    assert set(settings.secret_values()) == {OTHER_UUID, "t0k3n-abcdef"}
+    assert set(settings.secret_values()) == {OTHER_UUID, token}
 
 
 # -- regions and zones ------------------------------------------------------------------
@@ -467,3 +466,8 @@ def test_data_dir_expands_the_home_directory(home: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("HOME", str(home))
     settings = load_settings({"HOME": str(home), "SCW_MCP_DATA_DIR": "~/scw-data"})
     assert settings.data_dir == home / "scw-data"
+
+
+def test_a_short_http_token_is_refused(home: Path) -> None:
+    with pytest.raises(ConfigError, match="SCW_MCP_HTTP_TOKEN must be at least 16"):
+        load(home, **CREDENTIALS, SCW_MCP_HTTP_TOKEN="short")
