@@ -143,7 +143,7 @@ async def list_instances(
             zone=zone,
             name=args.name,
             tags=args.tags,
-            state=args.state.replace(" ", "_") if args.state else None,
+            state=args.state,
             page=args.page,
             per_page=args.per_page,
         )

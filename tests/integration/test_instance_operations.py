@@ -207,3 +207,26 @@ async def test_jobs_succeed_through_injected_429_and_503(
     assert all(j.state is JobState.SUCCEEDED for j in jobs), [j.error for j in jobs]
     assert harness.server_count() == 0
     assert sum(rule["fired"] for rule in sandbox.state.faults.rules()) > 5
+
+
+async def test_cancelled_create_names_the_server_it_made(harness: Harness) -> None:
+    harness.sandbox.state.speed = 1.0  # slow enough to cancel while it starts
+    job_id = await harness.submit("instance.create_server", _create_params())
+    await harness.step_once()
+    await harness.store.request_cancel(job_id)
+    (job,) = await harness.run(job_id)
+    assert job.state is JobState.CANCELLED
+    # A waiting job is cancelled by the store itself: its result carries the checkpoint.
+    assert (job.result or {})["checkpoint"]["server_id"] == job.checkpoint["server_id"]
+    assert harness.server_count() == 1  # reported, not silently left behind
+
+
+async def test_list_filter_by_stopped_in_place_state(harness: Harness) -> None:
+    server_id = await _create(harness)
+    client = harness.client
+    await client.call(
+        client.instance.server_action, zone=ZONE, server_id=server_id, action="stop_in_place"
+    )
+    harness.sandbox.state.force_status("server", server_id, "stopped in place")
+    found = await client.call(client.instance.list_servers, zone=ZONE, state="stopped in place")
+    assert [s.id for s in found.servers] == [server_id]
