@@ -3,10 +3,11 @@ throttled checkpoints with byte progress, and positional file I/O off the event 
 
 from __future__ import annotations
 
+import io
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 import anyio
 
@@ -105,17 +106,43 @@ async def run_parts(
     return next(pending, None) is None
 
 
-async def read_at(fd: int, offset: int, length: int) -> bytes:
-    """``length`` bytes at ``offset`` of an open file, read in a worker thread."""
-    chunks: list[bytes] = []
-    while length > 0:
-        chunk = await anyio.to_thread.run_sync(os.pread, fd, length, offset)
-        if not chunk:
-            raise OSError(f"file ended early at byte {offset}; did it change during the upload?")
-        chunks.append(chunk)
-        offset += len(chunk)
-        length -= len(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+class FileSlice(io.RawIOBase):
+    """A read-only, seekable view of ``length`` bytes at ``offset`` of an open file.
+
+    Handed to the S3 client as a part body so the part streams from disk in small reads
+    (aiohttp reads file bodies in a worker thread) instead of being held in memory whole.
+    """
+
+    def __init__(self, fd: int, offset: int, length: int) -> None:
+        super().__init__()
+        self._fd, self._offset, self._length = fd, offset, length
+        self._pos = 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        want = min(len(buffer), self._length - self._pos)
+        if want <= 0:
+            return 0
+        data = os.pread(self._fd, want, self._offset + self._pos)
+        buffer[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}[whence]
+        self._pos = max(0, min(self._length, base + pos))
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
 
 
 async def write_at(fd: int, data: bytes, offset: int) -> None:

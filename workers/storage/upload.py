@@ -28,7 +28,7 @@ from workers.storage.names import (
     part_range,
     part_size_for,
 )
-from workers.storage.transfer import Journal, ThrottledSaver, read_at, run_parts
+from workers.storage.transfer import FileSlice, Journal, ThrottledSaver, run_parts
 
 logger = logging.getLogger(__name__)
 
@@ -90,17 +90,20 @@ async def upload_file(
 async def _put_small(storage: ObjectStorage, request: UploadRequest, size: int) -> JSON:
     fd = os.open(request.path, os.O_RDONLY)
     try:
-        body = await read_at(fd, 0, size) if size else b""
+        response = await storage.call(
+            lambda c: c.put_object(
+                Bucket=request.bucket,
+                Key=request.key,
+                Body=FileSlice(fd, 0, size),
+                ContentLength=size,
+                **request.headers(),
+            ),
+            region=request.region,
+            bucket=request.bucket,
+            key=request.key,
+        )
     finally:
         os.close(fd)
-    response = await storage.call(
-        lambda c: c.put_object(
-            Bucket=request.bucket, Key=request.key, Body=body, **request.headers()
-        ),
-        region=request.region,
-        bucket=request.bucket,
-        key=request.key,
-    )
     return _result(request, size, response.get("ETag", ""), parts=1)
 
 
@@ -183,14 +186,14 @@ async def _send_parts(
 
         async def send(number: int) -> None:
             offset, length = part_range(number, size, part_size)
-            body = await read_at(fd, offset, length)
             response = await storage.call(
                 lambda c: c.upload_part(
                     Bucket=request.bucket,
                     Key=request.key,
                     UploadId=upload_id,
                     PartNumber=number,
-                    Body=body,
+                    Body=FileSlice(fd, offset, length),
+                    ContentLength=length,
                 ),
                 region=request.region,
                 bucket=request.bucket,
