@@ -25,6 +25,7 @@ from workers.scaleway.k8s import (
     cluster_summary,
     ensure_network,
     find_cluster_by_tag,
+    find_network_by_tag,
     get_cluster,
     node_counts,
     pool_summary,
@@ -33,8 +34,11 @@ from workers.scaleway.k8s import (
 )
 from workers.scaleway.power import services_of
 from workers.scaleway.servers import job_tag
-from workers.scaleway.waiting import failed_status, wait_in_status
+from workers.scaleway.waiting import failed_status, first_try_lookup, wait_in_status
 from workers.steps import Done, Operation, StepContext, StepOutcome
+
+# Node statuses that will not become ready by waiting: time to look at the pool.
+NODE_TROUBLE = frozenset({"not_ready", "creation_error", "locked", "deleting", "deleted"})
 
 
 class CreateClusterParams(BaseModel):
@@ -88,8 +92,11 @@ class CreateCluster(Operation):
             if params.private_network_id:
                 pn_id, created = params.private_network_id, False
             else:
+                lookup = await first_try_lookup(
+                    ctx, "network_started", lambda: find_network_by_tag(client, params.region, tag)
+                )
                 network = await ensure_network(
-                    client, params.region, f"{params.name}-pn", tag, params.project_id
+                    client, params.region, f"{params.name}-pn", tag, params.project_id, lookup
                 )
                 pn_id, created = network.id, True
             what = "created for the cluster" if created else "given"
@@ -99,17 +106,20 @@ class CreateCluster(Operation):
                 network_created=created,
             )
         if "cluster_id" not in cp:
+            lookup = await first_try_lookup(
+                ctx,
+                "cluster_started",
+                lambda: find_cluster_by_tag(client, params.region, tag, params.name),
+            )
             try:
                 cluster = await client.create_once(
-                    lambda: find_cluster_by_tag(client, params.region, tag, params.name),
-                    lambda: self._create(client, params, tag, cp["private_network_id"]),
+                    lookup, lambda: self._create(client, params, tag, cp["private_network_id"])
                 )
             except PermanentError as exc:
                 raise PermanentError(f"{exc}; {await self._undo_network(ctx)}") from None
+            status = status_text(cluster.status)
             await ctx.save(
-                Progress(
-                    "creating", f"cluster {cluster.name} is {status_text(cluster.status)}", 0.1
-                ),
+                Progress("creating", f"cluster {cluster.name} is {status}", 0.1),
                 cluster_id=cluster.id,
             )
         return await self._poll(ctx, client, params, cp["cluster_id"])
@@ -175,8 +185,9 @@ class CreateCluster(Operation):
     async def _poll(
         self, ctx: StepContext, client: ScalewayClient, params: CreateClusterParams, cid: str
     ) -> StepOutcome:
+        """One poll: the cluster's status until ready, then its nodes (one call each)."""
         advice = _cleanup_advice(cid)
-        if not ctx.checkpoint.get("cluster_ready"):
+        if "cluster" not in ctx.checkpoint:
             cluster = await get_cluster(client, params.region, cid)
             status = status_text(cluster.status)
             if status in CLUSTER_WAIT:
@@ -186,40 +197,44 @@ class CreateCluster(Operation):
                 )
             if status != READY:
                 raise failed_status(f"cluster {cid}", status, ctx.elapsed_s, advice)
+            # Kept for the result: the cluster is not read again.
             await ctx.save(
-                Progress("pool", "cluster ready; waiting for its nodes", 0.5), cluster_ready=True
+                Progress("pool", "cluster ready; waiting for its nodes", 0.5),
+                cluster=cluster_summary(cluster),
             )
-        pools = (
-            await client.read(client.k8s.list_pools, region=params.region, cluster_id=cid)
-        ).pools
-        if not pools:
-            raise failed_status(f"cluster {cid}", "pool_required", ctx.elapsed_s, advice)
-        pool = pools[0]
         nodes = (
             await client.read(
-                client.k8s.list_nodes, region=params.region, cluster_id=cid, pool_id=pool.id
+                client.k8s.list_nodes, region=params.region, cluster_id=cid, page_size=100
             )
         ).nodes
         counts = node_counts(nodes)
-        status = status_text(pool.status)
+        statuses = {status_text(n.status) for n in nodes}
+        all_up = counts["total"] >= params.pool_size and counts["ready"] == counts["total"]
+        if all_up or statuses & NODE_TROUBLE:
+            # Only now is the pool itself worth a call: to confirm, or to say what is wrong.
+            pools = (
+                await client.read(client.k8s.list_pools, region=params.region, cluster_id=cid)
+            ).pools
+            if not pools:
+                raise failed_status(f"cluster {cid}", "pool_required", ctx.elapsed_s, advice)
+            pool, status = pools[0], status_text(pools[0].status)
+            if status == READY and all_up:
+                result = {**ctx.checkpoint["cluster"], "status": READY}
+                result["pool"] = {**pool_summary(pool), "nodes": counts}
+                result["private_network_created"] = bool(ctx.checkpoint.get("network_created"))
+                result["next"] = "get_cluster_kubeconfig writes its kubeconfig to a 0600 file"
+                return Done(result)
+            if status not in POOL_WAIT and status != READY:
+                what = f"pool {pool.id} of cluster {cid}"
+                raise failed_status(what, status, ctx.elapsed_s, advice)
         message = (
-            f"cluster ready; pool {pool.name} {status}: "
-            f"{counts['ready']}/{max(counts['total'], pool.size)} nodes ready"
+            f"cluster ready; pool: {counts['ready']}/{max(counts['total'], params.pool_size)} "
+            "nodes ready"
         )
-        done = status == READY and counts["ready"] == counts["total"] and counts["total"] > 0
-        if done or (status == READY and pool.size == 0):
-            cluster = await get_cluster(client, params.region, cid)
-            result = cluster_summary(cluster)
-            result["pool"] = {**pool_summary(pool), "nodes": counts}
-            result["private_network_created"] = bool(ctx.checkpoint.get("network_created"))
-            result["next"] = "get_cluster_kubeconfig writes its kubeconfig to a 0600 file"
-            return Done(result)
-        if status in POOL_WAIT or status == READY:
-            fraction = 0.5 + 0.45 * counts["ready"] / max(1, pool.size)
-            return wait_in_status(
-                ctx, client, "pool", status, message, advice=advice, fraction=fraction
-            )
-        raise failed_status(f"pool {pool.id} of cluster {cid}", status, ctx.elapsed_s, advice)
+        fraction = 0.5 + 0.45 * counts["ready"] / max(1, params.pool_size)
+        return wait_in_status(
+            ctx, client, "pool", "scaling", message, advice=advice, fraction=fraction
+        )
 
     async def on_cancel(self, ctx: StepContext) -> JSON | None:
         cp = ctx.checkpoint

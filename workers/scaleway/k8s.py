@@ -6,6 +6,7 @@ as plain strings, known ones as enums; ``status_text`` reads both.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any
 
@@ -90,15 +91,21 @@ async def find_cluster_by_tag(
     return next((c for c in response.clusters if tag in (c.tags or [])), None)
 
 
+async def find_network_by_tag(client: ScalewayClient, region: str, tag: str) -> Any | None:
+    """The private network carrying ``tag`` (a job's mark), if any."""
+    found = await client.read(client.vpc.list_private_networks, region=region, tags=[tag])
+    return next((n for n in found.private_networks if tag in (n.tags or [])), None)
+
+
 async def ensure_network(
-    client: ScalewayClient, region: str, name: str, tag: str, project_id: str | None
+    client: ScalewayClient,
+    region: str,
+    name: str,
+    tag: str,
+    project_id: str | None,
+    lookup: Callable[[], Awaitable[Any | None]],
 ) -> Any:
-    """The private network tagged ``tag``, created (named ``name``) if it is not there yet."""
-
-    async def lookup() -> Any | None:
-        found = await client.read(client.vpc.list_private_networks, region=region, tags=[tag])
-        return next((n for n in found.private_networks if tag in (n.tags or [])), None)
-
+    """The private network ``lookup`` finds, else one created, named ``name``, tagged ``tag``."""
     return await client.create_once(
         lookup,
         lambda: client.call(
