@@ -9,6 +9,7 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, ConfigDict
 
@@ -60,6 +61,7 @@ def build_tool(spec: ToolSpec, source: RuntimeSource) -> Tool:
     """
 
     async def entry(ctx: Context, **arguments: Any) -> CallToolResult:
+        # None means "not given": clients send null for omitted optional arguments.
         given = {k: v for k, v in arguments.items() if v is not None}
         try:
             args = spec.input_model.model_validate(given)
@@ -83,4 +85,16 @@ def build_tool(spec: ToolSpec, source: RuntimeSource) -> Tool:
     schema = spec.input_model.model_json_schema()
     schema.pop("title", None)
     tool.parameters = schema
+    # Let unknown arguments through the SDK's own check, so that the spec's model (which
+    # forbids them) names them in the error envelope instead of them vanishing silently.
+    tool.fn_metadata.arg_model = _PassThroughArguments
     return tool
+
+
+class _PassThroughArguments(ArgModelBase):
+    """Accepts any arguments and hands every one of them to the tool function."""
+
+    model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True)
+
+    def model_dump_one_level(self) -> dict[str, Any]:
+        return dict(self.__pydantic_extra__ or {})

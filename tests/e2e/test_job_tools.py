@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client
 from mcp.server.mcpserver import Context
@@ -165,10 +166,14 @@ async def test_cancel_a_running_job_stops_it_at_a_step_boundary(
             await client.call_tool("count", {"polls": 50, "poll_s": 0.05, "budget_s": 0.2})
         )
         job_id = started["data"]["job_id"]
+        # Cancel only once the job is under way (on a loaded machine it may still be queued).
+        with anyio.fail_after(10):
+            while (await runtime.store.get(job_id)).checkpoint.get("polls", 0) < 1:
+                await runtime.store.signals.wait_job_changed(job_id, 0.5)
         cancelled = body(await client.call_tool("cancel_job", {"job_id": job_id}))
         final = body(await client.call_tool("get_job_status", {"job_id": job_id, "wait_s": 5}))
     assert cancelled["status"] == "success"
-    assert final["data"]["state"] == "cancelled"
+    assert final["data"]["state"] == "cancelled", final
     # The result names what the job had done when it stopped.
     assert final["data"]["result"]["checkpoint"]["created"] is True
     polls = (tmp_path / "log").read_text().count(" poll ")
@@ -187,6 +192,7 @@ async def test_cancel_a_running_job_stops_it_at_a_step_boundary(
         ("list_jobs", {"cursor": "garbage!"}, "cursor"),
         ("list_jobs", {"created_after": "yesterday-ish"}, "created_after"),
         ("cancel_job", {"job_id": "123"}, "job_id: must be a job id"),
+        ("list_jobs", {"limit": 5, "force": True}, "force: is not a known argument"),
     ],
 )
 async def test_bad_input_gets_a_clear_error_envelope(
