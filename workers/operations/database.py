@@ -26,7 +26,7 @@ from workers.scaleway.rdb import (
     get_database,
 )
 from workers.scaleway.servers import job_tag
-from workers.scaleway.waiting import failed_status, wait_in_status
+from workers.scaleway.waiting import failed_status, first_try_lookup, wait_in_status
 from workers.secret_files import SecretFileError, read_secret, remove_secret
 from workers.steps import Done, Operation, StepContext, StepOutcome
 
@@ -75,10 +75,10 @@ class CreateDatabase(Operation):
         client, _ = services_of(ctx)
         if "instance_id" not in ctx.checkpoint:
             tag = job_tag(ctx.job.id)
-            db = await client.create_once(
-                lambda: find_database_by_tag(client, params.region, tag),
-                lambda: self._create(client, params, tag),
+            lookup = await first_try_lookup(
+                ctx, "create_started", lambda: find_database_by_tag(client, params.region, tag)
             )
+            db = await client.create_once(lookup, lambda: self._create(client, params, tag))
             await ctx.save(
                 Progress("provisioning", f"database {db.name} is {status_text(db.status)}", 0.1),
                 instance_id=db.id,
