@@ -19,13 +19,12 @@ from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
 from mcp_front.toolkit import ToolSpec
 from mcp_front.tools.instance import (
-    check_name,
-    check_tags,
     check_tags_filter,
     check_uuid,
     region_of,
     scaleway,
 )
+from mcp_front.tools.k8s import NamedInput
 from mcp_front.tools.network import RegionInput
 from mcp_front.tools.paging import PageInput, slice_page
 from workers.scaleway.rdb import (
@@ -75,8 +74,7 @@ class ListDatabasesInput(PageInput):
     tags: list[str] | None = Field(None, description="Only databases with all these tags.")
 
 
-class CreateDatabaseInput(RegionInput):
-    name: str = Field(description="Instance name: letters, digits, '.', '_' or '-'.")
+class CreateDatabaseInput(NamedInput):
     engine: str | None = Field(
         None, description="Engine and version, e.g. PostgreSQL-16 (default: newest PostgreSQL)."
     )
@@ -92,17 +90,6 @@ class CreateDatabaseInput(RegionInput):
         description="Password of that user (default: generated and written to a 0600 file).",
         json_schema_extra={"writeOnly": True},
     )
-    tags: list[str] = Field(default_factory=list, description="Tags for the instance.")
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_name(value)
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, value: list[str]) -> list[str]:
-        return check_tags(value)
 
     @field_validator("user_name")
     @classmethod

@@ -18,7 +18,7 @@ from mcp_front.runtime import Runtime
 from mcp_front.toolkit import ToolInput, ToolSpec
 from mcp_front.tools.instance import check_name, check_tags, check_uuid, region_of, scaleway
 from mcp_front.tools.network import RegionInput
-from mcp_front.tools.paging import PageInput, page_of
+from mcp_front.tools.paging import PageInput, cached_page, response_page
 from workers.scaleway.k8s import (
     cluster_summary,
     cluster_with_pools,
@@ -49,8 +49,24 @@ class ListClustersInput(PageInput):
     )
 
 
-class CreateClusterInput(RegionInput):
-    name: str = Field(description="Cluster name: letters, digits, '.', '_' or '-'.")
+class NamedInput(RegionInput):
+    """A new resource's name and tags (shared with the database tools)."""
+
+    name: str = Field(description="Name: 1-63 letters, digits, '.', '_' or '-'.")
+    tags: list[str] = Field(default_factory=list, description="Tags for the resource.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_name(value)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        return check_tags(value)
+
+
+class CreateClusterInput(NamedInput):
     node_type: str = Field(description="Node type of the default pool, e.g. DEV1-M, PRO2-S.")
     version: str | None = Field(None, description="Kubernetes version (default: the newest).")
     cni: Literal[CNIS] = Field("cilium", description="Container network plugin.")  # type: ignore[valid-type]
@@ -62,18 +78,7 @@ class CreateClusterInput(RegionInput):
     private_network_id: str | None = Field(
         None, description="Private network to use (default: one created for the cluster)."
     )
-    tags: list[str] = Field(default_factory=list, description="Tags for the cluster.")
     description: str = Field("", max_length=255, description="Free text.")
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_name(value)
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, value: list[str]) -> list[str]:
-        return check_tags(value)
 
     @field_validator("private_network_id")
     @classmethod
@@ -121,12 +126,10 @@ async def list_clusters(args: ListClustersInput, runtime: Runtime, ctx: Context)
             page=args.page,
             page_size=args.per_page,
         )
-        items = [cluster_summary(c) for c in response.clusters]
-        return page_of("clusters", items, int(response.total_count or 0), args.page, args.per_page)
+        return response_page("clusters", response, cluster_summary, args)
 
     key = (region, args.name, args.status, args.page, args.per_page)
-    page = await runtime.services.read_cache.get_or_load("k8s", key, load)
-    return envelope.success(page, source=runtime.source)
+    return await cached_page(runtime, "k8s", key, load)
 
 
 async def get_cluster(args: ClusterInput, runtime: Runtime, ctx: Context) -> CallToolResult:

@@ -9,13 +9,13 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field, field_validator
 
-from mcp_front import envelope
+from jobs.models import JSON
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
 from mcp_front.toolkit import ToolSpec
 from mcp_front.tools.instance import check_uuid, region_of, scaleway
 from mcp_front.tools.network import RegionInput
-from mcp_front.tools.paging import PageInput, page_of
+from mcp_front.tools.paging import PageInput, cached_page, response_page
 from workers.scaleway.registry import image_summary, namespace_summary, tag_summary
 
 NAMESPACE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,52}[a-z0-9]$")
@@ -68,7 +68,7 @@ async def list_registry_namespaces(
     region = region_of(runtime, args.region)
     client = scaleway(runtime)
 
-    async def load() -> dict[str, Any]:
+    async def load() -> JSON:
         response = await client.read(
             client.registry.list_namespaces,
             region=region,
@@ -76,14 +76,10 @@ async def list_registry_namespaces(
             page=args.page,
             page_size=args.per_page,
         )
-        items = [namespace_summary(n) for n in response.namespaces]
-        return page_of(
-            "namespaces", items, int(response.total_count or 0), args.page, args.per_page
-        )
+        return response_page("namespaces", response, namespace_summary, args)
 
     key = ("namespaces", region, args.name, args.page, args.per_page)
-    page = await runtime.services.read_cache.get_or_load("registry", key, load)
-    return envelope.success(page, source=runtime.source)
+    return await cached_page(runtime, "registry", key, load)
 
 
 async def create_registry_namespace(
@@ -101,7 +97,7 @@ async def list_registry_images(
     region = region_of(runtime, args.region)
     client = scaleway(runtime)
 
-    async def load() -> dict[str, Any]:
+    async def load() -> JSON:
         response = await client.read(
             client.registry.list_images,
             region=region,
@@ -110,12 +106,10 @@ async def list_registry_images(
             page=args.page,
             page_size=args.per_page,
         )
-        items = [image_summary(i) for i in response.images]
-        return page_of("images", items, int(response.total_count or 0), args.page, args.per_page)
+        return response_page("images", response, image_summary, args)
 
     key = ("images", region, args.namespace_id, args.name, args.page, args.per_page)
-    page = await runtime.services.read_cache.get_or_load("registry", key, load)
-    return envelope.success(page, source=runtime.source)
+    return await cached_page(runtime, "registry", key, load)
 
 
 async def list_registry_tags(args: ListTagsInput, runtime: Runtime, ctx: Context) -> CallToolResult:
@@ -123,7 +117,7 @@ async def list_registry_tags(args: ListTagsInput, runtime: Runtime, ctx: Context
     region = region_of(runtime, args.region)
     client = scaleway(runtime)
 
-    async def load() -> dict[str, Any]:
+    async def load() -> JSON:
         response = await client.read(
             client.registry.list_tags,
             region=region,
@@ -132,12 +126,10 @@ async def list_registry_tags(args: ListTagsInput, runtime: Runtime, ctx: Context
             page=args.page,
             page_size=args.per_page,
         )
-        items = [tag_summary(t) for t in response.tags]
-        return page_of("tags", items, int(response.total_count or 0), args.page, args.per_page)
+        return response_page("tags", response, tag_summary, args)
 
     key = ("tags", region, args.image_id, args.name, args.page, args.per_page)
-    page = await runtime.services.read_cache.get_or_load("registry", key, load)
-    return envelope.success(page, source=runtime.source)
+    return await cached_page(runtime, "registry", key, load)
 
 
 def _read(name: str, title: str, description: str, model: Any, handler: Any) -> ToolSpec:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +11,15 @@ import pytest
 
 from mcp_front.config import Settings
 from sandbox.server import SandboxServer
-from tests.e2e.long_jobs_support import (
+from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     POLL_SCALE,
     Session,
     call,
     log_text,
+    sandbox_fixture,
     sandbox_session,
     secret_file,
+    session_fixture,
     stored_bytes,
     until,
 )
@@ -25,23 +27,6 @@ from tests.e2e.long_jobs_support import (
 pytestmark = pytest.mark.anyio
 REGION = "fr-par"
 CLUSTERS_ROUTE = "POST /k8s/v1/regions/{region}/clusters"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer(speed=1000, seed=0, with_s3=False) as sb:
-        yield sb
-
-
-@pytest.fixture
-async def session(
-    sandbox: SandboxServer, make_settings: Callable[..., Settings]
-) -> AsyncIterator[Session]:
-    settings = make_settings(
-        SCW_API_URL=sandbox.api_url, SCW_MCP_WAIT_BUDGET_S="20", SCW_MCP_POLL_SCALE=POLL_SCALE
-    )
-    async with sandbox_session(settings, sandbox.api_url) as opened:
-        yield opened
 
 
 async def create(client: Any, progress: list[str] | None = None, **args: Any) -> dict[str, Any]:

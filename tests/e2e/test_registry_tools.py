@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-
 import pytest
 
-from mcp_front.config import Settings
 from sandbox.api.registry import push_image
 from sandbox.server import SandboxServer
-from tests.e2e.long_jobs_support import POLL_SCALE, Session, call, sandbox_session
+from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
+    Session,
+    call,
+    sandbox_fixture,
+    session_fixture,
+)
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer(speed=1000, seed=0, with_s3=False) as sb:
-        yield sb
-
-
-@pytest.fixture
-async def session(
-    sandbox: SandboxServer, make_settings: Callable[..., Settings]
-) -> AsyncIterator[Session]:
-    settings = make_settings(
-        SCW_API_URL=sandbox.api_url, SCW_MCP_WAIT_BUDGET_S="20", SCW_MCP_POLL_SCALE=POLL_SCALE
-    )
-    async with sandbox_session(settings, sandbox.api_url) as opened:
-        yield opened
 
 
 async def test_registry_tools_carry_the_promised_annotations(session: Session) -> None:
