@@ -176,18 +176,15 @@ class JobStore:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        # A cheap look without the write lock first: most polls of an idle queue find
-        # nothing, and they must not hold up enqueues.
+        # Look without the write lock first: most polls of an idle queue find nothing, and
+        # the look must not hold up enqueues.
         async with self.db.read() as conn:
-            if (await conn.execute(due.limit(1))).first() is None:
-                return []
-        async with self.db.write() as conn:
             before = {r.id: r.state for r in await conn.execute(due)}
-            if not before:
-                return []
-            # The UPDATE re-checks that each job is still due: the SELECT above may not run
-            # in the same SQLite transaction (pysqlite begins at the first write), and
-            # another process may have claimed a job since. Only what it returns is ours.
+        if not before:
+            return []
+        async with self.db.write() as conn:
+            # The UPDATE re-checks that each job is still due: another worker or process
+            # may have claimed one since the look. Only what it returns is ours.
             rows = await conn.execute(
                 update(jobs_t)
                 .where(jobs_t.c.id.in_(list(before)), is_due)
