@@ -363,11 +363,33 @@ class JobStore:
 
     # -- steering -------------------------------------------------------------------------
 
-    async def request_cancel(self, job_id: str) -> Job:
-        """Cancel a queued or waiting job now; flag a running one for its next step boundary."""
+    async def request_cancel(self, job_id: str, *, via_worker: bool = False) -> Job:
+        """Cancel a queued or waiting job now; flag a running one for its next step boundary.
+
+        With ``via_worker``, a parked job that has already done something is flagged and made
+        due instead, so that a worker cancels it within moments and its operation words the
+        result (what exists and what to do about it).
+        """
         now = self.clock.now()
         async with self.db.write() as conn:
             job = await self._get(conn, job_id)
+            if via_worker and job.checkpoint and not job.state.is_terminal:
+                flagged = await conn.execute(
+                    update(jobs_t)
+                    .where(
+                        jobs_t.c.id == job_id,
+                        jobs_t.c.state.in_([JobState.QUEUED.value, JobState.WAITING.value]),
+                    )
+                    .values(cancel_requested=True, run_after_at=now, updated_at=now)
+                )
+                if flagged.rowcount == 1:
+                    await self._event(
+                        conn, job_id, now, "cancel_requested", None, "a worker stops it now"
+                    )
+                    job = await self._get(conn, job_id)
+                    self.signals.enqueued()
+                    self.signals.job_changed(job_id)
+                    return job
             # Each UPDATE re-checks the state it acts on, so a claim by another process
             # between the read and the write turns the cancel into a flag, never a
             # "cancelled" row under a running worker.

@@ -66,7 +66,7 @@ def _start_sandbox(settings: Settings) -> tuple[Settings, object]:
     from mcp_front.config import SANDBOX_ACCESS_KEY, SANDBOX_PROJECT_ID, SANDBOX_SECRET_KEY
     from sandbox.server import SandboxServer
 
-    server = SandboxServer(speed=float(os.environ.get("SCW_MCP_SANDBOX_SPEED", "10")))
+    server = SandboxServer(speed=settings.sandbox_speed)
     server.start()
     logger.warning(
         "SANDBOX MODE: Scaleway is imitated locally at %s (S3 at %s); nothing here touches "

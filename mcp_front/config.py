@@ -47,6 +47,7 @@ ENV_S3_MULTIPART_THRESHOLD = "SCW_MCP_S3_MULTIPART_THRESHOLD_MB"
 ENV_S3_CONCURRENCY = "SCW_MCP_S3_CONCURRENCY"
 ENV_S3_INLINE_MAX = "SCW_MCP_S3_INLINE_MAX_KB"
 ENV_POLL_SCALE = "SCW_MCP_POLL_SCALE"
+ENV_SANDBOX_SPEED = "SCW_MCP_SANDBOX_SPEED"
 ENV_CLUSTER_DEADLINE = "SCW_MCP_CLUSTER_DEADLINE_S"
 ENV_DATABASE_DEADLINE = "SCW_MCP_DATABASE_DEADLINE_S"
 
@@ -93,6 +94,7 @@ class Settings:
     s3_inline_max_kb: int = 1024
     # Every poll interval and deadline times this (a fast sandbox wants e.g. 0.001).
     poll_scale: float = 1.0
+    sandbox_speed: float = 10.0
     # How long a cluster (pool) or database may stay in one transitional status.
     cluster_deadline_s: float = 3600.0
     database_deadline_s: float = 3600.0
@@ -254,6 +256,7 @@ def load_settings(
         )
     if "jobs" not in groups:
         groups = ("jobs", *groups)
+    sandbox_speed = _number(env, ENV_SANDBOX_SPEED, 10.0, minimum=0.01)
     http_token = env.get(ENV_HTTP_TOKEN) or None
     if http_token is not None and len(http_token) < 16:
         raise ConfigError(f"{ENV_HTTP_TOKEN} must be at least 16 characters long")
@@ -279,7 +282,11 @@ def load_settings(
         s3_multipart_threshold_mb=int(_number(env, ENV_S3_MULTIPART_THRESHOLD, 16, minimum=5)),
         s3_concurrency=int(_number(env, ENV_S3_CONCURRENCY, 4, minimum=1)),
         s3_inline_max_kb=int(_number(env, ENV_S3_INLINE_MAX, 1024, minimum=1)),
-        poll_scale=_number(env, ENV_POLL_SCALE, 1.0, minimum=1e-6),
+        # The sandbox runs lifecycles `sandbox_speed` times faster: poll as much faster.
+        poll_scale=_number(
+            env, ENV_POLL_SCALE, 1.0 / sandbox_speed if sandbox else 1.0, minimum=1e-6
+        ),
+        sandbox_speed=sandbox_speed,
         cluster_deadline_s=_number(env, ENV_CLUSTER_DEADLINE, 3600.0, minimum=1e-3),
         database_deadline_s=_number(env, ENV_DATABASE_DEADLINE, 3600.0, minimum=1e-3),
     )

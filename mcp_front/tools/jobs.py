@@ -99,10 +99,13 @@ async def list_jobs(args: ListJobsInput, runtime: Runtime, ctx: Context) -> Call
 
 async def cancel_job(args: JobIdInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Cancel a queued or waiting job now, a running one at its next step."""
-    job = await runtime.store.request_cancel(args.job_id)
+    job = await runtime.store.request_cancel(args.job_id, via_worker=True)
     if not job.state.is_terminal:
-        # A running job stops at its next step boundary; give it a moment to get there.
+        # A worker stops it at its next step boundary; give it a moment to get there.
         job = await wait_for_job(runtime, ctx, job, min(5.0, runtime.settings.wait_budget_s))
+    if job.state in (JobState.QUEUED, JobState.WAITING):
+        # No worker came (all busy, or none running): cancel it here and now.
+        job = await runtime.store.request_cancel(args.job_id)
     view = job_detail(job, runtime.store.clock.now())
     if job.state is JobState.CANCELLED:
         view["hint"] = "cancelled; 'result' names anything the job had already created"

@@ -174,8 +174,9 @@ async def test_cancel_a_running_job_stops_it_at_a_step_boundary(
         final = body(await client.call_tool("get_job_status", {"job_id": job_id, "wait_s": 5}))
     assert cancelled["status"] == "success"
     assert final["data"]["state"] == "cancelled", final
-    # The result names what the job had done when it stopped.
-    assert final["data"]["result"]["checkpoint"]["created"] is True
+    # The result, worded by the operation, names what the job had done when it stopped.
+    assert final["data"]["result"]["created"] is True
+    assert final["data"]["result"]["note"] == "the test side effect stays in the log"
     polls = (tmp_path / "log").read_text().count(" poll ")
     assert 0 < polls < 50
 
@@ -228,3 +229,43 @@ async def test_read_only_mode_hides_mutating_tools(make_settings: Any) -> None:
             names = {t.name for t in (await client.list_tools()).tools}
     assert "get_job_status" in names and "list_jobs" in names
     assert "cancel_job" not in names
+
+
+async def test_cancel_a_waiting_job_lets_its_operation_word_the_result(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    async with Client(build_server(runtime, [count_tool(tmp_path / "log")])) as client:
+        started = body(await client.call_tool("count", {"polls": 3, "poll_s": 3600}))
+        job_id = started["data"]["job_id"]
+        assert started["data"]["state"] == "waiting"  # parked for an hour after poll 1
+        cancelled = body(await client.call_tool("cancel_job", {"job_id": job_id}))
+    assert cancelled["data"]["state"] == "cancelled"
+    assert cancelled["data"]["result"] == {
+        "created": True,
+        "polls_done": 1,
+        "note": "the test side effect stays in the log",
+    }
+
+
+async def test_cancel_without_a_running_worker_still_cancels_and_keeps_the_checkpoint(
+    make_settings: Any, tmp_path: Path
+) -> None:
+    from mcp_front.runtime import open_runtime
+
+    settings = make_settings(
+        SCW_MCP_EXTRA_OPERATIONS="tests.support.counting_ops", SCW_MCP_WAIT_BUDGET_S="0.3"
+    )
+    async with open_runtime(settings, run_workers=False) as rt:
+        job, _ = await rt.store.enqueue("test.count", {"log_path": str(tmp_path / "l")})
+        claimed = await rt.store.claim("someone", limit=1, lease_s=30)
+        await rt.store.wait(
+            job.id,
+            "someone",
+            run_after_at=rt.store.clock.now() + 3600,
+            checkpoint={"created": True, "polls": 2},
+            progress=claimed[0].progress,
+        )
+        async with Client(build_server(rt)) as client:
+            cancelled = body(await client.call_tool("cancel_job", {"job_id": job.id}))
+    assert cancelled["data"]["state"] == "cancelled"
+    assert cancelled["data"]["result"] == {"checkpoint": {"created": True, "polls": 2}}

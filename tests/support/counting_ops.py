@@ -67,5 +67,13 @@ class CountOperation(Operation):
             Progress("polling", f"poll {done + 1} of {params.polls}", (done + 1) / params.polls),
         )
 
+    async def on_cancel(self, ctx: StepContext) -> dict[str, object]:
+        """Word what exists, as product operations do."""
+        return {
+            "created": bool(ctx.checkpoint.get("created")),
+            "polls_done": int(ctx.checkpoint.get("polls", 0)),
+            "note": "the test side effect stays in the log",
+        }
+
 
 OPERATIONS = [CountOperation()]
