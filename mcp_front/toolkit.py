@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.tools import Tool
@@ -14,8 +14,11 @@ from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, ConfigDict
 
 from mcp_front import envelope
-from mcp_front.errors import error_message
+from mcp_front.errors import ToolInputError, error_message
 from mcp_front.runtime import Runtime, RuntimeSource
+
+if TYPE_CHECKING:
+    from workers.scaleway.client import ScalewayClient
 
 
 class ToolInput(BaseModel):
@@ -51,6 +54,35 @@ class ToolSpec:
             idempotent_hint=self.idempotent or self.read_only,
             open_world_hint=self.open_world,
         )
+
+
+def spec(
+    group: str,
+    name: str,
+    title: str,
+    description: str,
+    model: type[BaseModel],
+    handler: Handler,
+    **hints: bool,
+) -> ToolSpec:
+    """A tool of ``group``: name, words for the model, input model, handler and hints."""
+    return ToolSpec(
+        name=name,
+        title=title,
+        description=description,
+        input_model=model,
+        handler=handler,
+        group=group,
+        **hints,
+    )
+
+
+def scaleway(runtime: Runtime) -> ScalewayClient:
+    """The Scaleway adapter of the runtime."""
+    client = runtime.services.scaleway
+    if client is None:
+        raise ToolInputError("configuration", "the Scaleway adapter is not configured")
+    return client
 
 
 def build_tool(spec: ToolSpec, source: RuntimeSource) -> Tool:

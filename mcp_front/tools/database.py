@@ -8,25 +8,25 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field, field_validator
 
 from mcp_front import envelope
+from mcp_front.inputs import (
+    NamedInput,
+    PageInput,
+    RegionInput,
+    check_tags_filter,
+    region_of,
+    uuid_of,
+)
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import ToolSpec
-from mcp_front.tools.instance import (
-    check_tags_filter,
-    check_uuid,
-    region_of,
-    scaleway,
-)
-from mcp_front.tools.k8s import NamedInput
-from mcp_front.tools.network import RegionInput
-from mcp_front.tools.paging import PageInput, slice_page
+from mcp_front.toolkit import scaleway, spec
+from mcp_front.tools.paging import slice_page
 from workers.scaleway.rdb import (
     check_engine,
     check_node_type,
@@ -57,12 +57,9 @@ _MAX_LISTED = 1000
 
 
 class DatabaseInput(RegionInput):
-    instance_id: str = Field(description="Database instance id (UUID); list_databases shows them.")
-
-    @field_validator("instance_id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        return check_uuid(value, "a database instance")
+    instance_id: Annotated[str, uuid_of("a database instance")] = Field(
+        description="Database instance id (UUID); list_databases shows them."
+    )
 
 
 class ListDatabasesInput(PageInput):
@@ -189,35 +186,34 @@ async def create_database(
 
 
 TOOLS = [
-    ToolSpec(
-        name="list_databases",
-        title="List databases",
-        description="Managed database instances of a region: id, name, status, engine, node "
+    spec(
+        "database",
+        "list_databases",
+        "List databases",
+        "Managed database instances of a region: id, name, status, engine, node "
         "type, HA, tags. Filters: name, engine, status, tags. Paginated.",
-        input_model=ListDatabasesInput,
-        handler=list_databases,
-        group="database",
+        ListDatabasesInput,
+        list_databases,
         read_only=True,
     ),
-    ToolSpec(
-        name="get_database",
-        title="Get database",
-        description="One database instance: status, endpoints (IP, port), volume, backups, "
-        "settings.",
-        input_model=DatabaseInput,
-        handler=get_database_tool,
-        group="database",
+    spec(
+        "database",
+        "get_database",
+        "Get database",
+        "One database instance: status, endpoints (IP, port), volume, backups, settings.",
+        DatabaseInput,
+        get_database_tool,
         read_only=True,
     ),
-    ToolSpec(
-        name="create_database",
-        title="Create database",
-        description="Create a managed PostgreSQL/MySQL instance (job, minutes): engine, node "
+    spec(
+        "database",
+        "create_database",
+        "Create database",
+        "Create a managed PostgreSQL/MySQL instance (job, minutes): engine, node "
         "type, HA, volume, backups, user, tags. A generated password goes to a 0600 file "
         "whose path is returned. Waits until ready.",
-        input_model=CreateDatabaseInput,
-        handler=create_database,
-        group="database",
+        CreateDatabaseInput,
+        create_database,
         read_only=False,
     ),
 ]

@@ -3,116 +3,60 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field, field_validator
 
 from mcp_front import envelope
-from mcp_front.config import UUID_RE, check_region, check_zone
-from mcp_front.errors import ToolInputError
+from mcp_front.inputs import (
+    NAME_RULE,
+    Name,
+    Tags,
+    ZoneInput,
+    check_tags_filter,
+    page_field,
+    per_page_field,
+    uuid_of,
+    zone_of,
+)
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import ToolInput, ToolSpec
-from workers.scaleway.client import ScalewayClient
+from mcp_front.toolkit import scaleway, spec
+from mcp_front.tools.paging import cached_list
 from workers.scaleway.servers import check_commercial_type, get_server, resolve_image
 from workers.scaleway.summaries import server_detail, server_summary
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
-NAME_RULE = "1-63 characters: letters, digits, '.', '_' or '-', starting with a letter or digit"
 STATES = ("running", "stopped", "stopped in place", "starting", "stopping", "locked")
-RESERVED_TAG_PREFIX = "job:"
-
-
-# -- argument checks shared with the network tools --------------------------------------------
-def check_uuid(value: str, what: str) -> str:
-    """``value`` if it is a UUID; else an error naming the field."""
-    if not UUID_RE.match(value or ""):
-        raise ValueError(f"must be {what} id (a UUID such as 11111111-2222-3333-4444-555555555555)")
-    return value.lower()
-
-
-def check_name(value: str) -> str:
-    """A resource name following the Scaleway naming rules we accept."""
-    if not NAME_RE.match(value):
-        raise ValueError(f"{value!r} is not a valid name; use {NAME_RULE}")
-    return value
-
-
-def check_tags(values: list[str]) -> list[str]:
-    """Tags: at most 20, each 1-128 characters, no commas, not the reserved ``job:`` prefix."""
-    if len(values) > 20:
-        raise ValueError("at most 20 tags")
-    for tag in values:
-        if not tag or len(tag) > 128 or "," in tag:
-            raise ValueError(f"tag {tag!r} must be 1-128 characters without commas")
-        if tag.startswith(RESERVED_TAG_PREFIX):
-            raise ValueError(f"tag {tag!r}: the prefix {RESERVED_TAG_PREFIX!r} is reserved")
-    return values
-
-
-def zone_of(runtime: Runtime, zone: str | None) -> str:
-    """The zone argument (or the configured default), checked against the known zones."""
-    return check_zone(zone or runtime.settings.credentials.zone, field_name="zone")
-
-
-def region_of(runtime: Runtime, region: str | None) -> str:
-    """The region argument (or the configured default), checked against the known regions."""
-    return check_region(region or runtime.settings.credentials.region, field_name="region")
-
-
-def scaleway(runtime: Runtime) -> ScalewayClient:
-    """The Scaleway adapter of the runtime."""
-    client = runtime.services.scaleway
-    if client is None:
-        raise ToolInputError("configuration", "the Scaleway adapter is not configured")
-    return client
 
 
 # -- inputs ------------------------------------------------------------------------------------
-class ZoneInput(ToolInput):
-    zone: str | None = Field(None, description="Zone, e.g. fr-par-1 (default: config).")
-
-
 class ServerInput(ZoneInput):
-    server_id: str = Field(description="Server id (UUID); list_instances shows them.")
-
-    @field_validator("server_id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        return check_uuid(value, "a server")
+    server_id: Annotated[str, uuid_of("a server")] = Field(
+        description="Server id (UUID); list_instances shows them."
+    )
 
 
 class ListInstancesInput(ZoneInput):
     name: str | None = Field(None, description="Only servers whose name contains this.")
     tags: list[str] | None = Field(None, description="Only servers carrying all these tags.")
     state: Literal[STATES] | None = Field(None, description="Only servers in this state.")  # type: ignore[valid-type]
-    page: int = Field(1, ge=1, description="Page number, from 1.")
-    per_page: int = Field(20, ge=1, le=100, description="Servers per page.")
+    page: int = page_field()
+    per_page: int = per_page_field("Servers")
 
 
 class CreateInstanceInput(ZoneInput):
-    name: str = Field(description=f"Server name: {NAME_RULE}.")
+    name: Name = Field(description=f"Server name: {NAME_RULE}.")
     commercial_type: str = Field(description="Commercial type offered in the zone, e.g. DEV1-S.")
     image: str = Field(
         "ubuntu_noble", description="Marketplace label (ubuntu_noble, debian_bookworm...) or id."
     )
-    tags: list[str] = Field(default_factory=list, description="Tags for the server.")
+    tags: Tags = Field(default_factory=list, description="Tags for the server.")
     volume_size_gb: int | None = Field(
         None, ge=10, le=10000, description="Root volume size in GB (block storage)."
     )
     start: bool = Field(True, description="Power the server on and wait until it runs.")
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_name(value)
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, value: list[str]) -> list[str]:
-        return check_tags(value)
 
     @field_validator("image")
     @classmethod
@@ -136,36 +80,17 @@ async def list_instances(
     if args.tags:
         check_tags_filter(args.tags)
     client = scaleway(runtime)
-
-    async def load() -> dict[str, Any]:
-        response = await client.read(
-            client.instance.list_servers,
-            zone=zone,
-            name=args.name,
-            tags=args.tags,
-            state=args.state,
-            page=args.page,
-            per_page=args.per_page,
-        )
-        total = int(response.total_count or 0)
-        return {
-            "servers": [server_summary(s) for s in response.servers],
-            "count": len(response.servers),
-            "total_count": total,
-            "page": args.page,
-            "next_page": args.page + 1 if args.page * args.per_page < total else None,
-        }
-
-    key = (zone, args.name, tuple(args.tags or ()), args.state, args.page, args.per_page)
-    page = await runtime.services.read_cache.get_or_load("instance", key, load)
-    return envelope.success(page, source=runtime.source)
-
-
-def check_tags_filter(tags: list[str]) -> None:
-    """Tag filters are sent comma-separated: a comma inside one would change its meaning."""
-    for tag in tags:
-        if "," in tag or not tag:
-            raise ToolInputError("tags", f"tag {tag!r} must be non-empty and without commas")
+    query = {"zone": zone, "name": args.name, "tags": args.tags, "state": args.state}
+    return await cached_list(
+        runtime,
+        "instance",
+        client.instance.list_servers,
+        query,
+        args,
+        items="servers",
+        summarise=server_summary,
+        size_arg="per_page",
+    )
 
 
 async def get_instance(args: ServerInput, runtime: Runtime, ctx: Context) -> CallToolResult:
@@ -220,22 +145,9 @@ async def delete_instance(
     return await submit_and_wait(runtime, ctx, "instance.delete_server", params)
 
 
-def _spec(
-    name: str, title: str, description: str, model: type[ToolInput], handler: Any, **hints: bool
-) -> ToolSpec:
-    return ToolSpec(
-        name=name,
-        title=title,
-        description=description,
-        input_model=model,
-        handler=handler,
-        group="instance",
-        **hints,
-    )
-
-
 TOOLS = [
-    _spec(
+    spec(
+        "instance",
         "list_instances",
         "List instances",
         "Servers of a zone: id, name, state, type, public IP, NIC count, tags. Filters: name, "
@@ -244,7 +156,8 @@ TOOLS = [
         list_instances,
         read_only=True,
     ),
-    _spec(
+    spec(
+        "instance",
         "get_instance",
         "Get instance",
         "Every detail of one server.",
@@ -252,7 +165,8 @@ TOOLS = [
         get_instance,
         read_only=True,
     ),
-    _spec(
+    spec(
+        "instance",
         "create_instance",
         "Create instance",
         "Create a server (job): name, commercial type, image label or id, tags, volume size; "
@@ -261,7 +175,8 @@ TOOLS = [
         create_instance,
         read_only=False,
     ),
-    _spec(
+    spec(
+        "instance",
         "start_instance",
         "Start instance",
         "Power a server on and wait for running (job).",
@@ -270,7 +185,8 @@ TOOLS = [
         read_only=False,
         idempotent=True,
     ),
-    _spec(
+    spec(
+        "instance",
         "stop_instance",
         "Stop instance",
         "Power a server off and wait for stopped (job).",
@@ -280,7 +196,8 @@ TOOLS = [
         destructive=True,
         idempotent=True,
     ),
-    _spec(
+    spec(
+        "instance",
         "delete_instance",
         "Delete instance",
         "Delete a server (job): powers it off, deletes it and, by default, its volumes and "

@@ -4,21 +4,27 @@ create and delete clusters through jobs."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from mcp_front import envelope
 from mcp_front.config import check_zone
 from mcp_front.errors import ToolInputError
+from mcp_front.inputs import (
+    NamedInput,
+    PageInput,
+    RegionInput,
+    optional_uuid_of,
+    region_of,
+    uuid_of,
+)
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import ToolInput, ToolSpec
-from mcp_front.tools.instance import check_name, check_tags, check_uuid, region_of, scaleway
-from mcp_front.tools.network import RegionInput
-from mcp_front.tools.paging import PageInput, cached_page, response_page
+from mcp_front.toolkit import scaleway, spec
+from mcp_front.tools.paging import cached_list
 from workers.scaleway.k8s import (
     cluster_summary,
     cluster_with_pools,
@@ -34,12 +40,9 @@ CLUSTER_STATUSES = ("creating", "ready", "deleting", "updating", "locked", "pool
 
 
 class ClusterInput(RegionInput):
-    cluster_id: str = Field(description="Cluster id (UUID); list_clusters shows them.")
-
-    @field_validator("cluster_id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        return check_uuid(value, "a cluster")
+    cluster_id: Annotated[str, uuid_of("a cluster")] = Field(
+        description="Cluster id (UUID); list_clusters shows them."
+    )
 
 
 class ListClustersInput(PageInput):
@@ -47,23 +50,6 @@ class ListClustersInput(PageInput):
     status: Literal[CLUSTER_STATUSES] | None = Field(  # type: ignore[valid-type]
         None, description="Only clusters in this status."
     )
-
-
-class NamedInput(RegionInput):
-    """A new resource's name and tags (shared with the database tools)."""
-
-    name: str = Field(description="Name: 1-63 letters, digits, '.', '_' or '-'.")
-    tags: list[str] = Field(default_factory=list, description="Tags for the resource.")
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_name(value)
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, value: list[str]) -> list[str]:
-        return check_tags(value)
 
 
 class CreateClusterInput(NamedInput):
@@ -75,15 +61,10 @@ class CreateClusterInput(NamedInput):
     min_size: int | None = Field(None, ge=0, le=150, description="Autoscaling minimum.")
     max_size: int | None = Field(None, ge=1, le=150, description="Autoscaling maximum.")
     zone: str | None = Field(None, description="Zone of the pool (default: <region>-1).")
-    private_network_id: str | None = Field(
+    private_network_id: Annotated[str | None, optional_uuid_of("a private network")] = Field(
         None, description="Private network to use (default: one created for the cluster)."
     )
     description: str = Field("", max_length=255, description="Free text.")
-
-    @field_validator("private_network_id")
-    @classmethod
-    def _pn(cls, value: str | None) -> str | None:
-        return check_uuid(value, "a private network") if value else value
 
     @model_validator(mode="after")
     def _sizes(self) -> CreateClusterInput:
@@ -116,20 +97,16 @@ async def list_clusters(args: ListClustersInput, runtime: Runtime, ctx: Context)
     """Clusters of a region, summarised and paginated (cached briefly)."""
     region = region_of(runtime, args.region)
     client = scaleway(runtime)
-
-    async def load() -> dict[str, Any]:
-        response = await client.read(
-            client.k8s.list_clusters,
-            region=region,
-            name=args.name,
-            status=args.status,  # type: ignore[arg-type]
-            page=args.page,
-            page_size=args.per_page,
-        )
-        return response_page("clusters", response, cluster_summary, args)
-
-    key = (region, args.name, args.status, args.page, args.per_page)
-    return await cached_page(runtime, "k8s", key, load)
+    query = {"region": region, "name": args.name, "status": args.status}
+    return await cached_list(
+        runtime,
+        "k8s",
+        client.k8s.list_clusters,
+        query,
+        args,
+        items="clusters",
+        summarise=cluster_summary,
+    )
 
 
 async def get_cluster(args: ClusterInput, runtime: Runtime, ctx: Context) -> CallToolResult:
@@ -204,22 +181,9 @@ async def delete_cluster(
     return await submit_and_wait(runtime, ctx, "k8s.delete_cluster", params)
 
 
-def _spec(
-    name: str, title: str, description: str, model: type[ToolInput], handler: Any, **hints: bool
-) -> ToolSpec:
-    return ToolSpec(
-        name=name,
-        title=title,
-        description=description,
-        input_model=model,
-        handler=handler,
-        group="k8s",
-        **hints,
-    )
-
-
 TOOLS = [
-    _spec(
+    spec(
+        "k8s",
         "list_clusters",
         "List Kubernetes clusters",
         "Kapsule clusters of a region: id, name, status, version, CNI, network, tags. "
@@ -228,7 +192,8 @@ TOOLS = [
         list_clusters,
         read_only=True,
     ),
-    _spec(
+    spec(
+        "k8s",
         "get_cluster",
         "Get Kubernetes cluster",
         "One cluster: status, API URL, upgrades, pools with node counts.",
@@ -236,7 +201,8 @@ TOOLS = [
         get_cluster,
         read_only=True,
     ),
-    _spec(
+    spec(
+        "k8s",
         "create_cluster",
         "Create Kubernetes cluster",
         "Create a Kapsule cluster with a default pool (job, minutes): name, node type, pool "
@@ -246,7 +212,8 @@ TOOLS = [
         create_cluster,
         read_only=False,
     ),
-    _spec(
+    spec(
+        "k8s",
         "get_cluster_kubeconfig",
         "Get cluster kubeconfig",
         "Write a cluster's kubeconfig to a 0600 file; returns its path, server URL and "
@@ -255,7 +222,8 @@ TOOLS = [
         get_cluster_kubeconfig,
         read_only=True,
     ),
-    _spec(
+    spec(
+        "k8s",
         "delete_cluster",
         "Delete Kubernetes cluster",
         "Delete a cluster (job) and wait until it is gone; with_additional_resources also "

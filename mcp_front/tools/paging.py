@@ -1,22 +1,23 @@
-"""Pages of summarised list results, the same shape for every list tool."""
+"""Pages of summarised list results, the same shape for every list tool, read through a cache."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
-from typing import Any
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from typing import Any, Protocol
 
 from mcp.types import CallToolResult
-from pydantic import Field
 
 from jobs.models import JSON
 from mcp_front import envelope
 from mcp_front.runtime import Runtime
-from mcp_front.tools.network import RegionInput
+from mcp_front.toolkit import scaleway
 
 
-class PageInput(RegionInput):
-    page: int = Field(1, ge=1, description="Page number, from 1.")
-    per_page: int = Field(20, ge=1, le=100, description="Items per page.")
+class Paged(Protocol):
+    """Arguments that ask for one page."""
+
+    page: int
+    per_page: int
 
 
 def page_of(key: str, items: list[Any], total: int, page: int, per_page: int) -> JSON:
@@ -36,7 +37,7 @@ def slice_page(key: str, items: list[Any], page: int, per_page: int) -> JSON:
     return page_of(key, items[start : start + per_page], len(items), page, per_page)
 
 
-def response_page(key: str, response: Any, summarise: Callable[[Any], JSON], args: Any) -> JSON:
+def response_page(key: str, response: Any, summarise: Callable[[Any], JSON], args: Paged) -> JSON:
     """A page of an API list response (``response.<key>``, ``total_count``) summarised."""
     items = [summarise(item) for item in getattr(response, key)]
     return page_of(key, items, int(response.total_count or 0), args.page, args.per_page)
@@ -48,3 +49,34 @@ async def cached_page(
     """The envelope of a page read through the short-TTL cache of ``kind``."""
     page = await runtime.services.read_cache.get_or_load(kind, key, load)
     return envelope.success(page, source=runtime.source)
+
+
+async def cached_list(
+    runtime: Runtime,
+    kind: str,
+    list_fn: Callable[..., Any],
+    query: Mapping[str, Any],
+    args: Paged,
+    *,
+    items: str,
+    summarise: Callable[[Any], JSON],
+    size_arg: str = "page_size",
+) -> CallToolResult:
+    """The envelope of one page of an API list call, summarised, cached briefly as ``kind``.
+
+    ``query`` holds the call's filters; the page goes in as ``page`` and ``size_arg``
+    (``page_size`` for most APIs, ``per_page`` for Instance).
+    """
+    client = scaleway(runtime)
+
+    async def load() -> JSON:
+        sizing = {"page": args.page, size_arg: args.per_page}
+        response = await client.read(list_fn, **query, **sizing)
+        return response_page(items, response, summarise, args)
+
+    key = (items, *(_hashable(v) for v in query.values()), args.page, args.per_page)
+    return await cached_page(runtime, kind, key, load)
+
+
+def _hashable(value: Any) -> Hashable:
+    return tuple(value) if isinstance(value, list) else value

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field, field_validator
 
-from jobs.models import JSON
+from mcp_front.inputs import PageInput, RegionInput, optional_uuid_of, region_of, uuid_of
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import ToolSpec
-from mcp_front.tools.instance import check_uuid, region_of, scaleway
-from mcp_front.tools.network import RegionInput
-from mcp_front.tools.paging import PageInput, cached_page, response_page
+from mcp_front.toolkit import scaleway, spec
+from mcp_front.tools.paging import cached_list
 from workers.scaleway.registry import image_summary, namespace_summary, tag_summary
 
 NAMESPACE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,52}[a-z0-9]$")
@@ -42,23 +40,17 @@ class CreateNamespaceInput(RegionInput):
 
 
 class ListImagesInput(PageInput):
-    namespace_id: str | None = Field(None, description="Only images of this namespace (UUID).")
+    namespace_id: Annotated[str | None, optional_uuid_of("a namespace")] = Field(
+        None, description="Only images of this namespace (UUID)."
+    )
     name: str | None = Field(None, description="Only images whose name contains this.")
-
-    @field_validator("namespace_id")
-    @classmethod
-    def _ns(cls, value: str | None) -> str | None:
-        return check_uuid(value, "a namespace") if value else value
 
 
 class ListTagsInput(PageInput):
-    image_id: str = Field(description="Image id (UUID); list_registry_images shows them.")
+    image_id: Annotated[str, uuid_of("an image")] = Field(
+        description="Image id (UUID); list_registry_images shows them."
+    )
     name: str | None = Field(None, description="Only the tag with this exact name.")
-
-    @field_validator("image_id")
-    @classmethod
-    def _image(cls, value: str) -> str:
-        return check_uuid(value, "an image")
 
 
 async def list_registry_namespaces(
@@ -67,19 +59,15 @@ async def list_registry_namespaces(
     """Registry namespaces of a region, summarised and paginated (cached briefly)."""
     region = region_of(runtime, args.region)
     client = scaleway(runtime)
-
-    async def load() -> JSON:
-        response = await client.read(
-            client.registry.list_namespaces,
-            region=region,
-            name=args.name,
-            page=args.page,
-            page_size=args.per_page,
-        )
-        return response_page("namespaces", response, namespace_summary, args)
-
-    key = ("namespaces", region, args.name, args.page, args.per_page)
-    return await cached_page(runtime, "registry", key, load)
+    return await cached_list(
+        runtime,
+        "registry",
+        client.registry.list_namespaces,
+        {"region": region, "name": args.name},
+        args,
+        items="namespaces",
+        summarise=namespace_summary,
+    )
 
 
 async def create_registry_namespace(
@@ -96,85 +84,71 @@ async def list_registry_images(
     """Images of a region or namespace, summarised and paginated."""
     region = region_of(runtime, args.region)
     client = scaleway(runtime)
-
-    async def load() -> JSON:
-        response = await client.read(
-            client.registry.list_images,
-            region=region,
-            namespace_id=args.namespace_id,
-            name=args.name,
-            page=args.page,
-            page_size=args.per_page,
-        )
-        return response_page("images", response, image_summary, args)
-
-    key = ("images", region, args.namespace_id, args.name, args.page, args.per_page)
-    return await cached_page(runtime, "registry", key, load)
+    query = {"region": region, "namespace_id": args.namespace_id, "name": args.name}
+    return await cached_list(
+        runtime,
+        "registry",
+        client.registry.list_images,
+        query,
+        args,
+        items="images",
+        summarise=image_summary,
+    )
 
 
 async def list_registry_tags(args: ListTagsInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Tags of one image with their digests, paginated."""
     region = region_of(runtime, args.region)
     client = scaleway(runtime)
-
-    async def load() -> JSON:
-        response = await client.read(
-            client.registry.list_tags,
-            region=region,
-            image_id=args.image_id,
-            name=args.name,
-            page=args.page,
-            page_size=args.per_page,
-        )
-        return response_page("tags", response, tag_summary, args)
-
-    key = ("tags", region, args.image_id, args.name, args.page, args.per_page)
-    return await cached_page(runtime, "registry", key, load)
-
-
-def _read(name: str, title: str, description: str, model: Any, handler: Any) -> ToolSpec:
-    return ToolSpec(
-        name=name,
-        title=title,
-        description=description,
-        input_model=model,
-        handler=handler,
-        group="registry",
-        read_only=True,
+    query = {"region": region, "image_id": args.image_id, "name": args.name}
+    return await cached_list(
+        runtime,
+        "registry",
+        client.registry.list_tags,
+        query,
+        args,
+        items="tags",
+        summarise=tag_summary,
     )
 
 
 TOOLS = [
-    _read(
+    spec(
+        "registry",
         "list_registry_namespaces",
         "List registry namespaces",
         "Container Registry namespaces of a region: id, name, endpoint, visibility, image "
         "count, size. Paginated.",
         ListNamespacesInput,
         list_registry_namespaces,
+        read_only=True,
     ),
-    ToolSpec(
-        name="create_registry_namespace",
-        title="Create registry namespace",
-        description="Create a Container Registry namespace (job): name unique in the region, "
+    spec(
+        "registry",
+        "create_registry_namespace",
+        "Create registry namespace",
+        "Create a Container Registry namespace (job): name unique in the region, "
         "description, public or private. Returns its endpoint for docker push.",
-        input_model=CreateNamespaceInput,
-        handler=create_registry_namespace,
-        group="registry",
+        CreateNamespaceInput,
+        create_registry_namespace,
         read_only=False,
     ),
-    _read(
+    spec(
+        "registry",
         "list_registry_images",
         "List registry images",
         "Images of a region or of one namespace: id, name, size, tags. Paginated.",
         ListImagesInput,
         list_registry_images,
+        read_only=True,
     ),
-    _read(
+    spec(
+        "registry",
         "list_registry_tags",
         "List registry image tags",
         "Tags of one image with their digests. Paginated.",
         ListTagsInput,
         list_registry_tags,
+        read_only=True,
     ),
 ]
