@@ -24,7 +24,7 @@ from mcp_front.inputs import (
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
 from mcp_front.toolkit import scaleway, spec
-from mcp_front.tools.paging import cached_list
+from mcp_front.tools.paging import Listing
 from workers.scaleway.servers import check_commercial_type, get_server, resolve_image
 from workers.scaleway.summaries import server_detail, server_summary
 
@@ -72,6 +72,11 @@ class DeleteInstanceInput(ServerInput):
 
 
 # -- handlers ------------------------------------------------------------------------------------
+SERVERS = Listing(
+    "instance", "servers", lambda c: c.instance.list_servers, server_summary, size_arg="per_page"
+)
+
+
 async def list_instances(
     args: ListInstancesInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
@@ -79,17 +84,8 @@ async def list_instances(
     zone = zone_of(runtime, args.zone)
     if args.tags:
         check_tags_filter(args.tags)
-    client = scaleway(runtime)
-    query = {"zone": zone, "name": args.name, "tags": args.tags, "state": args.state}
-    return await cached_list(
-        runtime,
-        "instance",
-        client.instance.list_servers,
-        query,
-        args,
-        items="servers",
-        summarise=server_summary,
-        size_arg="per_page",
+    return await SERVERS.page(
+        runtime, args, zone=zone, name=args.name, tags=args.tags, state=args.state
     )
 
 

@@ -24,7 +24,7 @@ from mcp_front.inputs import (
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
 from mcp_front.toolkit import scaleway, spec
-from mcp_front.tools.paging import cached_list
+from mcp_front.tools.paging import Listing
 from workers.scaleway.k8s import (
     cluster_summary,
     cluster_with_pools,
@@ -93,20 +93,13 @@ class DeleteClusterInput(ClusterInput):
     )
 
 
+CLUSTERS = Listing("k8s", "clusters", lambda c: c.k8s.list_clusters, cluster_summary)
+
+
 async def list_clusters(args: ListClustersInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Clusters of a region, summarised and paginated (cached briefly)."""
     region = region_of(runtime, args.region)
-    client = scaleway(runtime)
-    query = {"region": region, "name": args.name, "status": args.status}
-    return await cached_list(
-        runtime,
-        "k8s",
-        client.k8s.list_clusters,
-        query,
-        args,
-        items="clusters",
-        summarise=cluster_summary,
-    )
+    return await CLUSTERS.page(runtime, args, region=region, name=args.name, status=args.status)
 
 
 async def get_cluster(args: ClusterInput, runtime: Runtime, ctx: Context) -> CallToolResult:

@@ -23,8 +23,8 @@ from mcp_front.inputs import (
 )
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import ToolInput, scaleway, spec
-from mcp_front.tools.paging import cached_list
+from mcp_front.toolkit import ToolInput, spec
+from mcp_front.tools.paging import Listing
 from workers.scaleway.summaries import private_network_summary
 
 VpcId = Annotated[str | None, optional_uuid_of("a VPC")]
@@ -71,6 +71,14 @@ class AttachInput(ToolInput):
     zone: str | None = Field(None, description="The server's zone (default: config).")
 
 
+NETWORKS = Listing(
+    "private_network",
+    "private_networks",
+    lambda c: c.vpc.list_private_networks,
+    private_network_summary,
+)
+
+
 async def list_private_networks(
     args: ListPrivateNetworksInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
@@ -78,16 +86,8 @@ async def list_private_networks(
     region = region_of(runtime, args.region)
     if args.tags:
         check_tags_filter(args.tags)
-    client = scaleway(runtime)
-    query = {"region": region, "name": args.name, "tags": args.tags, "vpc_id": args.vpc_id}
-    return await cached_list(
-        runtime,
-        "private_network",
-        client.vpc.list_private_networks,
-        query,
-        args,
-        items="private_networks",
-        summarise=private_network_summary,
+    return await NETWORKS.page(
+        runtime, args, region=region, name=args.name, tags=args.tags, vpc_id=args.vpc_id
     )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Mapping
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mcp.types import CallToolResult
 
@@ -11,6 +12,9 @@ from jobs.models import JSON
 from mcp_front import envelope
 from mcp_front.runtime import Runtime
 from mcp_front.toolkit import scaleway
+
+if TYPE_CHECKING:
+    from workers.scaleway.client import ScalewayClient
 
 
 class Paged(Protocol):
@@ -51,31 +55,32 @@ async def cached_page(
     return envelope.success(page, source=runtime.source)
 
 
-async def cached_list(
-    runtime: Runtime,
-    kind: str,
-    list_fn: Callable[..., Any],
-    query: Mapping[str, Any],
-    args: Paged,
-    *,
-    items: str,
-    summarise: Callable[[Any], JSON],
-    size_arg: str = "page_size",
-) -> CallToolResult:
-    """The envelope of one page of an API list call, summarised, cached briefly as ``kind``.
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """An API list call served as cached, summarised pages.
 
-    ``query`` holds the call's filters; the page goes in as ``page`` and ``size_arg``
-    (``page_size`` for most APIs, ``per_page`` for Instance).
+    ``kind`` is the cache kind (jobs that touch it invalidate it), ``items`` the response
+    field and page key, ``method`` picks the SDK call from the client, ``size_arg`` names its
+    page size argument (``per_page`` for Instance).
     """
-    client = scaleway(runtime)
 
-    async def load() -> JSON:
-        sizing = {"page": args.page, size_arg: args.per_page}
-        response = await client.read(list_fn, **query, **sizing)
-        return response_page(items, response, summarise, args)
+    kind: str
+    items: str
+    method: Callable[[ScalewayClient], Callable[..., Any]]
+    summarise: Callable[[Any], JSON]
+    size_arg: str = "page_size"
 
-    key = (items, *(_hashable(v) for v in query.values()), args.page, args.per_page)
-    return await cached_page(runtime, kind, key, load)
+    async def page(self, runtime: Runtime, args: Paged, **query: Any) -> CallToolResult:
+        """The envelope of the page ``args`` asks for, the call filtered by ``query``."""
+        client = scaleway(runtime)
+
+        async def load() -> JSON:
+            sizing = {"page": args.page, self.size_arg: args.per_page}
+            response = await client.read(self.method(client), **query, **sizing)
+            return response_page(self.items, response, self.summarise, args)
+
+        key = (self.items, *(_hashable(v) for v in query.values()), args.page, args.per_page)
+        return await cached_page(runtime, self.kind, key, load)
 
 
 def _hashable(value: Any) -> Hashable:

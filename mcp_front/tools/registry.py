@@ -12,8 +12,8 @@ from pydantic import Field, field_validator
 from mcp_front.inputs import PageInput, RegionInput, optional_uuid_of, region_of, uuid_of
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import scaleway, spec
-from mcp_front.tools.paging import cached_list
+from mcp_front.toolkit import spec
+from mcp_front.tools.paging import Listing
 from workers.scaleway.registry import image_summary, namespace_summary, tag_summary
 
 NAMESPACE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,52}[a-z0-9]$")
@@ -53,21 +53,17 @@ class ListTagsInput(PageInput):
     name: str | None = Field(None, description="Only the tag with this exact name.")
 
 
+NAMESPACES = Listing(
+    "registry", "namespaces", lambda c: c.registry.list_namespaces, namespace_summary
+)
+
+
 async def list_registry_namespaces(
     args: ListNamespacesInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Registry namespaces of a region, summarised and paginated (cached briefly)."""
     region = region_of(runtime, args.region)
-    client = scaleway(runtime)
-    return await cached_list(
-        runtime,
-        "registry",
-        client.registry.list_namespaces,
-        {"region": region, "name": args.name},
-        args,
-        items="namespaces",
-        summarise=namespace_summary,
-    )
+    return await NAMESPACES.page(runtime, args, region=region, name=args.name)
 
 
 async def create_registry_namespace(
@@ -78,38 +74,26 @@ async def create_registry_namespace(
     return await submit_and_wait(runtime, ctx, "registry.create_namespace", params)
 
 
+IMAGES = Listing("registry", "images", lambda c: c.registry.list_images, image_summary)
+
+
 async def list_registry_images(
     args: ListImagesInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Images of a region or namespace, summarised and paginated."""
     region = region_of(runtime, args.region)
-    client = scaleway(runtime)
-    query = {"region": region, "namespace_id": args.namespace_id, "name": args.name}
-    return await cached_list(
-        runtime,
-        "registry",
-        client.registry.list_images,
-        query,
-        args,
-        items="images",
-        summarise=image_summary,
+    return await IMAGES.page(
+        runtime, args, region=region, namespace_id=args.namespace_id, name=args.name
     )
+
+
+TAGS = Listing("registry", "tags", lambda c: c.registry.list_tags, tag_summary)
 
 
 async def list_registry_tags(args: ListTagsInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Tags of one image with their digests, paginated."""
     region = region_of(runtime, args.region)
-    client = scaleway(runtime)
-    query = {"region": region, "image_id": args.image_id, "name": args.name}
-    return await cached_list(
-        runtime,
-        "registry",
-        client.registry.list_tags,
-        query,
-        args,
-        items="tags",
-        summarise=tag_summary,
-    )
+    return await TAGS.page(runtime, args, region=region, image_id=args.image_id, name=args.name)
 
 
 TOOLS = [
