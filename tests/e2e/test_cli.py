@@ -204,3 +204,23 @@ def test_sigterm_releases_a_step_that_outlives_the_grace_period(tmp_path: Path) 
     # once, instead of waiting a full lease (60 s) for another worker to take it.
     assert _job_states(tmp_path / "jobs.db")[job_id] == "queued"
     assert "released" in stderr.decode()
+
+
+def test_serve_on_a_corrupt_database_exits_with_one_clear_message(tmp_path: Path) -> None:
+    db_file = tmp_path / "jobs.db"
+    db_file.write_bytes(b"this is not a database" * 100)
+    before = db_file.read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "mcp_front", "serve"],
+        env=serve_env(tmp_path),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input="",
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "cannot open the job database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert db_file.read_bytes() == before
