@@ -8,9 +8,9 @@ from pydantic import BaseModel, Field
 
 from jobs.models import JSON, Progress
 from workers.errors import PermanentError
-from workers.scaleway.client import ScalewayClient
 from workers.scaleway.errors import NotFound
 from workers.scaleway.power import drive_power, poll_wait, services_of
+from workers.scaleway.presence import delete_if_present, exists
 from workers.scaleway.servers import (
     RUNNING,
     STOPPED,
@@ -193,19 +193,18 @@ class DeleteServer(Operation):
                 outcome = await drive_power(ctx, client, server, STOPPED, phase="stopping")
                 if outcome is not None:
                     return outcome
-                try:
-                    await client.read(
-                        client.instance.delete_server, zone=params.zone, server_id=server.id
-                    )
-                except NotFound:
-                    pass
+                await delete_if_present(
+                    client, client.instance.delete_server, zone=params.zone, server_id=server.id
+                )
             await ctx.save(Progress("deleted", "server deleted"), server_deleted=True)
         return await self._cleanup(ctx, params)
 
     async def _cleanup(self, ctx: StepContext, params: DeleteServerParams) -> StepOutcome:
         client, _ = services_of(ctx)
         cp = ctx.checkpoint
-        if await _exists(client, client.instance.get_server, params.zone, params.server_id):
+        if await exists(
+            client, client.instance.get_server, zone=params.zone, server_id=params.server_id
+        ):
             return poll_wait(ctx, client, "server", "deleting", "waiting for the server to go")
         deleted_volumes = list(cp.get("deleted_volumes", []))
         if params.delete_volumes:
@@ -217,10 +216,7 @@ class DeleteServer(Operation):
                     if volume["type"] == "sbs_volume"
                     else client.instance.delete_volume
                 )
-                try:
-                    await client.read(delete, zone=params.zone, volume_id=volume["id"])
-                except NotFound:
-                    pass
+                await delete_if_present(client, delete, zone=params.zone, volume_id=volume["id"])
                 deleted_volumes.append(volume["id"])
                 await ctx.save(deleted_volumes=deleted_volumes)
         deleted_ips = list(cp.get("deleted_ips", []))
@@ -228,10 +224,9 @@ class DeleteServer(Operation):
             for ip_id in cp["ips"]:
                 if ip_id in deleted_ips:
                     continue
-                try:
-                    await client.read(client.instance.delete_ip, zone=params.zone, ip=ip_id)
-                except NotFound:
-                    pass
+                await delete_if_present(
+                    client, client.instance.delete_ip, zone=params.zone, ip=ip_id
+                )
                 deleted_ips.append(ip_id)
                 await ctx.save(deleted_ips=deleted_ips)
         kept_volumes = [v["id"] for v in cp["volumes"] if v["id"] not in deleted_volumes]
@@ -255,14 +250,6 @@ class DeleteServer(Operation):
             if deleted
             else "the server still exists (perhaps powered off)",
         }
-
-
-async def _exists(client: ScalewayClient, fn: Any, zone: str, server_id: str) -> bool:
-    try:
-        await client.read(fn, zone=zone, server_id=server_id)
-    except NotFound:
-        return False
-    return True
 
 
 OPERATIONS: list[Operation] = [CreateServer(), StartServer(), StopServer(), DeleteServer()]

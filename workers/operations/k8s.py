@@ -17,20 +17,27 @@ from pydantic import BaseModel, Field
 from jobs.models import JSON, Progress
 from workers.errors import PermanentError
 from workers.scaleway.client import ScalewayClient
-from workers.scaleway.errors import Conflict, NotFound
+from workers.scaleway.errors import NotFound
 from workers.scaleway.k8s import (
     CLUSTER_WAIT,
     POOL_WAIT,
     READY,
+    cluster_nodes,
+    cluster_pools,
     cluster_summary,
-    ensure_network,
+    default_pool,
     find_cluster_by_tag,
-    find_network_by_tag,
     get_cluster,
     node_counts,
     pool_summary,
-    private_network_exists,
+    request_deletion,
     status_text,
+)
+from workers.scaleway.networks import (
+    delete_private_network,
+    ensure_network,
+    find_network_by_tag,
+    private_network_exists,
 )
 from workers.scaleway.power import services_of
 from workers.scaleway.servers import job_tag
@@ -96,7 +103,7 @@ class CreateCluster(Operation):
                     ctx, "network_started", lambda: find_network_by_tag(client, params.region, tag)
                 )
                 network = await ensure_network(
-                    client, params.region, f"{params.name}-pn", tag, params.project_id, lookup
+                    client, params.region, f"{params.name}-pn", [tag], params.project_id, lookup
                 )
                 pn_id, created = network.id, True
             what = "created for the cluster" if created else "given"
@@ -127,27 +134,14 @@ class CreateCluster(Operation):
     async def _create(
         self, client: ScalewayClient, params: CreateClusterParams, tag: str, pn_id: str
     ) -> Any:
-        from scaleway.k8s.v1 import CreateClusterRequestPoolConfig
-
-        size = params.pool_size
-        pool = CreateClusterRequestPoolConfig(
-            name="default",
-            node_type=params.node_type,
+        pool = default_pool(
+            params.node_type,
+            params.pool_size,
+            zone=params.zone or f"{params.region}-1",
             autoscaling=params.autoscaling,
-            size=size,
-            min_size=params.min_size if params.min_size is not None else size,
-            max_size=params.max_size if params.max_size is not None else size,
-            container_runtime="containerd",  # type: ignore[arg-type]
-            autohealing=True,
+            min_size=params.min_size,
+            max_size=params.max_size,
             tags=[tag],
-            kubelet_args={},
-            zone=params.zone or f"{params.region}-1",  # type: ignore[arg-type]
-            root_volume_type="default_volume_type",  # type: ignore[arg-type]
-            public_ip_disabled=False,
-            labels={},
-            taints=[],
-            startup_taints=[],
-            user_data={},
         )
         return await client.call(
             client.k8s.create_cluster,
@@ -171,13 +165,7 @@ class CreateCluster(Operation):
         client, _ = services_of(ctx)
         region = ctx.params.region  # type: ignore[attr-defined]
         try:
-            await client.read(
-                client.vpc.delete_private_network,
-                region=region,
-                private_network_id=cp["private_network_id"],
-            )
-        except NotFound:
-            pass
+            await delete_private_network(client, region, cp["private_network_id"])
         except Exception:  # reported below; the original error matters more
             return f"the private network {cp['private_network_id']} created for it remains"
         return "the private network created for it was deleted again"
@@ -202,19 +190,13 @@ class CreateCluster(Operation):
                 Progress("pool", "cluster ready; waiting for its nodes", 0.5),
                 cluster=cluster_summary(cluster),
             )
-        nodes = (
-            await client.read(
-                client.k8s.list_nodes, region=params.region, cluster_id=cid, page_size=100
-            )
-        ).nodes
+        nodes = await cluster_nodes(client, params.region, cid)
         counts = node_counts(nodes)
         statuses = {status_text(n.status) for n in nodes}
         all_up = counts["total"] >= params.pool_size and counts["ready"] == counts["total"]
         if all_up or statuses & NODE_TROUBLE:
             # Only now is the pool itself worth a call: to confirm, or to say what is wrong.
-            pools = (
-                await client.read(client.k8s.list_pools, region=params.region, cluster_id=cid)
-            ).pools
+            pools = await cluster_pools(client, params.region, cid)
             if not pools:
                 raise failed_status(f"cluster {cid}", "pool_required", ctx.elapsed_s, advice)
             pool, status = pools[0], status_text(pools[0].status)
@@ -268,18 +250,9 @@ class DeleteCluster(Operation):
         cp = ctx.checkpoint
         if not cp.get("delete_sent"):
             cluster = await get_cluster(client, params.region, params.cluster_id)
-            try:
-                await client.read(
-                    client.k8s.delete_cluster,
-                    region=params.region,
-                    cluster_id=params.cluster_id,
-                    with_additional_resources=params.with_additional_resources,
-                )
-            except NotFound:
-                pass
-            except Conflict as exc:
-                if exc.current_state != "deleting":
-                    raise
+            await request_deletion(
+                client, params.region, params.cluster_id, params.with_additional_resources
+            )
             await ctx.save(
                 Progress("deleting", f"cluster {cluster.name} is deleting", 0.1),
                 delete_sent=True,

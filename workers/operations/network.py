@@ -10,6 +10,7 @@ from jobs.models import JSON, Progress
 from workers.errors import PermanentError
 from workers.scaleway.client import ScalewayClient
 from workers.scaleway.errors import Conflict, NotFound
+from workers.scaleway.networks import ensure_network, find_network_by_tag
 from workers.scaleway.power import poll_wait, services_of
 from workers.scaleway.servers import get_server, job_tag, state_text
 from workers.scaleway.summaries import nic_summary, private_network_summary
@@ -51,25 +52,15 @@ class CreatePrivateNetwork(Operation):
         tag = job_tag(ctx.job.id)
         network = None
         if "private_network_id" not in ctx.checkpoint:
-
-            async def lookup() -> Any | None:
-                found = await client.read(
-                    client.vpc.list_private_networks, region=params.region, tags=[tag]
-                )
-                return next((n for n in found.private_networks if tag in (n.tags or [])), None)
-
-            network = await client.create_once(
-                lookup,
-                lambda: client.call(
-                    client.vpc.create_private_network,
-                    default_route_propagation_enabled=False,
-                    region=params.region,
-                    name=params.name,
-                    project_id=params.project_id or client.project_id,
-                    tags=[*params.tags, tag],
-                    subnets=params.subnets or None,
-                    vpc_id=params.vpc_id,
-                ),
+            network = await ensure_network(
+                client,
+                params.region,
+                params.name,
+                [*params.tags, tag],
+                params.project_id,
+                lambda: find_network_by_tag(client, params.region, tag),
+                subnets=params.subnets or None,
+                vpc_id=params.vpc_id,
             )
             await ctx.save(
                 Progress("created", "private network created"), private_network_id=network.id

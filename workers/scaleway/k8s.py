@@ -1,4 +1,4 @@
-"""Kapsule over the adapter: versions, tag look-ups, the cluster's network, summaries.
+"""Kapsule over the adapter: versions, tag look-ups, the default pool, summaries.
 
 Statuses are compared as the API spells them: the SDK hands back unknown values (``error``)
 as plain strings, known ones as enums; ``status_text`` reads both.
@@ -6,14 +6,14 @@ as plain strings, known ones as enums; ``status_text`` reads both.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any
 
 from jobs.models import JSON
 from workers.cache import ReadCache
 from workers.scaleway.client import ScalewayClient
-from workers.scaleway.errors import InvalidRequest, NotFound
+from workers.scaleway.errors import Conflict, InvalidRequest, NotFound
+from workers.scaleway.presence import get_or_explain, tagged
 
 VERSIONS_KIND = "k8s_versions"
 CLUSTER_WAIT = frozenset({"creating", "updating"})
@@ -67,15 +67,15 @@ async def resolve_version(
 
 async def get_cluster(client: ScalewayClient, region: str, cluster_id: str) -> Any:
     """The cluster, or NotFound naming it and where to look."""
-    try:
-        return await client.read(client.k8s.get_cluster, region=region, cluster_id=cluster_id)
-    except NotFound as exc:
-        raise NotFound(
-            f"cluster {cluster_id} was not found in {region}; list_clusters shows the clusters",
-            status=404,
-            resource="cluster",
-            resource_id=cluster_id,
-        ) from exc
+    return await get_or_explain(
+        client,
+        client.k8s.get_cluster,
+        f"cluster {cluster_id} was not found in {region}; list_clusters shows the clusters",
+        resource="cluster",
+        resource_id=cluster_id,
+        region=region,
+        cluster_id=cluster_id,
+    )
 
 
 async def find_cluster_by_tag(
@@ -88,44 +88,44 @@ async def find_cluster_by_tag(
     response = await client.read(
         client.k8s.list_clusters, region=region, name=name, page=1, page_size=100
     )
-    return next((c for c in response.clusters if tag in (c.tags or [])), None)
+    return tagged(response.clusters, tag)
 
 
-async def find_network_by_tag(client: ScalewayClient, region: str, tag: str) -> Any | None:
-    """The private network carrying ``tag`` (a job's mark), if any."""
-    found = await client.read(client.vpc.list_private_networks, region=region, tags=[tag])
-    return next((n for n in found.private_networks if tag in (n.tags or [])), None)
-
-
-async def ensure_network(
-    client: ScalewayClient,
-    region: str,
-    name: str,
-    tag: str,
-    project_id: str | None,
-    lookup: Callable[[], Awaitable[Any | None]],
+def default_pool(
+    node_type: str,
+    size: int,
+    *,
+    zone: str,
+    autoscaling: bool = False,
+    min_size: int | None = None,
+    max_size: int | None = None,
+    tags: list[str] | None = None,
 ) -> Any:
-    """The private network ``lookup`` finds, else one created, named ``name``, tagged ``tag``."""
-    return await client.create_once(
-        lookup,
-        lambda: client.call(
-            client.vpc.create_private_network,
-            default_route_propagation_enabled=False,
-            region=region,
-            name=name,
-            project_id=project_id or client.project_id,
-            tags=[tag],
-        ),
+    """The SDK config of a new cluster's ``default`` pool: containerd, autohealing, public IPs.
+
+    Autoscaling bounds default to the pool's size.
+    """
+    from scaleway.k8s.v1 import CreateClusterRequestPoolConfig
+
+    return CreateClusterRequestPoolConfig(
+        name="default",
+        node_type=node_type,
+        autoscaling=autoscaling,
+        size=size,
+        min_size=min_size if min_size is not None else size,
+        max_size=max_size if max_size is not None else size,
+        container_runtime="containerd",  # type: ignore[arg-type]
+        autohealing=True,
+        tags=list(tags or []),
+        kubelet_args={},
+        zone=zone,  # type: ignore[arg-type]
+        root_volume_type="default_volume_type",  # type: ignore[arg-type]
+        public_ip_disabled=False,
+        labels={},
+        taints=[],
+        startup_taints=[],
+        user_data={},
     )
-
-
-async def private_network_exists(client: ScalewayClient, region: str, pn_id: str) -> bool:
-    """Whether a private network still exists."""
-    try:
-        await client.read(client.vpc.get_private_network, region=region, private_network_id=pn_id)
-    except NotFound:
-        return False
-    return True
 
 
 def node_counts(nodes: list[Any]) -> JSON:
@@ -196,15 +196,42 @@ async def fetch_kubeconfig(client: ScalewayClient, region: str, cluster_id: str)
     return base64.b64decode(scw_file.content).decode()
 
 
+async def cluster_pools(client: ScalewayClient, region: str, cluster_id: str) -> list[Any]:
+    """The node pools of a cluster."""
+    return (await client.read(client.k8s.list_pools, region=region, cluster_id=cluster_id)).pools
+
+
+async def cluster_nodes(client: ScalewayClient, region: str, cluster_id: str) -> list[Any]:
+    """The nodes of a cluster, every pool's (one page of 100)."""
+    response = await client.read(
+        client.k8s.list_nodes, region=region, cluster_id=cluster_id, page_size=100
+    )
+    return response.nodes
+
+
+async def request_deletion(
+    client: ScalewayClient, region: str, cluster_id: str, with_additional_resources: bool
+) -> None:
+    """Ask for a cluster's deletion; one already gone or already deleting is fine."""
+    try:
+        await client.read(
+            client.k8s.delete_cluster,
+            region=region,
+            cluster_id=cluster_id,
+            with_additional_resources=with_additional_resources,
+        )
+    except NotFound:
+        pass
+    except Conflict as exc:
+        if exc.current_state != "deleting":
+            raise
+
+
 async def cluster_with_pools(client: ScalewayClient, region: str, cluster_id: str) -> JSON:
     """``cluster_detail`` with each pool's node counts."""
     cluster = await get_cluster(client, region, cluster_id)
-    pools = (await client.read(client.k8s.list_pools, region=region, cluster_id=cluster_id)).pools
-    nodes = (
-        await client.read(
-            client.k8s.list_nodes, region=region, cluster_id=cluster_id, page_size=100
-        )
-    ).nodes
+    pools = await cluster_pools(client, region, cluster_id)
+    nodes = await cluster_nodes(client, region, cluster_id)
     detail = cluster_detail(cluster, pools)
     for pool in detail["pools"]:
         pool["nodes"] = node_counts([n for n in nodes if n.pool_id == pool["id"]])

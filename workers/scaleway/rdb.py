@@ -7,8 +7,9 @@ from typing import Any
 from jobs.models import JSON
 from workers.cache import ReadCache
 from workers.scaleway.client import ScalewayClient
-from workers.scaleway.errors import InvalidRequest, NotFound
+from workers.scaleway.errors import InvalidRequest
 from workers.scaleway.k8s import status_text
+from workers.scaleway.presence import get_or_explain, tagged
 from workers.scaleway.summaries import to_json
 
 ENGINES_KIND = "rdb_engines"
@@ -101,15 +102,15 @@ async def check_node_type(
 
 async def get_database(client: ScalewayClient, region: str, instance_id: str) -> Any:
     """The database instance, or NotFound naming it and where to look."""
-    try:
-        return await client.read(client.rdb.get_instance, region=region, instance_id=instance_id)
-    except NotFound as exc:
-        raise NotFound(
-            f"database {instance_id} was not found in {region}; list_databases shows them",
-            status=404,
-            resource="instance",
-            resource_id=instance_id,
-        ) from exc
+    return await get_or_explain(
+        client,
+        client.rdb.get_instance,
+        f"database {instance_id} was not found in {region}; list_databases shows them",
+        resource="instance",
+        resource_id=instance_id,
+        region=region,
+        instance_id=instance_id,
+    )
 
 
 async def find_database_by_tag(client: ScalewayClient, region: str, tag: str) -> Any | None:
@@ -117,7 +118,7 @@ async def find_database_by_tag(client: ScalewayClient, region: str, tag: str) ->
     response = await client.read(
         client.rdb.list_instances, region=region, tags=[tag], page=1, page_size=10
     )
-    return next((i for i in response.instances if tag in (i.tags or [])), None)
+    return tagged(response.instances, tag)
 
 
 def endpoint_json(endpoint: Any) -> JSON:

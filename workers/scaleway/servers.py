@@ -8,7 +8,8 @@ from typing import Any
 
 from workers.cache import ReadCache
 from workers.scaleway.client import ScalewayClient
-from workers.scaleway.errors import InvalidRequest, NotFound
+from workers.scaleway.errors import InvalidRequest
+from workers.scaleway.presence import get_or_explain
 
 RUNNING = "running"
 STOPPED = "stopped"
@@ -63,15 +64,15 @@ def job_tag(job_id: str) -> str:
 
 async def get_server(client: ScalewayClient, zone: str, server_id: str) -> Any:
     """The server, or NotFound naming it."""
-    try:
-        response = await client.read(client.instance.get_server, zone=zone, server_id=server_id)
-    except NotFound as exc:
-        raise NotFound(
-            f"server {server_id} was not found in {zone}; list_instances shows the servers there",
-            status=404,
-            resource="instance_server",
-            resource_id=server_id,
-        ) from exc
+    response = await get_or_explain(
+        client,
+        client.instance.get_server,
+        f"server {server_id} was not found in {zone}; list_instances shows the servers there",
+        resource="instance_server",
+        resource_id=server_id,
+        zone=zone,
+        server_id=server_id,
+    )
     return response.server
 
 
