@@ -1,4 +1,5 @@
-"""Shared bits of the benchmarks: percentiles, tables, result files, memory."""
+"""Shared bits of the benchmarks: percentiles, tables, result files, memory, a client for the
+sandbox without rate limits, and virtual time for the SDK's waiters."""
 
 from __future__ import annotations
 
@@ -7,9 +8,16 @@ import platform
 import statistics
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sandbox.lifecycle import ManualClock
+    from workers.scaleway.client import ScalewayClient
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -56,3 +64,34 @@ def write_results(name: str, data: dict[str, Any]) -> Path:
     }
     path.write_text(json.dumps(payload, indent=2))
     return path
+
+
+def sandbox_client(api_url: str) -> ScalewayClient:
+    """A Scaleway client on a sandbox with a rate limit far above anything a bench sends."""
+    from workers.scaleway.client import ScalewayClient, ScalewayConfig
+
+    return ScalewayClient(
+        ScalewayConfig(
+            access_key="SCWXXXXXXXXXXXXXXXXX",
+            secret_key=ZERO_UUID,
+            project_id=ZERO_UUID,
+            api_url=api_url,
+            rate_per_s=10_000,
+            burst=10_000,
+        )
+    )
+
+
+class VirtualTime:
+    """Stands in for ``time`` inside the SDK waiter: sleeping moves the sandbox clock."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self._clock = clock
+
+    def time(self) -> float:
+        """Now, on the manual clock."""
+        return self._clock.now()
+
+    def sleep(self, seconds: float) -> None:
+        """Advance the manual clock instead of sleeping."""
+        self._clock.advance(seconds)

@@ -24,7 +24,14 @@ from typing import Any
 
 import anyio
 
-from bench.common import median, print_table, write_results
+from bench.common import (
+    ZERO_UUID,
+    VirtualTime,
+    median,
+    print_table,
+    sandbox_client,
+    write_results,
+)
 from jobs.database import create_database, sqlite_url
 from jobs.migrate import upgrade_database
 from jobs.store import JobStore
@@ -33,11 +40,10 @@ from sandbox.server import SandboxServer
 from workers.operations import k8s
 from workers.registry import OperationRegistry
 from workers.runner import JobRunner
-from workers.scaleway.client import ScalewayClient, ScalewayConfig
+from workers.scaleway.k8s import default_pool
 from workers.services import Services
 
 REGION = "fr-par"
-ZERO = "00000000-0000-0000-0000-000000000000"
 # Time from create to pool ready seen in the recordings: fast, median, slow (seconds).
 TOTALS_S = (206.0, 247.0, 494.0)
 PARAMS = {
@@ -47,33 +53,6 @@ PARAMS = {
     "node_type": "DEV1-M",
     "pool_size": 3,
 }
-
-
-class VirtualTime:
-    """Stands in for ``time`` inside the SDK waiter: sleeping moves the sandbox clock."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self._clock = clock
-
-    def time(self) -> float:
-        """Now, on the manual clock."""
-        return self._clock.now()
-
-    def sleep(self, seconds: float) -> None:
-        """Advance the manual clock instead of sleeping."""
-        self._clock.advance(seconds)
-
-
-def _client(url: str) -> ScalewayClient:
-    config = ScalewayConfig(
-        access_key="SCWXXXXXXXXXXXXXXXXX",
-        secret_key=ZERO,
-        project_id=ZERO,
-        api_url=url,
-        rate_per_s=10_000,
-        burst=10_000,
-    )
-    return ScalewayClient(config)
 
 
 def _ready_at(sb: SandboxServer) -> tuple[float, float]:
@@ -88,7 +67,7 @@ async def _ours(sb: SandboxServer, tmp: str) -> dict[str, float]:
     db = create_database(sqlite_url(Path(tmp) / "jobs.db"))
     await upgrade_database(db)
     store = JobStore(db, clock=clock)  # type: ignore[arg-type]
-    client = _client(sb.api_url)
+    client = sandbox_client(sb.api_url)
     services = Services(secrets_dir=Path(tmp) / "secrets", scaleway=client)
     runner = JobRunner(store, OperationRegistry(k8s.OPERATIONS), owner="bench", services=services)
     try:
@@ -119,37 +98,20 @@ def _cluster_gets(sb: SandboxServer) -> int:
 
 
 def _sdk(sb: SandboxServer) -> dict[str, float]:
-    from scaleway.k8s.v1 import CreateClusterRequestPoolConfig
     from scaleway_core.utils import waiter
 
     clock: ManualClock = sb.state.clock  # type: ignore[assignment]
     waiter.time = VirtualTime(clock)  # type: ignore[assignment,attr-defined]
-    client = _client(sb.api_url)
+    client = sandbox_client(sb.api_url)
     api = client.k8s
-    pool = CreateClusterRequestPoolConfig(
-        name="default",
-        node_type="DEV1-M",
-        autoscaling=False,
-        size=3,
-        container_runtime="containerd",  # type: ignore[arg-type]
-        autohealing=True,
-        tags=[],
-        kubelet_args={},
-        zone="fr-par-1",  # type: ignore[arg-type]
-        root_volume_type="default_volume_type",  # type: ignore[arg-type]
-        public_ip_disabled=False,
-        labels={},
-        taints=[],
-        startup_taints=[],
-        user_data={},
-    )
+    pool = default_pool("DEV1-M", 3, zone="fr-par-1")
     cluster = api.create_cluster(
         type_="kapsule",
         description="",
         version="1.32.3",
         cni="cilium",  # type: ignore[arg-type]
         region=REGION,
-        project_id=ZERO,
+        project_id=ZERO_UUID,
         name="bench",
         pools=[pool],
     )

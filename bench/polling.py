@@ -16,24 +16,18 @@ Run: ``uv run python -m bench.polling [--trials 30]``.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import statistics
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import anyio
 
+from bench.common import ZERO_UUID, VirtualTime, sandbox_client, write_results
 from sandbox.lifecycle import DURATIONS_S, ManualClock
 from sandbox.server import SandboxServer
 from workers.polling import PollSettings
-from workers.scaleway.client import ScalewayClient, ScalewayConfig
 
-RESULTS = Path(__file__).resolve().parent / "results" / "polling.json"
 ZONE = "fr-par-1"
-ZERO = "00000000-0000-0000-0000-000000000000"
 GET_SERVER = "GET /instance/v1/zones/{zone}/servers/{server_id}"
 # Real settle times seen in the recordings (min, median, max), seconds.
 LIFECYCLES = {
@@ -42,36 +36,10 @@ LIFECYCLES = {
 }
 
 
-class _VirtualTime:
-    """Stands in for the ``time`` module inside the SDK waiter: sleeping moves the clock."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self._clock = clock
-
-    def time(self) -> float:
-        return self._clock.now()
-
-    def sleep(self, seconds: float) -> None:
-        self._clock.advance(seconds)
-
-
-def _client(url: str) -> ScalewayClient:
-    return ScalewayClient(
-        ScalewayConfig(
-            access_key="SCWXXXXXXXXXXXXXXXXX",
-            secret_key=ZERO,
-            project_id=ZERO,
-            api_url=url,
-            rate_per_s=10_000,
-            burst=10_000,
-        )
-    )
-
-
 def _prepare(sb: SandboxServer, api: Any, action: str) -> tuple[str, float]:
     """A server that just received ``action``; when it will settle."""
     server = api.create_server(
-        zone=ZONE, commercial_type="DEV1-S", image="ubuntu_noble", project=ZERO
+        zone=ZONE, commercial_type="DEV1-S", image="ubuntu_noble", project=ZERO_UUID
     ).server
     if action == "poweroff":
         api.server_action(zone=ZONE, server_id=server.id, action="poweron")
@@ -97,7 +65,7 @@ def _sdk(sb: SandboxServer, api: Any, server_id: str) -> None:
     from scaleway.instance.v1 import SERVER_TRANSIENT_STATUSES
     from scaleway_core.utils import waiter
 
-    waiter.time = _VirtualTime(sb.state.clock)  # type: ignore[assignment,attr-defined]
+    waiter.time = VirtualTime(sb.state.clock)  # type: ignore[assignment,attr-defined]
     waiter.wait_for_resource(
         fetcher=api.get_server,
         options=waiter.WaitForOptions(
@@ -124,7 +92,7 @@ def run(trials: int) -> dict[str, Any]:
         for duration in sorted(set(durations)):
             speed = DURATIONS_S[key] / duration
             with SandboxServer(speed=speed, with_s3=False, clock=ManualClock()) as sb:
-                client = _client(sb.api_url)
+                client = sandbox_client(sb.api_url)
                 ours_calls, ours_over = _measure(sb, client.instance, _ours, action)
                 sdk = [_measure(sb, client.instance, _sdk, action) for _ in range(trials)]
                 anyio.run(client.aclose)
@@ -171,15 +139,7 @@ def main() -> None:
             r["calls_ratio_sdk_over_ours"],
         )
         print("| " + " | ".join(str(c) for c in cells) + " |")
-    RESULTS.parent.mkdir(exist_ok=True)
-    payload = {
-        "benchmark": "polling",
-        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "python": platform.python_version(),
-        **results,
-    }
-    RESULTS.write_text(json.dumps(payload, indent=2))
-    print(f"\nwrote {RESULTS}")
+    print(f"\nwrote {write_results('polling', results)}")
 
 
 if __name__ == "__main__":
