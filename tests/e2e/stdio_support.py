@@ -1,11 +1,19 @@
-"""Starting ``scaleway-mcp-connector serve`` as a subprocess for end-to-end tests."""
+"""Starting ``scaleway-mcp-connector serve`` as a subprocess for end-to-end tests, killing it,
+and reading the job file it leaves behind."""
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
+import psutil
+from mcp import StdioServerParameters
+
+from jobs.database import create_database, sqlite_url
+from jobs.models import Job
+from jobs.store import JobStore
 from tests.conftest import FAKE_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -30,3 +38,30 @@ def serve_env(data_dir: Path, **extra: str) -> dict[str, str]:
 def serve_command() -> list[str]:
     """The command line of the server under test."""
     return [sys.executable, *SERVE_ARGS]
+
+
+def serve_params(env: dict[str, str]) -> StdioServerParameters:
+    """How an MCP stdio client starts the server under test with ``env``."""
+    command = serve_command()
+    return StdioServerParameters(command=command[0], args=command[1:], env=env, cwd=str(REPO_ROOT))
+
+
+def kill_serve_children() -> int:
+    """SIGKILL the serve processes this test started; how many there were."""
+    killed = 0
+    for child in psutil.Process().children(recursive=True):
+        if "mcp_front" in " ".join(child.cmdline()):
+            child.send_signal(signal.SIGKILL)
+            child.wait(10)
+            killed += 1
+    return killed
+
+
+async def stored_jobs(data_dir: Path, job_ids: list[str]) -> list[Job]:
+    """The rows of these jobs in the job file under ``data_dir``, as they are now."""
+    db = create_database(sqlite_url(data_dir / "jobs.db"))
+    try:
+        store = JobStore(db)
+        return [await store.get(job_id) for job_id in job_ids]
+    finally:
+        await db.close()

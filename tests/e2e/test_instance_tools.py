@@ -2,46 +2,27 @@
 
 from __future__ import annotations
 
-import signal
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
-import psutil
 import pytest
-from mcp import Client, StdioServerParameters
+from mcp import Client
 
-from jobs.database import create_database, sqlite_url
-from jobs.store import JobStore
-from mcp_front.config import Settings
-from mcp_front.runtime import Runtime
 from sandbox.server import SandboxServer
-from tests.e2e.stdio_support import REPO_ROOT, serve_command, serve_env
+from tests.e2e.stdio_support import kill_serve_children, serve_env, serve_params, stored_jobs
 from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
+    MISSING,
     SERVERS_ROUTE,
     ZONE,
+    Session,
     body,
-    mcp_session,
+    call,
     sandbox_fixture,
+    session_fixture,
 )
 
 pytestmark = pytest.mark.anyio
-MISSING = "11111111-2222-3333-4444-555555555555"
-Session = tuple[Client, Runtime]
-
-
-@pytest.fixture(name="session")
-async def session_fixture(
-    sandbox: SandboxServer, make_settings: Callable[..., Settings]
-) -> AsyncIterator[Session]:
-    settings = make_settings(SCW_API_URL=sandbox.api_url, SCW_MCP_WAIT_BUDGET_S="15")
-    async with mcp_session(settings, sandbox.api_url) as opened:
-        yield opened
-
-
-async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
-    return body(await client.call_tool(tool, args))
 
 
 async def create(client: Client, name: str = "web-1", **args: Any) -> dict[str, Any]:
@@ -229,28 +210,9 @@ async def test_every_job_succeeds_through_20_percent_429_and_503(
 
 
 # -- kill -9 of a serve process in the middle of create_instance and delete_instance -------
-def _serve(env: dict[str, str]) -> StdioServerParameters:
-    command = serve_command()
-    return StdioServerParameters(command=command[0], args=command[1:], env=env, cwd=str(REPO_ROOT))
-
-
-def _kill_serve_children() -> int:
-    """SIGKILL the serve processes this test started; how many there were."""
-    killed = 0
-    for child in psutil.Process().children(recursive=True):
-        if "mcp_front" in " ".join(child.cmdline()):
-            child.send_signal(signal.SIGKILL)
-            child.wait(10)
-            killed += 1
-    return killed
-
-
 async def _job_state(data_dir: Path, job_id: str) -> str:
-    db = create_database(sqlite_url(data_dir / "jobs.db"))
-    try:
-        return (await JobStore(db).get(job_id)).state.value
-    finally:
-        await db.close()
+    (job,) = await stored_jobs(data_dir, [job_id])
+    return job.state.value
 
 
 async def _kill_midway(env: dict[str, str], data_dir: Path, tool: str, args: dict[str, Any]) -> str:
@@ -258,9 +220,9 @@ async def _kill_midway(env: dict[str, str], data_dir: Path, tool: str, args: dic
     started: dict[str, Any] = {}
     killed = 0
     try:
-        async with Client(_serve(env)) as client:
+        async with Client(serve_params(env)) as client:
             started = body(await client.call_tool(tool, args))
-            killed = _kill_serve_children()
+            killed = kill_serve_children()
             await anyio.sleep(0.1)
     except Exception:  # the session dies with its server, as intended
         pass
@@ -272,7 +234,7 @@ async def _kill_midway(env: dict[str, str], data_dir: Path, tool: str, args: dic
 
 
 async def _finish_after_restart(env: dict[str, str], job_id: str) -> dict[str, Any]:
-    async with Client(_serve(env)) as client:
+    async with Client(serve_params(env)) as client:
         status = body(await client.call_tool("get_job_status", {"job_id": job_id, "wait_s": 40}))
     assert status["data"]["state"] == "succeeded", status
     return dict(status["data"]["result"])

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
-import psutil
 import pytest
-from mcp import Client, StdioServerParameters
+from mcp import Client
 
-from jobs.database import create_database, sqlite_url
-from jobs.store import JobStore
 from mcp_front.config import Settings
 from sandbox.server import SandboxServer
 from tests.e2e.long_jobs_support import (
@@ -25,39 +21,16 @@ from tests.e2e.long_jobs_support import (
     stored_bytes,
     until,
 )
-from tests.e2e.stdio_support import REPO_ROOT, serve_command, serve_env
+from tests.e2e.stdio_support import kill_serve_children, serve_env, serve_params, stored_jobs
 
 pytestmark = pytest.mark.anyio
 CLUSTER_POST = "POST /k8s/v1/regions/{region}/clusters"
 DATABASE_POST = "POST /rdb/v1/regions/{region}/instances"
 
 
-def _serve(env: dict[str, str]) -> StdioServerParameters:
-    command = serve_command()
-    return StdioServerParameters(command=command[0], args=command[1:], env=env, cwd=str(REPO_ROOT))
-
-
-def _kill_serve_children() -> int:
-    """SIGKILL the serve processes this test started; how many there were."""
-    killed = 0
-    for child in psutil.Process().children(recursive=True):
-        if "mcp_front" in " ".join(child.cmdline()):
-            child.send_signal(signal.SIGKILL)
-            child.wait(10)
-            killed += 1
-    return killed
-
-
 async def _checkpoints(data_dir: Path, job_ids: list[str]) -> list[dict[str, Any]]:
-    db = create_database(sqlite_url(data_dir / "jobs.db"))
-    try:
-        store = JobStore(db)
-        return [
-            dict((await store.get(i)).checkpoint) | {"_state": (await store.get(i)).state.value}
-            for i in job_ids
-        ]
-    finally:
-        await db.close()
+    jobs = await stored_jobs(data_dir, job_ids)
+    return [dict(job.checkpoint) | {"_state": job.state.value} for job in jobs]
 
 
 async def test_cluster_and_database_resume_after_kill_9_without_duplicates(
@@ -76,7 +49,7 @@ async def test_cluster_and_database_resume_after_kill_9_without_duplicates(
         job_ids: list[str] = []
         killed = 0
         try:
-            async with Client(_serve(env)) as client:
+            async with Client(serve_params(env)) as client:
                 for tool, args in (
                     ("create_cluster", {"name": "prod", "node_type": "DEV1-M", "pool_size": 2}),
                     ("create_database", {"name": "orders"}),
@@ -90,14 +63,14 @@ async def test_cluster_and_database_resume_after_kill_9_without_duplicates(
                     return all("cluster_id" in c or "instance_id" in c for c in checkpoints)
 
                 await until(mid_poll)
-                killed = _kill_serve_children()
+                killed = kill_serve_children()
         except Exception:  # the session dies with its server, as intended
             pass
         assert killed == 1
         before = await _checkpoints(tmp_path, job_ids)
         assert all(c["_state"] in ("running", "waiting") for c in before), before
 
-        async with Client(_serve(env)) as client:
+        async with Client(serve_params(env)) as client:
             results = []
             for job_id in job_ids:
                 status = body(

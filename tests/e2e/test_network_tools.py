@@ -2,40 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
 import pytest
 from mcp import Client
 
-from mcp_front.config import Settings
-from mcp_front.runtime import Runtime
 from sandbox.server import SandboxServer
 from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
+    MISSING,
     REGION,
     ZONE,
+    Session,
     body,
-    mcp_session,
+    call,
     sandbox_fixture,
+    session_fixture,
 )
 
 pytestmark = pytest.mark.anyio
-MISSING = "11111111-2222-3333-4444-555555555555"
-Session = tuple[Client, Runtime]
-
-
-@pytest.fixture(name="session")
-async def session_fixture(
-    sandbox: SandboxServer, make_settings: Callable[..., Settings]
-) -> AsyncIterator[Session]:
-    settings = make_settings(SCW_API_URL=sandbox.api_url, SCW_MCP_WAIT_BUDGET_S="15")
-    async with mcp_session(settings, sandbox.api_url) as opened:
-        yield opened
-
-
-async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
-    return body(await client.call_tool(tool, args))
 
 
 async def _server(client: Client) -> str:

@@ -1,7 +1,8 @@
 """Instance and network operations against an in-process sandbox, one step at a time.
 
 Import ``harness_fixture`` and ``sandbox_fixture`` into a test module to use the fixtures
-``harness`` and ``sandbox``.
+``harness`` and ``sandbox`` (``open_harness`` runs other operations); ``session_fixture``
+gives the fixture ``session``, an MCP client on the sandbox, for end-to-end tests.
 
 The job store runs on a manual clock: a ``Wait`` costs no real time, while the sandbox
 (speed 1000) moves its resources along in real time; each step sees their current state.
@@ -9,7 +10,7 @@ The job store runs on a manual clock: a ``Wait`` costs no real time, while the s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,12 +37,14 @@ from workers.retry import RetryPolicy
 from workers.runner import JobRunner, RunnerSettings
 from workers.scaleway.client import ScalewayClient, ScalewayConfig
 from workers.services import Services
+from workers.steps import Operation
 
 FAKE_KEY = "SCWXXXXXXXXXXXXXXXXX"
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 ZONE = "fr-par-1"
 REGION = "fr-par"
 SERVERS_ROUTE = "POST /instance/v1/zones/{zone}/servers"
+MISSING = "11111111-2222-3333-4444-555555555555"  # a well-formed id nothing has
 FAST_RETRY = RetryPolicy(attempts=6, initial_s=0.01, max_s=0.05, jitter_s=0.01)
 
 
@@ -129,8 +132,11 @@ class Harness:
         return len(self.sandbox.state.all("server"))
 
 
+Session = tuple[Client, Runtime]
+
+
 @asynccontextmanager
-async def mcp_session(settings: Settings, api_url: str) -> AsyncIterator[tuple[Client, Runtime]]:
+async def mcp_session(settings: Settings, api_url: str) -> AsyncIterator[Session]:
     """A real in-process MCP client on a runtime whose results say they come from the sandbox.
 
     Polls are scaled down 100x (servers from 20 ms) to match a fast sandbox.
@@ -149,6 +155,11 @@ def body(result: CallToolResult) -> dict[str, Any]:
     return result.structured_content
 
 
+async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
+    """Call a tool and return its envelope."""
+    return body(await client.call_tool(tool, args))
+
+
 @pytest.fixture(name="sandbox")
 def sandbox_fixture() -> Iterator[SandboxServer]:
     """A fresh sandbox at speed 1000 (a 5 s server start takes 5 ms)."""
@@ -156,19 +167,27 @@ def sandbox_fixture() -> Iterator[SandboxServer]:
         yield server
 
 
-@pytest.fixture(name="harness")
-async def harness_fixture(sandbox: SandboxServer, tmp_path: Path) -> AsyncIterator[Harness]:
-    """Operations over the sandbox with a manual-clock job store."""
+@asynccontextmanager
+async def open_harness(
+    sandbox: SandboxServer,
+    tmp_path: Path,
+    operations: list[Operation],
+    store_class: type[CrashingStore] = CrashingStore,
+) -> AsyncIterator[Harness]:
+    """``operations`` over the sandbox with a manual-clock job store of ``store_class``.
+
+    The schedules are the real ones, on the manual job clock; the sandbox moves in real
+    (fast) time.
+    """
     db: Database = create_database(sqlite_url(tmp_path / "jobs.db"))
     await upgrade_database(db)
     clock = ManualClock()
-    store = CrashingStore(db, clock=clock)
+    store = store_class(db, clock=clock)
     client = fast_client(sandbox.api_url)
     services = Services(secrets_dir=tmp_path / "secrets", scaleway=client)
-    registry = OperationRegistry([*instance.OPERATIONS, *network.OPERATIONS])
     runner = JobRunner(
         store,
-        registry,
+        OperationRegistry(operations),
         owner="harness",
         services=services,
         settings=RunnerSettings(lease_s=30, retry_base_s=0.5, retry_cap_s=2),
@@ -178,3 +197,20 @@ async def harness_fixture(sandbox: SandboxServer, tmp_path: Path) -> AsyncIterat
     finally:
         await services.aclose()
         await db.close()
+
+
+@pytest.fixture(name="session")
+async def session_fixture(
+    sandbox: SandboxServer, make_settings: Callable[..., Settings]
+) -> AsyncIterator[Session]:
+    """An MCP client and its runtime on the sandbox, with a 15 s wait budget."""
+    settings = make_settings(SCW_API_URL=sandbox.api_url, SCW_MCP_WAIT_BUDGET_S="15")
+    async with mcp_session(settings, sandbox.api_url) as opened:
+        yield opened
+
+
+@pytest.fixture(name="harness")
+async def harness_fixture(sandbox: SandboxServer, tmp_path: Path) -> AsyncIterator[Harness]:
+    """Instance and network operations over the sandbox with a manual-clock job store."""
+    async with open_harness(sandbox, tmp_path, [*instance.OPERATIONS, *network.OPERATIONS]) as h:
+        yield h

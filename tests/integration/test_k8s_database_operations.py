@@ -12,24 +12,17 @@ from typing import Any
 
 import pytest
 
-from jobs.clock import ManualClock
-from jobs.database import create_database, sqlite_url
-from jobs.migrate import upgrade_database
 from jobs.states import JobState
 from sandbox.server import SandboxServer
 from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
     CrashingStore,
     Harness,
     SimulatedCrash,
-    fast_client,
+    open_harness,
     sandbox_fixture,
 )
 from workers.operations import database, k8s, registry
-from workers.polling import PollSettings
-from workers.registry import OperationRegistry
-from workers.runner import JobRunner, RunnerSettings
 from workers.secret_files import write_secret
-from workers.services import Services
 
 pytestmark = pytest.mark.anyio
 REGION = "fr-par"
@@ -49,26 +42,9 @@ class CrashAfterCreate(CrashingStore):
 
 @pytest.fixture
 async def harness(sandbox: SandboxServer, tmp_path: Path) -> AsyncIterator[Harness]:
-    db = create_database(sqlite_url(tmp_path / "jobs.db"))
-    await upgrade_database(db)
-    clock = ManualClock()
-    store = CrashAfterCreate(db, clock=clock)
-    # Real schedules on the manual job clock; the sandbox moves in real (fast) time.
-    client = fast_client(sandbox.api_url, polling=PollSettings())
-    services = Services(secrets_dir=tmp_path / "secrets", scaleway=client)
-    ops = OperationRegistry([*k8s.OPERATIONS, *database.OPERATIONS, *registry.OPERATIONS])
-    runner = JobRunner(
-        store,
-        ops,
-        owner="harness",
-        services=services,
-        settings=RunnerSettings(lease_s=30, retry_base_s=0.5, retry_cap_s=2),
-    )
-    try:
-        yield Harness(sandbox, client, services, store, clock, runner)
-    finally:
-        await services.aclose()
-        await db.close()
+    operations = [*k8s.OPERATIONS, *database.OPERATIONS, *registry.OPERATIONS]
+    async with open_harness(sandbox, tmp_path, operations, CrashAfterCreate) as h:
+        yield h
 
 
 async def _crash_then_finish(h: Harness, operation: str, params: Any, key: str) -> Any:
