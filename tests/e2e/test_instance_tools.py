@@ -16,6 +16,7 @@ from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
     SERVERS_ROUTE,
     ZONE,
     Session,
+    assert_refused_before_any_change,
     body,
     call,
     sandbox_fixture,
@@ -135,13 +136,7 @@ async def test_pages_of_instances(session: Session) -> None:
 async def test_bad_arguments_are_refused_before_any_change(
     session: Session, sandbox: SandboxServer, tool: str, args: dict[str, Any], words: list[str]
 ) -> None:
-    client, runtime = session
-    result = await client.call_tool(tool, args)
-    assert result.is_error
-    message = body(result)["message"]
-    assert all(word in message for word in words), message
-    assert sandbox.state.calls(method="POST") == 0
-    assert (await runtime.store.list(limit=5)).jobs == []
+    await assert_refused_before_any_change(session, sandbox, tool, args, words)
 
 
 async def test_missing_server_is_a_clear_404(session: Session) -> None:

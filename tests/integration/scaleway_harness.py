@@ -160,6 +160,19 @@ async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
     return body(await client.call_tool(tool, args))
 
 
+async def assert_refused_before_any_change(
+    session: Session, sandbox: SandboxServer, tool: str, args: dict[str, Any], words: list[str]
+) -> None:
+    """Calling ``tool`` fails with a message naming ``words``; no POST was sent, no job made."""
+    client, runtime = session
+    result = await client.call_tool(tool, args)
+    assert result.is_error
+    message = body(result)["message"]
+    assert all(word in message for word in words), message
+    assert sandbox.state.calls(method="POST") == 0
+    assert (await runtime.store.list(limit=5)).jobs == []
+
+
 @pytest.fixture(name="sandbox")
 def sandbox_fixture() -> Iterator[SandboxServer]:
     """A fresh sandbox at speed 1000 (a 5 s server start takes 5 ms)."""
