@@ -34,6 +34,7 @@ from workers.scaleway.rdb import (
     database_summary,
     engine_names,
     get_database,
+    matching_databases,
 )
 from workers.secret_files import generate_password, password_problem, safe_file_name, write_secret
 
@@ -114,21 +115,7 @@ async def list_databases(
     client = scaleway(runtime)
 
     async def load() -> list[dict[str, Any]]:
-        found: list[Any] = []
-        page = 1
-        while len(found) < _MAX_LISTED:
-            response = await client.read(
-                client.rdb.list_instances,
-                region=region,
-                name=args.name,
-                tags=args.tags,
-                page=page,
-                page_size=100,
-            )
-            found += response.instances
-            if not response.instances or len(found) >= int(response.total_count or 0):
-                break
-            page += 1
+        found = await matching_databases(client, region, args.name, args.tags, _MAX_LISTED)
         return [database_summary(db) for db in found]
 
     key = (region, args.name, tuple(args.tags or ()))

@@ -30,7 +30,8 @@ READY = "ready"
 GB = 1000**3
 
 
-async def _all_pages(fetch: Any, key: str) -> list[Any]:
+async def _all_pages(fetch: Any, key: str, limit: int | None = None) -> list[Any]:
+    """Every item of a paginated list (``response.<key>``), stopping past ``limit`` if given."""
     items: list[Any] = []
     page = 1
     while True:
@@ -38,6 +39,8 @@ async def _all_pages(fetch: Any, key: str) -> list[Any]:
         batch = getattr(response, key)
         items.extend(batch)
         if not batch or len(items) >= int(response.total_count or 0):
+            return items
+        if limit is not None and len(items) >= limit:
             return items
         page += 1
 
@@ -110,6 +113,25 @@ async def get_database(client: ScalewayClient, region: str, instance_id: str) ->
         resource_id=instance_id,
         region=region,
         instance_id=instance_id,
+    )
+
+
+async def matching_databases(
+    client: ScalewayClient, region: str, name: str | None, tags: list[str] | None, limit: int
+) -> list[Any]:
+    """The region's database instances matching ``name`` and ``tags``, pages of 100 read
+    until there are no more or at least ``limit``."""
+    return await _all_pages(
+        lambda page: client.read(
+            client.rdb.list_instances,
+            region=region,
+            name=name,
+            tags=tags,
+            page=page,
+            page_size=100,
+        ),
+        "instances",
+        limit,
     )
 
 
