@@ -155,7 +155,7 @@ async def test_bad_arguments_are_refused_before_any_change(
     client, _ = session
     cases: list[tuple[dict[str, Any], str]] = [
         ({"version": "1.20.0"}, "1.32.3"),  # the message lists the versions offered
-        ({"node_type": "XXL-9000"}, "DEV1-M"),
+        ({"node_type": "XXL-9000"}, "node_type 'XXL-9000' is not offered"),
         ({"zone": "nl-ams-1"}, "not in region"),
         ({"pool_size": 3, "max_size": 2, "autoscaling": True}, "min_size"),
         ({"name": "bad name!"}, "name"),

@@ -103,17 +103,22 @@ async def server_types(client: ScalewayClient, cache: ReadCache, zone: str) -> d
 
 
 async def check_commercial_type(
-    client: ScalewayClient, cache: ReadCache, zone: str, commercial_type: str
+    client: ScalewayClient,
+    cache: ReadCache,
+    zone: str,
+    commercial_type: str,
+    *,
+    field: str = "commercial_type",
 ) -> str:
-    """The zone's spelling of ``commercial_type``, or InvalidRequest listing the types."""
+    """The zone's spelling of ``commercial_type``, or InvalidRequest naming ``field``."""
     types = await server_types(client, cache, zone)
     by_upper = {name.upper(): name for name in types}
     found = by_upper.get(commercial_type.upper())
     if found is None:
         allowed = ", ".join(sorted(types))
         raise InvalidRequest(
-            f"commercial_type {commercial_type!r} is not offered in {zone}; use one of: {allowed}",
-            details=[{"argument_name": "commercial_type", "reason": "constraint"}],
+            f"{field} {commercial_type!r} is not offered in {zone}; use one of: {allowed}",
+            details=[{"argument_name": field, "reason": "constraint"}],
         )
     return found
 
