@@ -49,9 +49,9 @@ DEFAULT_SCHEDULES: Mapping[str, PollSchedule] = MappingProxyType(
         "server": PollSchedule(initial_s=2.0, cap_s=10.0, timeout_s=1800.0),
         "private_nic": PollSchedule(initial_s=2.0, cap_s=15.0, timeout_s=900.0),
         "volume": PollSchedule(initial_s=2.0, cap_s=10.0, timeout_s=600.0),
-        "cluster": PollSchedule(initial_s=15.0, cap_s=60.0, timeout_s=3600.0),
-        "pool": PollSchedule(initial_s=15.0, cap_s=60.0, timeout_s=3600.0),
-        "database": PollSchedule(initial_s=15.0, cap_s=60.0, timeout_s=3600.0),
+        "cluster": PollSchedule(initial_s=15.0, cap_s=30.0, timeout_s=3600.0),
+        "pool": PollSchedule(initial_s=15.0, cap_s=30.0, timeout_s=3600.0),
+        "database": PollSchedule(initial_s=15.0, cap_s=30.0, timeout_s=3600.0),
         "default": PollSchedule(initial_s=5.0, cap_s=30.0, timeout_s=1800.0),
     }
 )

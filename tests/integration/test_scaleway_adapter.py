@@ -229,6 +229,6 @@ def test_poll_schedule_grows_to_its_cap() -> None:
     delays = [schedule.delay_s(n) for n in range(8)]
     assert delays[0] == 2.0 and delays == sorted(delays) and max(delays) == 10.0
     assert PollSettings().for_kind("cluster").delay_s(0) == 15.0
-    assert PollSettings().for_kind("cluster").delay_s(20) == 60.0
+    assert PollSettings().for_kind("cluster").delay_s(20) == 30.0
     assert PollSettings().for_kind("unknown") == PollSettings().for_kind("default")
     assert PollSchedule(initial_s=1, cap_s=4, timeout_s=10).expired(11)
