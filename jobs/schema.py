@@ -40,6 +40,10 @@ jobs_table = Table(
     Column("updated_at", Float, nullable=False),
     Column("started_at", Float, nullable=True),
     Column("finished_at", Float, nullable=True),
+    # A writer that logs sets these and bumps event_seq; a trigger appends the event row.
+    Column("event_seq", Integer, nullable=False, server_default="0"),
+    Column("event_kind", String(32), nullable=True),
+    Column("event_message", Text, nullable=True),
     # Serves claims: due jobs in a claimable state, oldest first.
     Index("ix_jobs_state_run_after", "state", "run_after_at"),
     Index("ix_jobs_created_at", "created_at"),

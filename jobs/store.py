@@ -27,7 +27,17 @@ from jobs.states import JobState, check_transition
 
 # Built once: compiling a statement per call costs more than executing it.
 _INSERT_JOB = insert(jobs_t)
-_INSERT_EVENT = insert(events_t)
+_MAX_EVENT_MESSAGE = 2000
+
+
+def _logged(kind: Any, message: str) -> JSON:
+    """Column values that make the jobs trigger append an event (see migration 0002)."""
+    return {
+        "event_seq": jobs_t.c.event_seq + 1,
+        "event_kind": kind,
+        "event_message": message[:_MAX_EVENT_MESSAGE],
+    }
+
 
 DEFAULT_MAX_ATTEMPTS = 5
 MAX_PAGE_SIZE = 100
@@ -121,6 +131,9 @@ class JobStore:
             "updated_at": now,
             "started_at": None,
             "finished_at": None,
+            "event_seq": 0,
+            "event_kind": None,
+            "event_message": None,
         }
         if idempotency_key is not None:
             existing = await self._find_by_key(idempotency_key)
@@ -128,8 +141,8 @@ class JobStore:
                 return existing, False
         try:
             async with self.db.write() as conn:
+                # The insert trigger records the "enqueued" event.
                 await conn.execute(_INSERT_JOB, [values])
-                await self._event(conn, job_id, now, "enqueued", JobState.QUEUED, operation)
         except IntegrityError:
             # Another writer (maybe another process) took the key between look-up and insert.
             if idempotency_key is None:
@@ -170,7 +183,7 @@ class JobStore:
             and_(jobs_t.c.state == JobState.RUNNING.value, jobs_t.c.lease_expires_at <= now),
         )
         due = (
-            select(jobs_t.c.id, jobs_t.c.state)
+            select(jobs_t.c.id)
             .where(is_due)
             .order_by(jobs_t.c.run_after_at)
             .limit(limit)
@@ -179,15 +192,16 @@ class JobStore:
         # Look without the write lock first: most polls of an idle queue find nothing, and
         # the look must not hold up enqueues.
         async with self.db.read() as conn:
-            before = {r.id: r.state for r in await conn.execute(due)}
-        if not before:
+            due_ids = list((await conn.execute(due)).scalars())
+        if not due_ids:
             return []
+        was_running = jobs_t.c.state == JobState.RUNNING.value
         async with self.db.write() as conn:
             # The UPDATE re-checks that each job is still due: another worker or process
             # may have claimed one since the look. Only what it returns is ours.
             rows = await conn.execute(
                 update(jobs_t)
-                .where(jobs_t.c.id.in_(list(before)), is_due)
+                .where(jobs_t.c.id.in_(due_ids), is_due)
                 .values(
                     state=JobState.RUNNING.value,
                     lease_owner=owner,
@@ -196,28 +210,14 @@ class JobStore:
                     started_at=func.coalesce(jobs_t.c.started_at, now),
                     # Taking over from a dead worker counts as an attempt, so a job that
                     # kills its worker every time gives up instead of looping forever.
-                    attempts=jobs_t.c.attempts
-                    + case((jobs_t.c.state == JobState.RUNNING.value, 1), else_=0),
+                    attempts=jobs_t.c.attempts + case((was_running, 1), else_=0),
+                    **_logged(
+                        case((was_running, "reclaimed"), else_="claimed"), f"claimed by {owner}"
+                    ),
                 )
                 .returning(*jobs_t.c)
             )
-            claimed = [_row_to_job(r) for r in rows]
-            if not claimed:
-                return []
-            await conn.execute(
-                _INSERT_EVENT,
-                [
-                    {
-                        "job_id": job.id,
-                        "at": now,
-                        "kind": "reclaimed" if before[job.id] == "running" else "claimed",
-                        "state": JobState.RUNNING.value,
-                        "message": f"claimed by {owner}",
-                    }
-                    for job in claimed
-                ],
-            )
-        return claimed
+            return [_row_to_job(r) for r in rows]
 
     async def heartbeat(self, job_id: str, owner: str, *, lease_s: float) -> bool:
         """Extend the lease; returns whether cancellation has been requested."""
@@ -242,22 +242,22 @@ class JobStore:
         values: JSON = {"checkpoint": checkpoint, "updated_at": self.clock.now()}
         if progress is not None:
             values["progress"] = progress.to_json()
+            if progress.message:
+                values.update(_logged("progress", progress.message))
         async with self.db.write() as conn:
             await self._update_owned(conn, job_id, owner, values)
-            if progress is not None and progress.message:
-                await self._event(
-                    conn, job_id, values["updated_at"], "progress", None, progress.message
-                )
         self.signals.job_changed(job_id)
 
     async def set_progress(self, job_id: str, owner: str, progress: Progress) -> None:
         """Record progress of a running job without a state change."""
         now = self.clock.now()
+        values = {
+            "progress": progress.to_json(),
+            "updated_at": now,
+            **_logged("progress", progress.message),
+        }
         async with self.db.write() as conn:
-            await self._update_owned(
-                conn, job_id, owner, {"progress": progress.to_json(), "updated_at": now}
-            )
-            await self._event(conn, job_id, now, "progress", None, progress.message)
+            await self._update_owned(conn, job_id, owner, values)
         self.signals.job_changed(job_id)
 
     async def wait(
@@ -380,12 +380,14 @@ class JobStore:
                         jobs_t.c.id == job_id,
                         jobs_t.c.state.in_([JobState.QUEUED.value, JobState.WAITING.value]),
                     )
-                    .values(cancel_requested=True, run_after_at=now, updated_at=now)
+                    .values(
+                        cancel_requested=True,
+                        run_after_at=now,
+                        updated_at=now,
+                        **_logged("cancel_requested", "a worker stops it now"),
+                    )
                 )
                 if flagged.rowcount == 1:
-                    await self._event(
-                        conn, job_id, now, "cancel_requested", None, "a worker stops it now"
-                    )
                     job = await self._get(conn, job_id)
                     self.signals.enqueued()
                     self.signals.job_changed(job_id)
@@ -407,15 +409,18 @@ class JobStore:
                     # Whatever the job already did (e.g. a created resource's id) stays
                     # visible in the result: a cancel never hides a half-made resource.
                     result={"checkpoint": job.checkpoint} if job.checkpoint else None,
+                    **_logged("cancelled", "by request"),
                 )
             )
-            if parked.rowcount == 1:
-                await self._event(conn, job_id, now, "cancelled", JobState.CANCELLED, "by request")
-            else:
+            if parked.rowcount != 1:
                 running = await conn.execute(
                     update(jobs_t)
                     .where(jobs_t.c.id == job_id, jobs_t.c.state == JobState.RUNNING.value)
-                    .values(cancel_requested=True, updated_at=now)
+                    .values(
+                        cancel_requested=True,
+                        updated_at=now,
+                        **_logged("cancel_requested", "stops at its next step"),
+                    )
                 )
                 if running.rowcount != 1:
                     job = await self._get(conn, job_id)
@@ -423,9 +428,6 @@ class JobStore:
                         f"job {job_id} already {job.state.value}; only queued, waiting or "
                         "running jobs can be cancelled"
                     )
-                await self._event(
-                    conn, job_id, now, "cancel_requested", None, "stops at its next step"
-                )
             job = await self._get(conn, job_id)
         self.signals.job_changed(job_id)
         return job
@@ -557,36 +559,12 @@ class JobStore:
     ) -> None:
         check_transition(JobState.RUNNING, target)
         now = self.clock.now()
+        values = {**values, "state": target.value, "updated_at": now, **_logged(kind, message)}
         async with self.db.write() as conn:
-            await self._update_owned(
-                conn, job_id, owner, {**values, "state": target.value, "updated_at": now}
-            )
-            await self._event(conn, job_id, now, kind, target, message)
+            await self._update_owned(conn, job_id, owner, values)
         self.signals.job_changed(job_id)
         if target in (JobState.QUEUED, JobState.WAITING):
             self.signals.enqueued()
-
-    @staticmethod
-    async def _event(
-        conn: AsyncConnection,
-        job_id: str,
-        at: float,
-        kind: str,
-        state: JobState | None,
-        message: str,
-    ) -> None:
-        await conn.execute(
-            _INSERT_EVENT,
-            [
-                {
-                    "job_id": job_id,
-                    "at": at,
-                    "kind": kind,
-                    "state": state.value if state else None,
-                    "message": message[:2000],
-                }
-            ],
-        )
 
 
 class _Values:

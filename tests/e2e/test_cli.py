@@ -14,6 +14,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+import migrations
 from jobs.database import create_database, sqlite_url
 from jobs.migrate import upgrade_database
 from jobs.store import JobStore
@@ -80,7 +81,7 @@ def test_db_upgrade_then_jobs_list_show_cancel(tmp_path: Path) -> None:
     env = serve_env(tmp_path)
     upgraded = run_cli("db", "upgrade", env=env)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "revision 0001" in upgraded.stdout
+    assert f"revision {migrations.HEAD}" in upgraded.stdout
 
     ids = anyio.run(_enqueue, tmp_path, 2)
     listing = run_cli("jobs", "list", env=env)

@@ -156,3 +156,49 @@ async def test_text_file_in_place_of_the_database_raises_database_error(tmp_path
     finally:
         await db.close()
     assert path.read_bytes() == before
+
+
+async def test_a_0001_database_upgrades_in_place_and_then_logs_events_by_trigger(
+    tmp_path: Path,
+) -> None:
+    from sqlalchemy import text
+
+    from jobs.migrate import alembic_config
+
+    path = tmp_path / "jobs.db"
+    db = create_database(sqlite_url(path))
+
+    def to_0001(connection: object) -> None:
+        from alembic import command
+
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(to_0001)
+        # A job written by the 0001 release, with its event written by hand as it did.
+        await conn.execute(
+            text(
+                "INSERT INTO jobs (id, operation, params, state, attempts, max_attempts, "
+                "run_after_at, checkpoint, cancel_requested, created_at, updated_at) VALUES "
+                "('00000000-0000-0000-0000-0000000000aa', 'op', '{}', 'queued', 0, 5, 0, "
+                "'{}', 0, 1, 1)"
+            )
+        )
+    await db.close()
+    assert revision_of(path) == ["0001"]
+
+    await upgrade_file(path)
+    assert revision_of(path) == [head_revision()]
+
+    db = create_database(sqlite_url(path))
+    try:
+        store = JobStore(db, clock=ManualClock())
+        (claimed,) = await store.claim("w", limit=1, lease_s=30)
+        assert claimed.id == "00000000-0000-0000-0000-0000000000aa"
+        await store.finish(claimed.id, "w", {"ok": True}, checkpoint={})
+        kinds = [e.kind for e in await store.events(claimed.id)]
+    finally:
+        await db.close()
+    assert kinds == ["claimed", "succeeded"]

@@ -1,0 +1,72 @@
+"""Write job events from the jobs table by trigger.
+
+Every transition used to cost a second INSERT per transaction; on the async SQLite stack
+each statement costs about as much as the commit itself. A writer now sets ``event_kind``
+and ``event_message`` and bumps ``event_seq`` in the same UPDATE, and the database appends
+the event. No write path can forget its event any more.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-25
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+# Events that record no state: the job stays where it was.
+_STATELESS_KINDS = "('progress', 'cancel_requested')"
+
+
+def upgrade() -> None:
+    """Add the event columns and the two triggers."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        raise NotImplementedError(
+            f"the job store supports SQLite; {bind.dialect.name} needs its own triggers"
+        )
+    with op.batch_alter_table("jobs") as batch:
+        batch.add_column(sa.Column("event_seq", sa.Integer, nullable=False, server_default="0"))
+        batch.add_column(sa.Column("event_kind", sa.String(32), nullable=True))
+        batch.add_column(sa.Column("event_message", sa.Text, nullable=True))
+    op.execute(
+        """
+        CREATE TRIGGER jobs_event_on_insert AFTER INSERT ON jobs
+        BEGIN
+            INSERT INTO job_events (job_id, at, kind, state, message)
+            VALUES (NEW.id, NEW.created_at, 'enqueued', NEW.state, NEW.operation);
+        END
+        """
+    )
+    op.execute(
+        f"""
+        CREATE TRIGGER jobs_event_on_update AFTER UPDATE OF event_seq ON jobs
+        WHEN NEW.event_seq > OLD.event_seq
+        BEGIN
+            INSERT INTO job_events (job_id, at, kind, state, message)
+            VALUES (
+                NEW.id,
+                NEW.updated_at,
+                NEW.event_kind,
+                CASE WHEN NEW.event_kind IN {_STATELESS_KINDS} THEN NULL ELSE NEW.state END,
+                COALESCE(NEW.event_message, '')
+            );
+        END
+        """
+    )
+
+
+def downgrade() -> None:
+    """Drop the triggers and the event columns."""
+    op.execute("DROP TRIGGER IF EXISTS jobs_event_on_update")
+    op.execute("DROP TRIGGER IF EXISTS jobs_event_on_insert")
+    with op.batch_alter_table("jobs") as batch:
+        batch.drop_column("event_message")
+        batch.drop_column("event_kind")
+        batch.drop_column("event_seq")
