@@ -163,16 +163,22 @@ class JobStore:
 
     # -- claiming and running -------------------------------------------------------------
 
-    async def claim(self, owner: str, *, limit: int, lease_s: float) -> list[Job]:
+    async def claim(
+        self, owner: str, *, limit: int, lease_s: float, look_first: bool = True
+    ) -> list[Job]:
         """Atomically take up to ``limit`` due jobs for ``owner``, oldest due first.
 
         Due means queued or waiting with ``run_after_at`` passed, or running with an expired
-        lease (its worker died). The sub-select carries FOR UPDATE SKIP LOCKED, which
-        PostgreSQL honours and SQLite (one writer at a time) does not need.
+        lease (its worker died). One UPDATE picks and takes them, so no other worker or
+        process can take the same job; its sub-select carries FOR UPDATE SKIP LOCKED, which
+        PostgreSQL honours and SQLite (one writer at a time) does not need. With
+        ``look_first`` a cheap read checks that anything is due before taking the write lock
+        (idle polls); a caller that knows a job was just enqueued skips it.
         """
         if limit <= 0:
             return []
         now = self.clock.now()
+        was_running = jobs_t.c.state == JobState.RUNNING.value
         is_due = or_(
             and_(
                 jobs_t.c.state.in_([JobState.QUEUED.value, JobState.WAITING.value]),
@@ -180,28 +186,17 @@ class JobStore:
             ),
             # "Expired" is inclusive, like "due": at the boundary instant the job is
             # claimable, so a pool woken for it finds it.
-            and_(jobs_t.c.state == JobState.RUNNING.value, jobs_t.c.lease_expires_at <= now),
+            and_(was_running, jobs_t.c.lease_expires_at <= now),
         )
-        due = (
-            select(jobs_t.c.id)
-            .where(is_due)
-            .order_by(jobs_t.c.run_after_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        # Look without the write lock first: most polls of an idle queue find nothing, and
-        # the look must not hold up enqueues.
-        async with self.db.read() as conn:
-            due_ids = list((await conn.execute(due)).scalars())
-        if not due_ids:
-            return []
-        was_running = jobs_t.c.state == JobState.RUNNING.value
+        due = select(jobs_t.c.id).where(is_due).order_by(jobs_t.c.run_after_at)
+        if look_first:
+            async with self.db.read() as conn:
+                if (await conn.execute(due.limit(1))).first() is None:
+                    return []
         async with self.db.write() as conn:
-            # The UPDATE re-checks that each job is still due: another worker or process
-            # may have claimed one since the look. Only what it returns is ours.
             rows = await conn.execute(
                 update(jobs_t)
-                .where(jobs_t.c.id.in_(due_ids), is_due)
+                .where(jobs_t.c.id.in_(due.limit(limit).with_for_update(skip_locked=True)))
                 .values(
                     state=JobState.RUNNING.value,
                     lease_owner=owner,

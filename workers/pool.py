@@ -62,13 +62,16 @@ class WorkerPool:
         logger.info("worker pool %s started with %d slots", self.owner, self.settings.slots)
         async with anyio.create_task_group() as tg:
             task_status.started()
+            enqueued = False
             while not self._stopping.is_set():
-                claimed = await self._claim_batch()
+                # After an in-process enqueue a job is surely due: skip the look.
+                claimed = await self._claim_batch(look_first=not enqueued)
                 for job in claimed:
                     tg.start_soon(self._run_job, job)
                 if claimed and self._busy < self.settings.slots:
+                    enqueued = False
                     continue  # more may be due right now
-                await self._idle()
+                enqueued = await self._idle()
             await self._drain()
         logger.info("worker pool %s stopped", self.owner)
 
@@ -84,13 +87,16 @@ class WorkerPool:
                 if not claimed:
                     await self._wait_slot(self.settings.poll_interval_s)
 
-    async def _claim_batch(self) -> list[Job]:
+    async def _claim_batch(self, *, look_first: bool = True) -> list[Job]:
         free = self.settings.slots - self._busy
         if free <= 0:
             return []
         try:
             jobs = await self.store.claim(
-                self.owner, limit=free, lease_s=self.runner.settings.lease_s
+                self.owner,
+                limit=free,
+                lease_s=self.runner.settings.lease_s,
+                look_first=look_first,
             )
         except Exception:
             logger.exception("claiming jobs failed; retrying shortly")
@@ -98,8 +104,11 @@ class WorkerPool:
         self._busy += len(jobs)
         return jobs
 
-    async def _idle(self) -> None:
-        """Sleep until a job is enqueued here, a slot frees, the next job is due, or stop."""
+    async def _idle(self) -> bool:
+        """Sleep until a job is enqueued here, a slot frees, the next job is due, or stop.
+
+        Returns whether an in-process enqueue woke it.
+        """
         timeout = self.settings.poll_interval_s
         if self._busy < self.settings.slots:
             try:
@@ -109,19 +118,24 @@ class WorkerPool:
             if due is not None:
                 timeout = min(timeout, max(0.0, due - self.store.clock.now()))
         if timeout <= 0:
-            return
+            return False
+        woken_by: list[str] = []
         with anyio.move_on_after(timeout):
             async with anyio.create_task_group() as tg:
 
-                async def first(waiter: Callable[[], Awaitable[object]]) -> None:
+                async def first(reason: str, waiter: Callable[[], Awaitable[object]]) -> None:
                     await waiter()
+                    woken_by.append(reason)
                     tg.cancel_scope.cancel()
 
-                tg.start_soon(first, self._stopping.wait)
+                tg.start_soon(first, "stop", self._stopping.wait)
                 if self._busy < self.settings.slots:
-                    tg.start_soon(first, partial(self.store.signals.wait_enqueued, timeout))
+                    # The outer timeout ends the wait; this one only backs it up.
+                    waiter = partial(self.store.signals.wait_enqueued, timeout + 1)
+                    tg.start_soon(first, "enqueued", waiter)
                 else:
-                    tg.start_soon(first, self._slot_freed.wait)
+                    tg.start_soon(first, "slot", self._slot_freed.wait)
+        return woken_by[:1] == ["enqueued"]
 
     async def _wait_slot(self, timeout_s: float) -> None:
         with anyio.move_on_after(timeout_s):
