@@ -155,11 +155,21 @@ async def _stream_range(
         IfMatch=etag,
     )
     written = 0
+    pending: list[bytes] = []
+    buffered = 0
     body = response["Body"]
     async with body:
+        # The socket hands out small pieces; gather them so each thread hop writes ~1 MiB.
         async for chunk in body.iter_chunks(CHUNK):
-            await write_at(fd, chunk, offset + written)
-            written += len(chunk)
+            pending.append(chunk)
+            buffered += len(chunk)
+            if buffered >= CHUNK:
+                await write_at(fd, b"".join(pending), offset + written)
+                written += buffered
+                pending, buffered = [], 0
+        if pending:
+            await write_at(fd, b"".join(pending), offset + written)
+            written += buffered
     if written != length:
         raise StorageUnavailable(
             f"s3://{request.bucket}/{request.key}: the connection ended after {written} of "
