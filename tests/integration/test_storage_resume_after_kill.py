@@ -176,9 +176,7 @@ async def test_upload_killed_midway_finishes_after_restart_without_orphans(
     )
     job_id = await enqueue_upload(tmp_path, source)
 
-    first_upload, held = await anyio.to_thread.run_sync(
-        run_then_sigkill_midway, env, tmp_path, s3
-    )
+    first_upload, held = await anyio.to_thread.run_sync(run_then_sigkill_midway, env, tmp_path, s3)
     assert 3 <= held < PARTS, "the kill came too late to prove anything"
     sent_before_restart = len(slow_s3.part_requests)
     if file_changed:
