@@ -214,3 +214,29 @@ async def test_transfers_sliced_by_the_step_deadline_resume_from_their_checkpoin
         result = await download_file(storage, down, down_journal, deadline=0)
     assert steps > 1 and sha256_of(target) == digest
     assert names_in(tmp_path) == ["copy.bin", "src.bin"]  # the temporary file is gone
+
+
+async def test_a_download_renamed_just_before_a_crash_is_not_refused_as_existing(
+    storage: ObjectStorage, tmp_path: Path
+) -> None:
+    await buckets.create_bucket(storage, "renamed", "fr-par")
+    client = await storage.client()
+    await client.put_object(Bucket="renamed", Key="k", Body=b"payload")
+    target = tmp_path / "k"
+    journal = Journal()
+    request = DownloadRequest("renamed", "k", "fr-par", target, temp_tag="t")
+    assert await download_file(storage, request, journal) is not None
+    # Replay the crash: the rename happened, the checkpoint still names the download.
+    head = await buckets.head_object(storage, "renamed", "k", "fr-par")
+    journal.checkpoint["download"] = {
+        "etag": head.etag,
+        "size": 7,
+        "part_size": 5 * MIB,
+        "temp": str(tmp_path / ".k.t.part"),
+        "parts": [1],
+    }
+    result = await download_file(storage, request, journal)
+    assert result is not None and result["size"] == 7 and journal.checkpoint["download"] is None
+    # Without that record, an existing file is refused.
+    with pytest.raises(PermanentError, match="already exists"):
+        await download_file(storage, request, Journal())

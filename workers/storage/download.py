@@ -48,9 +48,16 @@ async def download_file(
     deadline: float | None = None,
 ) -> JSON | None:
     """Download (or continue downloading) the object; the result, or None at the deadline."""
-    check_destination(request.path, overwrite=request.overwrite)
+    recorded: JSON | None = journal.checkpoint.get("download")
+    if not _renamed_before_crash(recorded, request.path):
+        check_destination(request.path, overwrite=request.overwrite)
     head = await head_object(storage, request.bucket, request.key, request.region)
-    state = _usable_state(journal.checkpoint.get("download"), head)
+    if recorded and _renamed_before_crash(recorded, request.path):
+        if recorded["etag"] == head.etag:  # a crash came after the rename, before the commit
+            await journal.save(download=None)
+            return _result(request, head)
+        check_destination(request.path, overwrite=request.overwrite)
+    state = _usable_state(recorded, head)
     if state is None:
         discard_temp(journal)
         part_size = storage.settings.part_size
@@ -80,6 +87,10 @@ async def download_file(
     await journal.save(
         Progress("completed", f"downloaded {human_size(head.size)}", 1.0), download=None
     )
+    return _result(request, head)
+
+
+def _result(request: DownloadRequest, head: ObjectHead) -> JSON:
     return {
         "bucket": request.bucket,
         "key": request.key,
@@ -89,6 +100,13 @@ async def download_file(
         "etag": head.etag,
         "content_type": head.content_type,
     }
+
+
+def _renamed_before_crash(state: JSON | None, path: Path) -> bool:
+    """Whether a recorded download's temporary file already became ``path``."""
+    if not state or Path(state["temp"]).exists() or not path.is_file():
+        return False
+    return path.stat().st_size == state["size"]
 
 
 def _usable_state(state: JSON | None, head: ObjectHead) -> JSON | None:

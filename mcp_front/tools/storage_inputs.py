@@ -1,0 +1,112 @@
+"""Arguments of the Object Storage tools: names, keys and regions checked before any call."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from mcp_front.config import ConfigError, check_region
+from mcp_front.toolkit import ToolInput
+from workers.storage.names import bucket_name_problem, key_problem
+
+_REGION = "Region (fr-par, nl-ams, pl-waw); the configured default when omitted."
+
+
+def _region_or_none(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_region(value)
+    except ConfigError as exc:
+        raise ValueError(str(exc).removeprefix("region ")) from None
+
+
+class _Regional(ToolInput):
+    region: str | None = Field(None, description=_REGION)
+
+    @field_validator("region")
+    @classmethod
+    def _check_region(cls, value: str | None) -> str | None:
+        return _region_or_none(value)
+
+
+class _ObjectInput(_Regional):
+    bucket: str = Field(description="Bucket name.")
+    key: str = Field(description="Object key, e.g. 'reports/2024/q1.csv'.")
+
+    @field_validator("bucket")
+    @classmethod
+    def _check_bucket(cls, value: str) -> str:
+        if not value or "/" in value or len(value) > 255:
+            raise ValueError("must be a bucket name (no '/')")
+        return value
+
+    @field_validator("key")
+    @classmethod
+    def _check_key(cls, value: str) -> str:
+        problem = key_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class ListBucketsInput(_Regional):
+    pass
+
+
+class CreateBucketInput(_Regional):
+    name: str = Field(description="Bucket name: 3-63 lowercase letters, digits, '-' or '.'.")
+    acl: Literal["private", "public-read"] = Field("private", description="Access for everyone.")
+    versioning: bool = Field(False, description="Keep every version of each object.")
+    tags: dict[str, str] = Field(default_factory=dict, description="Bucket tags.")
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        problem = bucket_name_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class ListObjectsInput(_Regional):
+    bucket: str = Field(description="Bucket name.")
+    prefix: str = Field("", description="Only keys starting with this.")
+    delimiter: str | None = Field(None, description="Group keys into folders, usually '/'.")
+    continuation_token: str | None = Field(None, description="next_token of the previous page.")
+    page_size: int = Field(100, ge=1, le=1000, description="Objects per page.")
+
+
+class UploadObjectInput(_ObjectInput):
+    path: str | None = Field(None, description="Absolute path of a local file to upload.")
+    text: str | None = Field(None, description="Inline UTF-8 text to upload instead of a file.")
+    content_base64: str | None = Field(None, description="Inline base64 bytes instead of a file.")
+    content_type: str | None = Field(None, description="MIME type; guessed from the name.")
+    storage_class: Literal["STANDARD", "ONEZONE_IA", "GLACIER"] | None = Field(
+        None, description="STANDARD (default), ONEZONE_IA or GLACIER."
+    )
+    metadata: dict[str, str] = Field(default_factory=dict, description="x-amz-meta-* headers.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> UploadObjectInput:
+        given = [n for n in ("path", "text", "content_base64") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of path, text or content_base64")
+        return self
+
+
+class DownloadObjectInput(_ObjectInput):
+    path: str | None = Field(
+        None, description="Absolute local file to write; default: the server's downloads dir."
+    )
+    inline: bool | None = Field(
+        None, description="Return small text content inline (default: when small and text)."
+    )
+    overwrite: bool = Field(False, description="Replace an existing local file.")
+    presigned_url: bool = Field(False, description="Return a temporary URL instead of bytes.")
+    expires_s: int = Field(3600, ge=1, le=7 * 24 * 3600, description="Presigned URL lifetime.")
+
+
+class DeleteObjectInput(_ObjectInput):
+    all_versions: bool = Field(False, description="Delete every version, not just the latest.")
