@@ -1,6 +1,6 @@
 """Object Storage transfer throughput: the product path against raw aioboto3, in one run.
 
-    uv run python -m bench.storage [--size-mb 200] [--rounds 3] [--part-mb 8] [--concurrency 4]
+    uv run python -m bench.storage [--size-mb 200] [--rounds 5] [--part-mb 8] [--concurrency 4]
 
 Starts the sandbox S3 server (moto) in a child process, writes a random file, then alternates
 rounds of: a raw aioboto3 ``upload_file`` / ``download_file`` (same part size, same
@@ -206,35 +206,31 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await raw.head_object(Bucket=BUCKET, Key="warm")
 
             raw_copy, product_copy = work / "raw.bin", work / "product.bin"
+            transfers: dict[str, Callable[[], Awaitable[object]]] = {
+                "raw_upload": lambda: raw.upload_file(
+                    str(source), BUCKET, "raw.bin", Config=transfer
+                ),
+                "product_upload": lambda: tool(
+                    "upload_object", bucket=BUCKET, key="product.bin", path=str(source)
+                ),
+                "raw_download": lambda: raw.download_file(
+                    BUCKET, "raw.bin", str(raw_copy), Config=transfer
+                ),
+                "product_download": lambda: tool(
+                    "download_object",
+                    bucket=BUCKET,
+                    key="product.bin",
+                    path=str(product_copy),
+                    overwrite=True,
+                ),
+            }
             for round_no in range(args.rounds):
-                samples["raw_upload"].append(
-                    await timed(
-                        lambda: raw.upload_file(str(source), BUCKET, "raw.bin", Config=transfer)
-                    )
-                )
-                samples["product_upload"].append(
-                    await timed(
-                        lambda: tool(
-                            "upload_object", bucket=BUCKET, key="product.bin", path=str(source)
-                        )
-                    )
-                )
-                samples["raw_download"].append(
-                    await timed(
-                        lambda: raw.download_file(BUCKET, "raw.bin", str(raw_copy), Config=transfer)
-                    )
-                )
-                samples["product_download"].append(
-                    await timed(
-                        lambda: tool(
-                            "download_object",
-                            bucket=BUCKET,
-                            key="product.bin",
-                            path=str(product_copy),
-                            overwrite=True,
-                        )
-                    )
-                )
+                # Alternate who goes first, so neither side always runs on a warmer server.
+                pairs = [("raw", "product"), ("product", "raw")][round_no % 2]
+                for direction in ("upload", "download"):
+                    for who in pairs:
+                        kind = f"{who}_{direction}"
+                        samples[kind].append(await timed(transfers[kind]))
                 if round_no == 0:
                     for path in (raw_copy, product_copy):
                         if await anyio.to_thread.run_sync(sha256_of, path) != digest:
@@ -273,7 +269,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--part-mb", type=int, default=8)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
