@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from contextlib import closing
 from functools import partial
 from pathlib import Path
@@ -19,7 +20,7 @@ from jobs.database import create_database, sqlite_url
 from jobs.migrate import upgrade_database
 from jobs.store import JobStore
 from mcp_front import __version__
-from tests.e2e.stdio_support import REPO_ROOT, serve_env
+from tests.e2e.stdio_support import REPO_ROOT, serve_command, serve_env
 
 
 def run_cli(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
@@ -146,13 +147,14 @@ def _job_states(db_file: Path) -> dict[str, str]:
         return dict(conn.execute("SELECT id, state FROM jobs").fetchall())
 
 
-def test_sigterm_stops_gracefully_and_releases_running_jobs(tmp_path: Path) -> None:
-    env = serve_env(tmp_path, SCW_MCP_LEASE_S="60")
-    ids = anyio.run(partial(_enqueue, tmp_path, 3, polls=200, poll_s=0.01))
+def _sigterm_serve_once(
+    tmp_path: Path, env: dict[str, str], ready: Callable[[], bool]
+) -> tuple[int, str]:
+    """Start serve with every stored job due now, SIGTERM it once ``ready()``, wait for exit."""
     with closing(sqlite3.connect(tmp_path / "jobs.db")) as conn, conn:
         conn.execute("UPDATE jobs SET run_after_at = 0")
     process = subprocess.Popen(
-        [sys.executable, "-m", "mcp_front", "serve"],
+        serve_command(),
         env=env,
         cwd=REPO_ROOT,
         stdin=subprocess.PIPE,
@@ -161,7 +163,7 @@ def test_sigterm_stops_gracefully_and_releases_running_jobs(tmp_path: Path) -> N
     )
     try:
         deadline = time.monotonic() + 30
-        while not (tmp_path / "log").exists() or (tmp_path / "log").read_text().count("poll") < 10:
+        while not ready():
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
@@ -169,8 +171,20 @@ def test_sigterm_stops_gracefully_and_releases_running_jobs(tmp_path: Path) -> N
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 0, stderr.decode()
-    assert "shutting down" in stderr.decode()
+    return process.returncode, stderr.decode()
+
+
+def test_sigterm_stops_gracefully_and_releases_running_jobs(tmp_path: Path) -> None:
+    env = serve_env(tmp_path, SCW_MCP_LEASE_S="60")
+    ids = anyio.run(partial(_enqueue, tmp_path, 3, polls=200, poll_s=0.01))
+    log = tmp_path / "log"
+
+    code, stderr = _sigterm_serve_once(
+        tmp_path, env, lambda: log.exists() and log.read_text().count("poll") >= 10
+    )
+
+    assert code == 0, stderr
+    assert "shutting down" in stderr
     states = _job_states(tmp_path / "jobs.db")
     # Nothing is left leased to the dead process: every job is done or back in line.
     assert set(states) == set(ids)
@@ -180,31 +194,16 @@ def test_sigterm_stops_gracefully_and_releases_running_jobs(tmp_path: Path) -> N
 def test_sigterm_releases_a_step_that_outlives_the_grace_period(tmp_path: Path) -> None:
     env = serve_env(tmp_path, SCW_MCP_LEASE_S="60", SCW_MCP_SHUTDOWN_GRACE_S="0.5")
     (job_id,) = anyio.run(partial(_enqueue, tmp_path, 1, polls=1, step_sleep_s=60))
-    with closing(sqlite3.connect(tmp_path / "jobs.db")) as conn, conn:
-        conn.execute("UPDATE jobs SET run_after_at = 0")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mcp_front", "serve"],
-        env=env,
-        cwd=REPO_ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+
+    code, stderr = _sigterm_serve_once(
+        tmp_path, env, lambda: _job_states(tmp_path / "jobs.db").get(job_id) == "running"
     )
-    try:
-        deadline = time.monotonic() + 30
-        while _job_states(tmp_path / "jobs.db").get(job_id) != "running":
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.05)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 0, stderr.decode()
+
+    assert code == 0, stderr
     # The step could not finish in the grace period: the job went back to the queue at
     # once, instead of waiting a full lease (60 s) for another worker to take it.
     assert _job_states(tmp_path / "jobs.db")[job_id] == "queued"
-    assert "released" in stderr.decode()
+    assert "released" in stderr
 
 
 def test_serve_on_a_corrupt_database_exits_with_one_clear_message(tmp_path: Path) -> None:

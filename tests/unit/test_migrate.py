@@ -202,3 +202,23 @@ async def test_a_0001_database_upgrades_in_place_and_then_logs_events_by_trigger
     finally:
         await db.close()
     assert kinds == ["claimed", "succeeded"]
+
+
+def test_an_up_to_date_database_opens_without_importing_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import anyio
+
+    path = tmp_path / "jobs.db"
+    anyio.run(upgrade_file, path)
+    code = (
+        "import sys, anyio;"
+        "from jobs.database import create_database, sqlite_url;"
+        "from jobs.migrate import upgrade_database;"
+        f"db = create_database(sqlite_url({str(path)!r}));"
+        "anyio.run(upgrade_database, db); anyio.run(db.close);"
+        "print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr
