@@ -19,6 +19,8 @@ from mcp_front.runtime import Runtime
 from mcp_front.toolkit import ToolInput, ToolSpec
 
 STATE_NAMES = ", ".join(s.value for s in JobState)
+# How long cancel_job waits for a worker to stop the job and word what exists.
+CANCEL_WAIT_S = 5.0
 
 
 def _job_id(value: str) -> str:
@@ -102,7 +104,7 @@ async def cancel_job(args: JobIdInput, runtime: Runtime, ctx: Context) -> CallTo
     job = await runtime.store.request_cancel(args.job_id, via_worker=True)
     if not job.state.is_terminal:
         # A worker stops it at its next step boundary; give it a moment to get there.
-        job = await wait_for_job(runtime, ctx, job, min(5.0, runtime.settings.wait_budget_s))
+        job = await wait_for_job(runtime, ctx, job, CANCEL_WAIT_S)
     if job.state in (JobState.QUEUED, JobState.WAITING):
         # No worker came (all busy, or none running): cancel it here and now.
         job = await runtime.store.request_cancel(args.job_id)
