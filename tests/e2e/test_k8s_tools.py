@@ -135,16 +135,19 @@ async def test_cluster_that_ends_in_error_fails_with_what_to_do(
 
 
 async def test_cluster_stuck_past_the_deadline_fails(
-    sandbox: SandboxServer, make_settings: Callable[..., Settings]
+    make_settings: Callable[..., Settings],
 ) -> None:
-    settings = make_settings(
-        SCW_API_URL=sandbox.api_url,
-        SCW_MCP_WAIT_BUDGET_S="20",
-        SCW_MCP_POLL_SCALE=POLL_SCALE,
-        SCW_MCP_CLUSTER_DEADLINE_S="40",  # 40 ms once scaled: the pool takes 157 ms
-    )
-    async with sandbox_session(settings, sandbox.api_url) as (client, _):
-        answer = await create(client, name="slow")
+    # A slow sandbox (creating lasts 9 s) against a 40 ms deadline once scaled: the job
+    # gives up whatever the machine's load, without waiting for the cluster.
+    with SandboxServer(speed=10, with_s3=False) as slow:
+        settings = make_settings(
+            SCW_API_URL=slow.api_url,
+            SCW_MCP_WAIT_BUDGET_S="20",
+            SCW_MCP_POLL_SCALE=POLL_SCALE,
+            SCW_MCP_CLUSTER_DEADLINE_S="40",
+        )
+        async with sandbox_session(settings, slow.api_url) as (client, _):
+            answer = await create(client, name="slow")
     assert answer["status"] == "error", answer
     assert "gave up" in answer["message"] and "delete_cluster" in answer["message"]
 
