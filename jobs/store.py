@@ -28,6 +28,8 @@ from jobs.states import JobState, check_transition
 # Built once: compiling a statement per call costs more than executing it.
 _INSERT_JOB = insert(jobs_t)
 _MAX_EVENT_MESSAGE = 2000
+# A job that leaves the running state gives its lease up.
+_UNLEASED: JSON = {"lease_owner": None, "lease_expires_at": None}
 
 
 def _logged(kind: Any, message: str) -> JSON:
@@ -119,8 +121,7 @@ class JobStore:
             "attempts": 0,
             "max_attempts": max_attempts,
             "run_after_at": run_after_at if run_after_at is not None else now,
-            "lease_owner": None,
-            "lease_expires_at": None,
+            **_UNLEASED,
             "checkpoint": {},
             "progress": Progress(phase="queued").to_json(),
             "result": None,
@@ -273,8 +274,7 @@ class JobStore:
                 "run_after_at": run_after_at,
                 "checkpoint": checkpoint,
                 "progress": progress.to_json(),
-                "lease_owner": None,
-                "lease_expires_at": None,
+                **_UNLEASED,
             },
             kind="waiting",
             message=progress.message,
@@ -293,8 +293,7 @@ class JobStore:
                 "checkpoint": checkpoint,
                 "error": error,
                 "attempts": jobs_t.c.attempts + 1,
-                "lease_owner": None,
-                "lease_expires_at": None,
+                **_UNLEASED,
             },
             kind="retry",
             message=error,
@@ -306,7 +305,7 @@ class JobStore:
             job_id,
             owner,
             JobState.QUEUED,
-            {"lease_owner": None, "lease_expires_at": None, "run_after_at": self.clock.now()},
+            {**_UNLEASED, "run_after_at": self.clock.now()},
             kind="released",
             message=f"released by {owner}",
         )
@@ -343,8 +342,7 @@ class JobStore:
             "result": result,
             "checkpoint": checkpoint,
             "finished_at": self.clock.now(),
-            "lease_owner": None,
-            "lease_expires_at": None,
+            **_UNLEASED,
             "progress": Progress(phase=state.value, message="", fraction=1.0).to_json()
             if state is JobState.SUCCEEDED
             else None,
