@@ -65,32 +65,39 @@ class Database:
         costs more than the transaction itself on this stack.
         """
         async with self._write_lock:
-            if self._writer is None:
-                self._writer = await self.engine.connect()
-            conn = self._writer
-            try:
-                async with conn.begin():
-                    yield conn
-            except BaseException:
-                if conn.invalidated or conn.closed:
-                    self._writer = None
-                raise
+            # Shielded: a transaction cancelled half-way would skip its rollback and leave
+            # the held connection inside it, holding SQLite's write lock for everyone.
+            # Cancellation waits for the commit (a few milliseconds) instead.
+            with anyio.CancelScope(shield=True):
+                if self._writer is None:
+                    self._writer = await self.engine.connect()
+                conn = self._writer
+                try:
+                    async with conn.begin():
+                        yield conn
+                except BaseException:
+                    if conn.invalidated or conn.closed:
+                        self._writer = None
+                    raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A short read on a held connection (WAL lets it run beside the writer)."""
         async with self._read_lock:
-            if self._reader is None:
-                self._reader = await self.engine.connect()
-            conn = self._reader
-            try:
-                yield conn
-            finally:
-                # End the read transaction so the next read sees the latest commits.
-                if not (conn.invalidated or conn.closed):
-                    await conn.rollback()
-                else:
-                    self._reader = None
+            # Shielded for the same reason as writes: an abandoned read would pin an old
+            # snapshot on the held connection, and later reads would not see new commits.
+            with anyio.CancelScope(shield=True):
+                if self._reader is None:
+                    self._reader = await self.engine.connect()
+                conn = self._reader
+                try:
+                    yield conn
+                finally:
+                    # End the read transaction so the next read sees the latest commits.
+                    if not (conn.invalidated or conn.closed):
+                        await conn.rollback()
+                    else:
+                        self._reader = None
 
     async def close(self) -> None:
         """Release the writer and every pooled connection."""
