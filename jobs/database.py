@@ -77,7 +77,10 @@ class Database:
                         yield conn
                 except BaseException:
                     if conn.invalidated or conn.closed:
+                        # Close it now: a dropped connection still inside a transaction
+                        # would hold the write lock until garbage collection.
                         self._writer = None
+                        await conn.close()
                     raise
 
     @asynccontextmanager

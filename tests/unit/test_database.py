@@ -50,3 +50,28 @@ async def test_a_write_cancelled_inside_a_statement_releases_the_write_lock(
     finally:
         await db.close()
         await other.close()
+
+
+async def test_writes_cancelled_at_any_moment_never_leave_the_lock_held(tmp_path: Path) -> None:
+    # Like a lease-renewal task cancelled by its task group when the step ends: whatever
+    # moment the cancellation lands on, the next write must go through at once.
+    db = create_database(sqlite_url(tmp_path / "jobs.db"))
+    try:
+        await upgrade_database(db)
+        await JobStore(db).enqueue("op", {})
+        for round_ in range(40):
+
+            async def keep_writing() -> None:
+                while True:
+                    async with db.write() as conn:
+                        await conn.execute(update(jobs_table).values(updated_at=-1.0))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(keep_writing)
+                await anyio.sleep(0.0005 * (round_ % 7))
+                tg.cancel_scope.cancel()
+            with anyio.fail_after(3):
+                async with db.write() as conn:
+                    await conn.execute(update(jobs_table).values(updated_at=float(round_)))
+    finally:
+        await db.close()
