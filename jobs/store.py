@@ -264,21 +264,35 @@ class JobStore:
         run_after_at: float,
         checkpoint: JSON,
         progress: Progress,
-    ) -> None:
-        """Park a running job until ``run_after_at``; it holds no worker meanwhile."""
-        await self._transition(
-            job_id,
-            owner,
-            JobState.WAITING,
-            {
-                "run_after_at": run_after_at,
-                "checkpoint": checkpoint,
-                "progress": progress.to_json(),
-                **_UNLEASED,
-            },
-            kind="waiting",
-            message=progress.message,
-        )
+    ) -> bool:
+        """Park a running job until ``run_after_at``; it holds no worker meanwhile.
+
+        Returns False, changing nothing, when a cancel was requested: the caller then
+        cancels the job at this step boundary instead.
+        """
+        values = {
+            "run_after_at": run_after_at,
+            "checkpoint": checkpoint,
+            "progress": progress.to_json(),
+            **_UNLEASED,
+            "state": JobState.WAITING.value,
+            "updated_at": self.clock.now(),
+            **_logged("waiting", progress.message),
+        }
+        async with self.db.write() as conn:
+            parked = await conn.execute(
+                update(jobs_t)
+                .where(self._owned(job_id, owner), jobs_t.c.cancel_requested.is_(False))
+                .values(values)
+            )
+            if parked.rowcount != 1:
+                job = await self._get(conn, job_id)
+                if job.state is not JobState.RUNNING or job.lease_owner != owner:
+                    raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
+                return False
+        self.signals.job_changed(job_id)
+        self.signals.enqueued()
+        return True
 
     async def retry_later(
         self, job_id: str, owner: str, *, run_after_at: float, error: str, checkpoint: JSON

@@ -120,16 +120,17 @@ class JobRunner:
             logger.info("job %s (%s) succeeded", job.id, job.operation)
             return
         assert isinstance(outcome, Wait)
-        if cancel_requested or (await self.store.get(job.id)).cancel_requested:
-            await self._cancel(operation, ctx)
-            return
-        await self.store.wait(
+        # The store refuses to park a job whose cancel was requested (a flag this worker's
+        # heartbeat may not have seen yet): it is cancelled at this step boundary instead.
+        parked = not cancel_requested and await self.store.wait(
             job.id,
             self.owner,
             run_after_at=self.store.clock.now() + max(0.0, outcome.seconds),
             checkpoint=ctx.checkpoint,
             progress=outcome.progress,
         )
+        if not parked:
+            await self._cancel(operation, ctx)
 
     def _touched(self, operation: Operation) -> None:
         touched = getattr(self.services, "touched", None)
