@@ -3,12 +3,16 @@ sandbox without rate limits, and virtual time for the SDK's waiters."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import platform
 import statistics
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from workers.storage.names import MIB
 
 if TYPE_CHECKING:
     from sandbox.lifecycle import ManualClock
@@ -95,3 +99,24 @@ class VirtualTime:
     def sleep(self, seconds: float) -> None:
         """Advance the manual clock instead of sleeping."""
         self._clock.advance(seconds)
+
+
+def write_random(path: Path, size: int) -> str:
+    """Write ``size`` random bytes to ``path``, one MiB at a time; return their SHA-256."""
+    digest = hashlib.sha256()
+    with path.open("wb") as f:
+        while size > 0:
+            chunk = os.urandom(min(MIB, size))
+            f.write(chunk)
+            digest.update(chunk)
+            size -= len(chunk)
+    return digest.hexdigest()
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, read one MiB at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(MIB):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
-import hashlib
-import os
 import shutil
 import socket
 import subprocess
@@ -33,9 +31,8 @@ import anyio
 import httpx
 import psutil
 
-from bench.common import median, print_table, write_results
+from bench.common import MIB, median, print_table, sha256_of, write_random, write_results
 
-MIB = 1024 * 1024
 FAKE_ACCESS_KEY = "SCWXXXXXXXXXXXXXXXXX"
 FAKE_SECRET_KEY = "00000000-0000-0000-0000-000000000000"
 BUCKET = "bench-storage"
@@ -119,24 +116,6 @@ async def timed(fn: Callable[[], Awaitable[object]]) -> tuple[float, float]:
         await fn()
         elapsed = time.perf_counter() - start
     return elapsed, rss.growth_mb
-
-
-def write_random(path: Path, size: int) -> str:
-    digest = hashlib.sha256()
-    with path.open("wb") as f:
-        for _ in range(size // MIB):
-            chunk = os.urandom(MIB)
-            f.write(chunk)
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(MIB):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,14 +14,13 @@ from botocore.config import Config
 from mcp import Client
 from mcp.types import CallToolResult
 
+from bench.common import MIB, sha256_of, write_random
 from mcp_front.config import Settings
 from mcp_front.runtime import open_runtime
 from mcp_front.server import build_server
 from sandbox.server import SandboxServer
 
 pytestmark = pytest.mark.anyio
-
-MIB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
@@ -81,31 +78,12 @@ async def error(client: Client, tool: str, **args: Any) -> str:
     return body["message"]
 
 
-def write_random(path: Path, size: int) -> str:
-    digest = hashlib.sha256()
-    with path.open("wb") as f:
-        while size > 0:
-            chunk = os.urandom(min(MIB, size))
-            f.write(chunk)
-            digest.update(chunk)
-            size -= len(chunk)
-    return digest.hexdigest()
-
-
 def names_in(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
 def read(path: str) -> bytes:
     return Path(path).read_bytes()
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(MIB):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 async def test_tools_are_listed_with_their_annotations(client: Client) -> None:

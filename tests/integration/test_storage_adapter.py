@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from bench.common import sha256_of, write_random
 from jobs.models import JSON, Progress
 from sandbox.server import SandboxServer
 from workers.errors import PermanentError, TransientError
@@ -171,18 +170,8 @@ async def test_an_unreachable_endpoint_is_a_transient_error() -> None:
         await adapter.aclose()
 
 
-def write_random(path: Path, size: int) -> str:
-    data = os.urandom(size)
-    path.write_bytes(data)
-    return hashlib.sha256(data).hexdigest()
-
-
 def names_in(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
-
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 async def test_transfers_sliced_by_the_step_deadline_resume_from_their_checkpoint(

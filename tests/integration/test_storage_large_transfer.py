@@ -7,8 +7,6 @@ process so that this process's peak RSS is the product's alone.
 from __future__ import annotations
 
 import gc
-import hashlib
-import os
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -19,6 +17,7 @@ import psutil
 import pytest
 from mcp import Client
 
+from bench.common import MIB, sha256_of, write_random
 from mcp_front.config import Settings
 from mcp_front.runtime import open_runtime
 from mcp_front.server import build_server
@@ -26,7 +25,6 @@ from tests.support.s3_process import s3_subprocess
 
 pytestmark = pytest.mark.anyio
 
-MIB = 1024 * 1024
 SIZE = 200 * MIB
 # Parts stream from and to disk in small reads and writes: the growth does not depend on the
 # file's size (about 15 MiB measured here with 4 parts in flight); a quarter of it is the bound.
@@ -74,24 +72,6 @@ class PeakRss:
 def rss() -> int:
     gc.collect()
     return int(psutil.Process().memory_info().rss)
-
-
-def write_random(path: Path, size: int) -> str:
-    digest = hashlib.sha256()
-    with path.open("wb") as f:
-        for _ in range(size // MIB):
-            chunk = os.urandom(MIB)
-            f.write(chunk)
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(MIB):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 async def call_ok(client: Client, tool: str, **args: Any) -> dict[str, Any]:

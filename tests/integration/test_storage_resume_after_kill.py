@@ -9,7 +9,6 @@ mid-upload); the product runs as ``python -m mcp_front serve`` subprocesses.
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
 import subprocess
 import threading
@@ -32,6 +31,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+from bench.common import MIB, write_random
 from jobs.database import create_database, sqlite_url
 from jobs.migrate import upgrade_database
 from jobs.store import JobStore
@@ -39,7 +39,6 @@ from tests.e2e.stdio_support import REPO_ROOT, serve_command, serve_env
 
 pytestmark = pytest.mark.anyio
 
-MIB = 1024 * 1024
 PARTS = 8
 PART_DELAY_S = 0.15
 
@@ -92,12 +91,6 @@ def s3_client(url: str) -> Any:
         aws_secret_access_key="00000000-0000-0000-0000-000000000000",
         config=Config(s3={"addressing_style": "path"}),
     )
-
-
-def write_random(path: Path, size: int) -> str:
-    data = os.urandom(size)
-    path.write_bytes(data)
-    return hashlib.sha256(data).hexdigest()
 
 
 async def enqueue_upload(data_dir: Path, source: Path) -> str:
