@@ -66,7 +66,8 @@ async def test_cluster_from_request_to_ready_nodes_with_progress(
     assert answer["job"]["state"] == "succeeded" and answer["source"].startswith("sandbox")
     # Progress told the story: the cluster's status, then the pool's node counts.
     assert any("is creating" in m for m in progress), progress
-    assert any("nodes ready" in m for m in progress), progress
+    # (a poll on a loaded machine may find every node ready at once, so either message)
+    assert any("nodes ready" in m or "waiting for its nodes" in m for m in progress), progress
     # Exactly one cluster, on a network named for it.
     assert sandbox.state.created("cluster") == 1
     network = sandbox.state.get("private_network", cluster["private_network_id"])
