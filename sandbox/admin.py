@@ -27,15 +27,23 @@ from sandbox.lifecycle import DURATIONS_S
 async def info(request: Request) -> Response:
     """GET /_sandbox/info."""
     state = state_of(request)
-    return json_response({"sandbox": True, "speed": state.speed, "seed": state.seed,
-                          "durations_s": DURATIONS_S, "quotas": state.quotas})
+    return json_response(
+        {
+            "sandbox": True,
+            "speed": state.speed,
+            "seed": state.seed,
+            "durations_s": DURATIONS_S,
+            "quotas": state.quotas,
+        }
+    )
 
 
 async def counters(request: Request) -> Response:
     """GET /_sandbox/counters."""
     state = state_of(request)
-    return json_response({"calls": state.counters, "created": state.created_counts,
-                          "live": state.live_counts()})
+    return json_response(
+        {"calls": state.counters, "created": state.created_counts, "live": state.live_counts()}
+    )
 
 
 async def list_faults(request: Request) -> Response:
@@ -57,7 +65,11 @@ async def add_fault(request: Request) -> Response:
     fields.check()
     try:
         rule = state_of(request).faults.add(
-            route, kind, rate or 0.0, times=times, latency_s=latency_s or 0.0,
+            route,
+            kind,
+            rate or 0.0,
+            times=times,
+            latency_s=latency_s or 0.0,
             retry_after_s=retry_after_s,
         )
     except ValueError as exc:

@@ -39,8 +39,15 @@ logger = logging.getLogger(__name__)
 SANDBOX_HEADER = "X-Scaleway-Sandbox"
 ADMIN_PREFIX = "/_sandbox/"
 API_ROUTES: list[BaseRoute] = [
-    *instance.routes, *instance_resources.routes, *block.routes, *marketplace.routes,
-    *vpc.routes, *k8s.routes, *k8s_pools.routes, *rdb.routes, *registry.routes,
+    *instance.routes,
+    *instance_resources.routes,
+    *block.routes,
+    *marketplace.routes,
+    *vpc.routes,
+    *k8s.routes,
+    *k8s_pools.routes,
+    *rdb.routes,
+    *registry.routes,
 ]
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNAVAILABLE_TEXT = (
@@ -51,8 +58,9 @@ UNAVAILABLE_TEXT = (
 class SandboxMiddleware:
     """Marks, counts, authenticates and fault-injects every request, then routes it."""
 
-    def __init__(self, state: SandboxState, api: Router, admin_router: Router,
-                 read_only_keys: frozenset[str]) -> None:
+    def __init__(
+        self, state: SandboxState, api: Router, admin_router: Router, read_only_keys: frozenset[str]
+    ) -> None:
         self.state = state
         self.api = api
         self.admin = admin_router
@@ -89,8 +97,9 @@ class SandboxMiddleware:
             return
         await self._route(self.api, scope, receive, send, count=True)
 
-    async def _route(self, router: Router, scope: Scope, receive: Receive, send: Send,
-                     *, count: bool) -> None:
+    async def _route(
+        self, router: Router, scope: Scope, receive: Receive, send: Send, *, count: bool
+    ) -> None:
         method, path = scope["method"], scope["path"]
         partial = False
         for route in router.routes:
@@ -129,8 +138,9 @@ class SandboxMiddleware:
         if token in self.read_only_keys and method in MUTATING:
             raise errors.permissions_denied("write", scope["path"].split("/")[1])
 
-    async def _inject(self, key: str, method: str, path: str, scope: Scope, receive: Receive,
-                      send: Send) -> bool:
+    async def _inject(
+        self, key: str, method: str, path: str, scope: Scope, receive: Receive, send: Send
+    ) -> bool:
         rules: list[FaultRule] = self.state.faults.draw(key, method, path)
         for rule in rules:
             if rule.kind is FaultKind.LATENCY:
@@ -141,9 +151,16 @@ class SandboxMiddleware:
             logger.debug("fault %s on %s", rule.kind.value, key)
             if rule.kind is FaultKind.DROP:
                 # Headers promise a body that never comes; the server then closes the socket.
-                await send({"type": "http.response.start", "status": 200,
-                            "headers": [(b"content-type", b"application/json"),
-                                        (b"content-length", b"64")]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", b"64"),
+                        ],
+                    }
+                )
                 return True
             response = fault_response(rule)
             await response(scope, receive, send)
@@ -157,7 +174,8 @@ def fault_response(rule: FaultRule) -> Callable[[Scope, Receive, Send], object]:
         return json_response(None, 429, {"X-Envoy-Ratelimited": "true"})
     if rule.kind is FaultKind.RATE_LIMITED_RETRY_AFTER:
         return json_response(
-            {"type": "too_many_requests", "message": "rate limit exceeded"}, 429,
+            {"type": "too_many_requests", "message": "rate limit exceeded"},
+            429,
             {"Retry-After": str(rule.retry_after_s)},
         )
     if rule.kind is FaultKind.UNAVAILABLE:

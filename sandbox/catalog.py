@@ -64,14 +64,21 @@ def server_type_json(t: ServerType) -> JSON:
         "scratch_storage_max_size": None,
         "block_bandwidth": 41943040 * t.ncpus,
         "network": {
-            "interfaces": [{"internal_bandwidth": t.bandwidth_mbps * 10**6,
-                            "internet_bandwidth": t.bandwidth_mbps * 10**6}],
+            "interfaces": [
+                {
+                    "internal_bandwidth": t.bandwidth_mbps * 10**6,
+                    "internet_bandwidth": t.bandwidth_mbps * 10**6,
+                }
+            ],
             "ipv6_support": True,
             "sum_internal_bandwidth": t.bandwidth_mbps * 10**6,
             "sum_internet_bandwidth": t.bandwidth_mbps * 10**6,
         },
-        "capabilities": {"boot_types": ["local", "rescue"], "max_file_systems": 0,
-                         "block_storage": True},
+        "capabilities": {
+            "boot_types": ["local", "rescue"],
+            "max_file_systems": 0,
+            "block_storage": True,
+        },
     }
 
 
@@ -127,19 +134,20 @@ def local_images() -> list[JSON]:
                     compatible = [t.name for t in SERVER_TYPES if t.arch == arch]
                     if type_ == "instance_local":
                         compatible = [
-                            t.name for t in SERVER_TYPES
-                            if t.arch == arch and t.local_storage_gb
+                            t.name for t in SERVER_TYPES if t.arch == arch and t.local_storage_gb
                         ]
                     if not compatible:
                         continue
-                    images.append({
-                        "id": stable_id("local-image", d.label, zone, arch, type_),
-                        "compatible_commercial_types": compatible,
-                        "arch": arch,
-                        "zone": zone,
-                        "label": d.label,
-                        "type": type_,
-                    })
+                    images.append(
+                        {
+                            "id": stable_id("local-image", d.label, zone, arch, type_),
+                            "compatible_commercial_types": compatible,
+                            "arch": arch,
+                            "zone": zone,
+                            "label": d.label,
+                            "type": type_,
+                        }
+                    )
     return images
 
 
@@ -154,8 +162,12 @@ def resolve_image(zone: str, image: str, commercial_type: str) -> JSON | None:
         found = LOCAL_IMAGE_BY_ID[image]
         return found if found["zone"] == zone else None
     for img in LOCAL_IMAGES:
-        if (img["label"] == image and img["zone"] == zone and img["type"] == "instance_sbs"
-                and commercial_type in img["compatible_commercial_types"]):
+        if (
+            img["label"] == image
+            and img["zone"] == zone
+            and img["type"] == "instance_sbs"
+            and commercial_type in img["compatible_commercial_types"]
+        ):
             return img
     return None
 
@@ -231,10 +243,22 @@ def rdb_node_type_json(name: str, vcpus: int, mem_gib: int, range_: str, region:
         "disabled": False,
         "beta": False,
         "available_volume_types": [
-            {"type": "lssd", "description": "Local SSD", "min_size": 5 * GB,
-             "max_size": 100 * GB, "chunk_size": 5 * GB, "class": "lssd"},
-            {"type": "sbs_5k", "description": "Block 5k", "min_size": 5 * GB,
-             "max_size": 10_000 * GB, "chunk_size": GB, "class": "sbs"},
+            {
+                "type": "lssd",
+                "description": "Local SSD",
+                "min_size": 5 * GB,
+                "max_size": 100 * GB,
+                "chunk_size": 5 * GB,
+                "class": "lssd",
+            },
+            {
+                "type": "sbs_5k",
+                "description": "Block 5k",
+                "min_size": 5 * GB,
+                "max_size": 10_000 * GB,
+                "chunk_size": GB,
+                "class": "sbs",
+            },
         ],
         "is_ha_required": False,
         "generation": "generation_v1" if range_ == "DEV" else "generation_v2",
@@ -248,10 +272,17 @@ def rdb_node_type_json(name: str, vcpus: int, mem_gib: int, range_: str, region:
 def rdb_setting(name: str, default: str, unit: str | None, lo: int, hi: int) -> JSON:
     """One engine setting description."""
     return {
-        "name": name, "default_value": default, "hot_configurable": True,
-        "description": name.replace("_", " "), "property_type": "INT", "unit": unit,
-        "string_constraint": None, "int_min": lo, "int_max": hi,
-        "float_min": None, "float_max": None,
+        "name": name,
+        "default_value": default,
+        "hot_configurable": True,
+        "description": name.replace("_", " "),
+        "property_type": "INT",
+        "unit": unit,
+        "string_constraint": None,
+        "int_min": lo,
+        "int_max": hi,
+        "float_min": None,
+        "float_max": None,
     }
 
 
@@ -268,9 +299,16 @@ def rdb_engine_json(engine: str, region: str) -> JSON:
         "name": engine,
         "logo_url": f"https://s3.nl-ams.scw.cloud/scw-rdb-logos/{engine.lower()}.svg",
         "versions": [
-            {"version": v, "name": f"{engine}-{v}", "available_settings": settings,
-             "disabled": False, "beta": False, "available_init_settings": [],
-             "end_of_life": "2028-11-09T00:00:00Z", "release_date": "2023-09-14T00:00:00Z"}
+            {
+                "version": v,
+                "name": f"{engine}-{v}",
+                "available_settings": settings,
+                "disabled": False,
+                "beta": False,
+                "available_init_settings": [],
+                "end_of_life": "2028-11-09T00:00:00Z",
+                "release_date": "2023-09-14T00:00:00Z",
+            }
             for v in RDB_ENGINES[engine]
         ],
         "region": region,

@@ -24,12 +24,24 @@ DEFAULT_S3_PORT = 8788
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the sandbox options to ``parser``."""
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
-                        help=f"API port (default {DEFAULT_PORT}; 0 picks a free one)")
-    parser.add_argument("--s3-port", type=int, default=DEFAULT_S3_PORT,
-                        help=f"S3 port (default {DEFAULT_S3_PORT}; 0 picks a free one)")
-    parser.add_argument("--speed", type=float, default=10.0,
-                        help="lifecycle speed factor: real durations divided by it (default 10)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"API port (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--s3-port",
+        type=int,
+        default=DEFAULT_S3_PORT,
+        help=f"S3 port (default {DEFAULT_S3_PORT}; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=10.0,
+        help="lifecycle speed factor: real durations divided by it (default 10)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="fault injection seed (default 0)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--no-s3", action="store_true", help="do not start the S3 server")
@@ -59,16 +71,25 @@ def banner(sb: SandboxServer) -> str:
 def run(args: argparse.Namespace) -> int:
     """Start the sandbox and block until SIGINT or SIGTERM."""
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.INFO,
+            stream=sys.stderr,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    sb = SandboxServer(speed=args.speed, seed=args.seed, port=args.port, s3_port=args.s3_port,
-                       with_s3=not args.no_s3, host=args.host)
+    sb = SandboxServer(
+        speed=args.speed,
+        seed=args.seed,
+        port=args.port,
+        s3_port=args.s3_port,
+        with_s3=not args.no_s3,
+        host=args.host,
+    )
     try:
         sb.start()
     except OSError as exc:
@@ -88,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m sandbox``."""
-    parser = argparse.ArgumentParser(prog="python -m sandbox",
-                                     description="Local imitation of the Scaleway APIs + S3.")
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox", description="Local imitation of the Scaleway APIs + S3."
+    )
     add_arguments(parser)
     return run(parser.parse_args(argv))

@@ -1,8 +1,8 @@
 """Run the sandbox in-process: the API app under uvicorn in a thread, plus the S3 server.
 
-    with SandboxServer(speed=1000) as sb:
-        client = scaleway.Client(..., api_url=sb.api_url)
-        sb.state.faults.add("POST /k8s/v1/regions/{region}/clusters", "429", rate=0.5)
+with SandboxServer(speed=1000) as sb:
+    client = scaleway.Client(..., api_url=sb.api_url)
+    sb.state.faults.add("POST /k8s/v1/regions/{region}/clusters", "429", rate=0.5)
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ class SandboxServer:
     ) -> None:
         self.host = host
         self.port = port
-        self.state = SandboxState(speed=speed, seed=seed, clock=clock,
-                                  accepted_keys=accepted_keys, quotas=quotas)
+        self.state = SandboxState(
+            speed=speed, seed=seed, clock=clock, accepted_keys=accepted_keys, quotas=quotas
+        )
         self.s3: S3Server | None = S3Server(host, s3_port) if with_s3 else None
         self._read_only_keys = read_only_keys
         self._server: uvicorn.Server | None = None
@@ -78,19 +79,30 @@ class SandboxServer:
         if self.s3 is not None:
             self.s3.start()
             self._s3_running = True
-        app = create_app(self.state, read_only_keys=self._read_only_keys,
-                         on_reset=self.s3.reset if self.s3 is not None else None)
+        app = create_app(
+            self.state,
+            read_only_keys=self._read_only_keys,
+            on_reset=self.s3.reset if self.s3 is not None else None,
+        )
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Without it, keep-alive clients wait ~40 ms per answer (Nagle vs delayed ACK).
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                                timeout_graceful_shutdown=1, timeout_keep_alive=30)
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+            timeout_keep_alive=30,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="scaleway-sandbox",
+            target=self._server.run,
+            kwargs={"sockets": [sock]},
+            name="scaleway-sandbox",
             daemon=True,
         )
         self._thread.start()

@@ -119,9 +119,7 @@ async def create_cluster(
         raise ToolInputError("zone", f"{zone} is not in region {region}")
     client, cache = scaleway(runtime), runtime.services.read_cache
     version = await resolve_version(client, cache, region, args.version, args.cni)
-    node_type = await check_commercial_type(
-        client, cache, zone, args.node_type, field="node_type"
-    )
+    node_type = await check_commercial_type(client, cache, zone, args.node_type, field="node_type")
     if args.private_network_id:
         await client.read(
             client.vpc.get_private_network,

@@ -31,18 +31,31 @@ def volume_json(state: SandboxState, volume: Record) -> JSON:
     server_id = volume.data.get("server_id")
     references = []
     if server_id:
-        references.append({
-            "id": volume.id, "product_resource_type": "instance_server",
-            "product_resource_id": server_id, "type": "exclusive", "status": "attached",
-            "created_at": iso(volume.created_at),
-        })
+        references.append(
+            {
+                "id": volume.id,
+                "product_resource_type": "instance_server",
+                "product_resource_id": server_id,
+                "type": "exclusive",
+                "status": "attached",
+                "created_at": iso(volume.created_at),
+            }
+        )
     return {
-        "id": volume.id, "name": volume.name, "type": "sbs_5k", "size": volume.data["size"],
-        "project_id": volume.project_id, "references": references,
-        "status": "in_use" if server_id else "available", "tags": list(volume.tags),
-        "zone": volume.location, "created_at": iso(volume.created_at),
-        "updated_at": iso(volume.updated_at), "parent_snapshot_id": None,
-        "specs": {"class": "sbs", "perf_iops": 5000}, "last_detached_at": None,
+        "id": volume.id,
+        "name": volume.name,
+        "type": "sbs_5k",
+        "size": volume.data["size"],
+        "project_id": volume.project_id,
+        "references": references,
+        "status": "in_use" if server_id else "available",
+        "tags": list(volume.tags),
+        "zone": volume.location,
+        "created_at": iso(volume.created_at),
+        "updated_at": iso(volume.updated_at),
+        "parent_snapshot_id": None,
+        "specs": {"class": "sbs", "perf_iops": 5000},
+        "last_detached_at": None,
     }
 
 
@@ -60,11 +73,13 @@ async def list_volumes(request: Request) -> Response:
     state, zone = state_of(request), zone_of(request)
     tags = query_tags(request, comma_separated=False)
     items = [
-        volume_json(state, v) for v in order(state.all("volume"), request.query_params.get(
-            "order_by"))
-        if v.location == zone and v.data["volume_type"] == "sbs_volume"
-        and matches_common(request, v, project_param="project_id",
-                           org_param="organization_id", tags=tags)
+        volume_json(state, v)
+        for v in order(state.all("volume"), request.query_params.get("order_by"))
+        if v.location == zone
+        and v.data["volume_type"] == "sbs_volume"
+        and matches_common(
+            request, v, project_param="project_id", org_param="organization_id", tags=tags
+        )
     ]
     return json_response(regional_page(request, "volumes", items))
 
@@ -88,9 +103,13 @@ routes = [
     for version in ("v1alpha1", "v1")
     for route in (
         Route(f"/block/{version}/zones/{{zone}}/volumes", list_volumes, methods=["GET"]),
-        Route(f"/block/{version}/zones/{{zone}}/volumes/{{volume_id}}", get_volume,
-              methods=["GET"]),
-        Route(f"/block/{version}/zones/{{zone}}/volumes/{{volume_id}}", delete_volume,
-              methods=["DELETE"]),
+        Route(
+            f"/block/{version}/zones/{{zone}}/volumes/{{volume_id}}", get_volume, methods=["GET"]
+        ),
+        Route(
+            f"/block/{version}/zones/{{zone}}/volumes/{{volume_id}}",
+            delete_volume,
+            methods=["DELETE"],
+        ),
     )
 ]

@@ -20,9 +20,7 @@ from sandbox.types import JSON
 
 T = TypeVar("T")
 
-ZONES = frozenset(
-    f"{region}-{n}" for region in ("fr-par", "nl-ams", "pl-waw") for n in (1, 2, 3)
-)
+ZONES = frozenset(f"{region}-{n}" for region in ("fr-par", "nl-ams", "pl-waw") for n in (1, 2, 3))
 REGIONS = frozenset({"fr-par", "nl-ams", "pl-waw"})
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
@@ -169,8 +167,13 @@ class Fields:
         return default if value is None else value
 
     def int(
-        self, name: str, default: int | None = None, *, minimum: int | None = None,
-        maximum: int | None = None, required: bool = False,
+        self,
+        name: str,
+        default: int | None = None,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        required: bool = False,
     ) -> Any:
         """An integer field with optional bounds."""
         value = self._get(name, int, "an integer", required)
@@ -319,9 +322,7 @@ def regional_page(request: Request, key: str, items: list[JSON], default_size: i
     return {key: page_of(items, page, size), "total_count": len(items)}
 
 
-def instance_page(
-    request: Request, key: str, items: list[JSON], link_path: str
-) -> Response:
+def instance_page(request: Request, key: str, items: list[JSON], link_path: str) -> Response:
     """An Instance v1 list: body with the array only, total in ``X-Total-Count`` + ``Link``."""
     page = query_int(request, "page", 1, 1, 1_000_000)
     per_page = query_int(request, "per_page", 50, 1, 100)
@@ -338,6 +339,4 @@ def instance_page(
     links = [link(page + 1, "next")] if page < last else []
     links.append(link(last, "last"))
     headers = {"X-Total-Count": str(total), "Link": ", ".join(links)}
-    return json_response(
-        {key: page_of(items, page, per_page)}, headers=headers, python_style=True
-    )
+    return json_response({key: page_of(items, page, per_page)}, headers=headers, python_style=True)

@@ -72,8 +72,11 @@ def _root_volume(fields: Fields, image: JSON, server_type: catalog.ServerType) -
     if volume_type not in ("sbs_volume", "l_ssd"):
         fields.fail("volumes.0.volume_type", "constraint", "must be sbs_volume or l_ssd")
     if volume_type == "l_ssd" and not server_type.local_storage_gb:
-        fields.fail("volumes.0.volume_type", "constraint",
-                    f"{server_type.name} does not support local volumes")
+        fields.fail(
+            "volumes.0.volume_type",
+            "constraint",
+            f"{server_type.name} does not support local volumes",
+        )
     default_size = (
         server_type.local_storage_gb * catalog.GB if volume_type == "l_ssd" else 10 * catalog.GB
     )
@@ -82,7 +85,6 @@ def _root_volume(fields: Fields, image: JSON, server_type: catalog.ServerType) -
         fields.fail("volumes.0.size", "format", "must be a positive integer (bytes)")
         size = default_size
     return {"volume_type": volume_type, "size": size, "name": root.get("name")}
-
 
 
 async def create_server(request: Request) -> Response:
@@ -111,12 +113,14 @@ async def create_server(request: Request) -> Response:
         if is_uuid(image_ref):
             raise errors.not_found("instance_image", image_ref)
         raise errors.invalid_argument(
-            "image", "constraint",
+            "image",
+            "constraint",
             f"no image with label {image_ref!r} for {server_type.name} in {zone}",
         )
     if local["arch"] != server_type.arch:
         raise errors.invalid_argument(
-            "image", "constraint",
+            "image",
+            "constraint",
             f"image arch {local['arch']} does not match {server_type.name} ({server_type.arch})",
         )
     image = catalog.instance_image_json(local)
@@ -130,13 +134,25 @@ async def create_server(request: Request) -> Response:
     state.check_quota("server", project, "instances_servers_per_zone")
     now = state.now()
     server = Record(
-        kind="server", id=state.new_id(), location=zone, project_id=project, name=name,
-        tags=tags, created_at=now, timeline=[(now, "stopped")],
+        kind="server",
+        id=state.new_id(),
+        location=zone,
+        project_id=project,
+        name=name,
+        tags=tags,
+        created_at=now,
+        timeline=[(now, "stopped")],
         data={
-            "commercial_type": server_type.name, "arch": server_type.arch, "image": image,
-            "boot_type": boot_type, "protected": protected, "dynamic_ip_required": dynamic_ip,
-            "routed_ip_enabled": routed, "enable_ipv6": enable_ipv6 and not routed,
-            "mac_address": render.mac_address(state), "detail": "",
+            "commercial_type": server_type.name,
+            "arch": server_type.arch,
+            "image": image,
+            "boot_type": boot_type,
+            "protected": protected,
+            "dynamic_ip_required": dynamic_ip,
+            "routed_ip_enabled": routed,
+            "enable_ipv6": enable_ipv6 and not routed,
+            "mac_address": render.mac_address(state),
+            "detail": "",
         },
     )
     with state.lock:
@@ -174,9 +190,10 @@ async def list_servers(request: Request) -> Response:
             continue
         if params.get("state") and state.status(server) != params["state"]:
             continue
-        if params.get("commercial_type") and server.data["commercial_type"] != params[
-            "commercial_type"
-        ]:
+        if (
+            params.get("commercial_type")
+            and server.data["commercial_type"] != params["commercial_type"]
+        ):
             continue
         if ids and server.id not in ids:
             continue
@@ -210,8 +227,11 @@ async def update_server(request: Request) -> Response:
             server.name = name
         if tags is not None:
             server.tags = tags
-        for key, value in (("protected", protected), ("dynamic_ip_required", dynamic_ip),
-                           ("boot_type", boot_type)):
+        for key, value in (
+            ("protected", protected),
+            ("dynamic_ip_required", dynamic_ip),
+            ("boot_type", boot_type),
+        ):
             if value is not None:
                 server.data[key] = value
         server.updated_at = state.now()

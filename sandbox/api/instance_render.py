@@ -69,8 +69,13 @@ def server_json(state: SandboxState, server: Record) -> JSON:
             volumes[str(index)] = server_volume_json(volume)
     location = None
     if status in LOCATED:
-        location = {"zone_id": zone, "platform_id": "14", "cluster_id": "41",
-                    "hypervisor_id": "1101", "node_id": "43"}
+        location = {
+            "zone_id": zone,
+            "platform_id": "14",
+            "cluster_id": "41",
+            "hypervisor_id": "1101",
+            "node_id": "43",
+        }
     return {
         "id": server.id,
         "name": server.name,
@@ -135,12 +140,19 @@ def new_ip(state: SandboxState, zone: str, project: str, tags: list[str]) -> Rec
     """Reserve a routed IPv4 (detached until a server takes it)."""
     n = state.created("ip") + 1
     now = state.now()
-    return state.add(Record(
-        kind="ip", id=state.new_id(), location=zone, project_id=project,
-        name=f"51.158.{(n >> 8) & 0xFF}.{n & 0xFF}", tags=tags, created_at=now,
-        timeline=[(now, "available")],
-        data={"server_id": None, "reverse": None, "ipam_id": state.new_id()},
-    ))
+    return state.add(
+        Record(
+            kind="ip",
+            id=state.new_id(),
+            location=zone,
+            project_id=project,
+            name=f"51.158.{(n >> 8) & 0xFF}.{n & 0xFF}",
+            tags=tags,
+            created_at=now,
+            timeline=[(now, "available")],
+            data={"server_id": None, "reverse": None, "ipam_id": state.new_id()},
+        )
+    )
 
 
 def require_ip(state: SandboxState, zone: str, ip_id: str) -> Record:
@@ -154,9 +166,16 @@ def require_ip(state: SandboxState, zone: str, ip_id: str) -> Record:
 def server_ip_json(ip: Record) -> JSON:
     """An IP as a server shows it."""
     return {
-        "id": ip.id, "address": ip.name, "dynamic": False, "gateway": "62.210.0.1",
-        "netmask": "32", "family": "inet", "provisioning_mode": "dhcp", "tags": list(ip.tags),
-        "state": "attached", "ipam_id": ip.data["ipam_id"],
+        "id": ip.id,
+        "address": ip.name,
+        "dynamic": False,
+        "gateway": "62.210.0.1",
+        "netmask": "32",
+        "family": "inet",
+        "provisioning_mode": "dhcp",
+        "tags": list(ip.tags),
+        "state": "attached",
+        "ipam_id": ip.data["ipam_id"],
     }
 
 
@@ -164,11 +183,18 @@ def ip_json(state: SandboxState, ip: Record) -> JSON:
     """The ``ip`` object."""
     server = state.get("server", ip.data["server_id"]) if ip.data.get("server_id") else None
     return {
-        "id": ip.id, "address": ip.name, "reverse": ip.data.get("reverse"),
+        "id": ip.id,
+        "address": ip.name,
+        "reverse": ip.data.get("reverse"),
         "server": {"id": server.id, "name": server.name} if server else None,
-        "organization": ip.project_id, "project": ip.project_id, "zone": ip.location,
-        "type": "routed_ipv4", "state": "attached" if server else "detached",
-        "tags": list(ip.tags), "prefix": f"{ip.name}/32", "ipam_id": ip.data["ipam_id"],
+        "organization": ip.project_id,
+        "project": ip.project_id,
+        "zone": ip.location,
+        "type": "routed_ipv4",
+        "state": "attached" if server else "detached",
+        "tags": list(ip.tags),
+        "prefix": f"{ip.name}/32",
+        "ipam_id": ip.data["ipam_id"],
     }
 
 
@@ -178,35 +204,62 @@ def new_volume(
 ) -> Record:
     """Create a volume (``sbs_volume`` or ``l_ssd``) attached to a server."""
     now = state.now()
-    return state.add(Record(
-        kind="volume", id=state.new_id(), location=zone, project_id=project,
-        name=spec.get("name") or name, tags=[], created_at=now, timeline=[(now, "available")],
-        data={"volume_type": spec["volume_type"], "size": spec["size"], "server_id": server_id},
-    ))
+    return state.add(
+        Record(
+            kind="volume",
+            id=state.new_id(),
+            location=zone,
+            project_id=project,
+            name=spec.get("name") or name,
+            tags=[],
+            created_at=now,
+            timeline=[(now, "available")],
+            data={"volume_type": spec["volume_type"], "size": spec["size"], "server_id": server_id},
+        )
+    )
 
 
 def server_volume_json(volume: Record) -> JSON:
     """A volume inside a server (SBS volumes show the short real shape)."""
-    short = {"boot": False, "volume_type": volume.data["volume_type"], "id": volume.id,
-             "state": "available", "zone": volume.location}
+    short = {
+        "boot": False,
+        "volume_type": volume.data["volume_type"],
+        "id": volume.id,
+        "state": "available",
+        "zone": volume.location,
+    }
     if volume.data["volume_type"] == "sbs_volume":
         return short
-    return {**short, "name": volume.name, "export_uri": None, "organization": volume.project_id,
-            "project": volume.project_id, "server": None, "size": volume.data["size"],
-            "creation_date": iso_instance(volume.created_at),
-            "modification_date": iso_instance(volume.updated_at)}
+    return {
+        **short,
+        "name": volume.name,
+        "export_uri": None,
+        "organization": volume.project_id,
+        "project": volume.project_id,
+        "server": None,
+        "size": volume.data["size"],
+        "creation_date": iso_instance(volume.created_at),
+        "modification_date": iso_instance(volume.updated_at),
+    }
 
 
 def volume_json(state: SandboxState, volume: Record) -> JSON:
     """The Instance v1 ``volume`` object (local volumes)."""
     server = state.get("server", volume.data["server_id"]) if volume.data["server_id"] else None
     return {
-        "id": volume.id, "name": volume.name, "export_uri": None, "size": volume.data["size"],
-        "volume_type": volume.data["volume_type"], "creation_date": iso_instance(volume.created_at),
-        "modification_date": iso_instance(volume.updated_at), "organization": volume.project_id,
-        "project": volume.project_id, "tags": list(volume.tags),
+        "id": volume.id,
+        "name": volume.name,
+        "export_uri": None,
+        "size": volume.data["size"],
+        "volume_type": volume.data["volume_type"],
+        "creation_date": iso_instance(volume.created_at),
+        "modification_date": iso_instance(volume.updated_at),
+        "organization": volume.project_id,
+        "project": volume.project_id,
+        "tags": list(volume.tags),
         "server": {"id": server.id, "name": server.name} if server else None,
-        "state": "available", "zone": volume.location,
+        "state": "available",
+        "zone": volume.location,
     }
 
 

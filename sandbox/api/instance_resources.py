@@ -39,8 +39,9 @@ async def list_server_types(request: Request) -> Response:
 async def server_types_availability(request: Request) -> Response:
     """GET /products/servers/availability."""
     zone = zone_of(request)
-    servers = {t.name: {"availability": catalog.availability(zone, t.name)}
-               for t in catalog.SERVER_TYPES}
+    servers = {
+        t.name: {"availability": catalog.availability(zone, t.name)} for t in catalog.SERVER_TYPES
+    }
     headers = {"X-Total-Count": str(len(servers))}
     body = {"servers": servers, "total_count": len(servers)}
     return json_response(body, headers=headers, python_style=True)
@@ -93,10 +94,11 @@ async def list_volumes(request: Request) -> Response:
     state, zone = state_of(request), zone_of(request)
     tags = query_tags(request, comma_separated=True)
     volumes = [
-        render.volume_json(state, v) for v in order(state.all("volume"), None, default_desc=True)
-        if v.location == zone and v.data["volume_type"] == "l_ssd"
-        and matches_common(request, v, project_param="project", org_param="organization",
-                           tags=tags)
+        render.volume_json(state, v)
+        for v in order(state.all("volume"), None, default_desc=True)
+        if v.location == zone
+        and v.data["volume_type"] == "l_ssd"
+        and matches_common(request, v, project_param="project", org_param="organization", tags=tags)
     ]
     return instance_page(request, "volumes", volumes, "/volumes")
 
@@ -104,8 +106,9 @@ async def list_volumes(request: Request) -> Response:
 async def get_volume(request: Request) -> Response:
     """GET /volumes/{volume_id}."""
     volume = _local_volume(request)
-    return json_response({"volume": render.volume_json(state_of(request), volume)},
-                         python_style=True)
+    return json_response(
+        {"volume": render.volume_json(state_of(request), volume)}, python_style=True
+    )
 
 
 async def delete_volume(request: Request) -> Response:
@@ -142,10 +145,12 @@ async def list_ips(request: Request) -> Response:
     state, zone = state_of(request), zone_of(request)
     tags = query_tags(request, comma_separated=True)
     ips = [
-        render.ip_json(state, ip) for ip in order(state.all("ip"), None, default_desc=True)
+        render.ip_json(state, ip)
+        for ip in order(state.all("ip"), None, default_desc=True)
         if ip.location == zone
-        and matches_common(request, ip, project_param="project", org_param="organization",
-                           tags=tags)
+        and matches_common(
+            request, ip, project_param="project", org_param="organization", tags=tags
+        )
     ]
     return instance_page(request, "ips", ips, "/ips")
 
@@ -212,13 +217,24 @@ async def create_private_nic(request: Request) -> Response:
                 "instance_private_nic", pn_id, "server already attached to this private network"
             )
         now = state.now()
-        nic = state.add(Record(
-            kind="private_nic", id=state.new_id(), location=zone, project_id=server.project_id,
-            name=pn_id, tags=tags, created_at=now, parent_id=server.id,
-            timeline=state.plan(render.nic_phases(state.status(server))),
-            data={"private_network_id": pn_id, "mac_address": render.mac_address(state),
-                  "ipam_ip_ids": ipam_ip_ids or [state.new_id(), state.new_id()]},
-        ))
+        nic = state.add(
+            Record(
+                kind="private_nic",
+                id=state.new_id(),
+                location=zone,
+                project_id=server.project_id,
+                name=pn_id,
+                tags=tags,
+                created_at=now,
+                parent_id=server.id,
+                timeline=state.plan(render.nic_phases(state.status(server))),
+                data={
+                    "private_network_id": pn_id,
+                    "mac_address": render.mac_address(state),
+                    "ipam_ip_ids": ipam_ip_ids or [state.new_id(), state.new_id()],
+                },
+            )
+        )
     return json_response({"private_nic": render.nic_json(state, nic)}, 201, python_style=True)
 
 
@@ -227,16 +243,20 @@ async def list_private_nics(request: Request) -> Response:
     state, zone = state_of(request), zone_of(request)
     server = get_server_record(state, zone, path_id(request, "server_id"))
     tags = query_tags(request, comma_separated=True)
-    nics = [render.nic_json(state, n) for n in render.server_nics(state, server)
-            if all(t in n.tags for t in tags)]
+    nics = [
+        render.nic_json(state, n)
+        for n in render.server_nics(state, server)
+        if all(t in n.tags for t in tags)
+    ]
     return instance_page(request, "private_nics", nics, f"/servers/{server.id}/private_nics")
 
 
 async def get_private_nic(request: Request) -> Response:
     """GET /servers/{server_id}/private_nics/{private_nic_id}."""
     _, nic = _nic(request)
-    return json_response({"private_nic": render.nic_json(state_of(request), nic)},
-                         python_style=True)
+    return json_response(
+        {"private_nic": render.nic_json(state_of(request), nic)}, python_style=True
+    )
 
 
 async def update_private_nic(request: Request) -> Response:
@@ -247,8 +267,9 @@ async def update_private_nic(request: Request) -> Response:
     fields.check()
     if tags is not None:
         nic.tags = tags
-    return json_response({"private_nic": render.nic_json(state_of(request), nic)},
-                         python_style=True)
+    return json_response(
+        {"private_nic": render.nic_json(state_of(request), nic)}, python_style=True
+    )
 
 
 async def delete_private_nic(request: Request) -> Response:

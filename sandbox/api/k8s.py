@@ -46,34 +46,55 @@ def cluster_json(state: SandboxState, cluster: Record) -> JSON:
     """A ``Cluster``."""
     cid, region = cluster.id, cluster.location
     return {
-        "region": region, "id": cid, "organization_id": cluster.project_id,
-        "project_id": cluster.project_id, "created_at": iso(cluster.created_at),
-        "updated_at": iso(cluster.updated_at), "type": cluster.data["type"],
-        "name": cluster.name, "description": cluster.data["description"],
-        "status": state.status(cluster), "version": cluster.data["version"],
-        "cni": cluster.data["cni"], "tags": list(cluster.tags),
+        "region": region,
+        "id": cid,
+        "organization_id": cluster.project_id,
+        "project_id": cluster.project_id,
+        "created_at": iso(cluster.created_at),
+        "updated_at": iso(cluster.updated_at),
+        "type": cluster.data["type"],
+        "name": cluster.name,
+        "description": cluster.data["description"],
+        "status": state.status(cluster),
+        "version": cluster.data["version"],
+        "cni": cluster.data["cni"],
+        "tags": list(cluster.tags),
         "cluster_url": f"https://{cid}.api.k8s.{region}.scw.cloud:6443",
         "dns_wildcard": f"*.{cid}.nodes.k8s.{region}.scw.cloud",
         "autoscaler_config": {
-            "scale_down_disabled": False, "scale_down_delay_after_add": "10m",
-            "estimator": "binpacking", "expander": "random",
-            "ignore_daemonsets_utilization": False, "balance_similar_node_groups": False,
-            "expendable_pods_priority_cutoff": -10, "scale_down_unneeded_time": "10m",
-            "scale_down_utilization_threshold": 0.5, "max_graceful_termination_sec": 600,
-            "skip_nodes_with_local_storage": True, "log_level": 2,
+            "scale_down_disabled": False,
+            "scale_down_delay_after_add": "10m",
+            "estimator": "binpacking",
+            "expander": "random",
+            "ignore_daemonsets_utilization": False,
+            "balance_similar_node_groups": False,
+            "expendable_pods_priority_cutoff": -10,
+            "scale_down_unneeded_time": "10m",
+            "scale_down_utilization_threshold": 0.5,
+            "max_graceful_termination_sec": 600,
+            "skip_nodes_with_local_storage": True,
+            "log_level": 2,
         },
         "auto_upgrade": {"enabled": False, "maintenance_window": {"start_hour": 0, "day": "any"}},
         "upgrade_available": cluster.data["version"] != catalog.K8S_VERSIONS[0],
         "feature_gates": list(cluster.data["feature_gates"]),
         "admission_plugins": list(cluster.data["admission_plugins"]),
         "open_id_connect_config": {
-            "issuer_url": "", "client_id": "", "username_claim": "", "username_prefix": "",
-            "groups_claim": [], "groups_prefix": "", "required_claim": [],
+            "issuer_url": "",
+            "client_id": "",
+            "username_claim": "",
+            "username_prefix": "",
+            "groups_claim": [],
+            "groups_prefix": "",
+            "required_claim": [],
         },
         "apiserver_cert_sans": list(cluster.data["apiserver_cert_sans"]),
         "private_network_id": cluster.data["private_network_id"],
-        "commitment_ends_at": iso(cluster.created_at), "acl_available": True,
-        "iam_nodes_group_id": "", "pod_cidr": "100.64.0.0/15", "service_cidr": "10.32.0.0/20",
+        "commitment_ends_at": iso(cluster.created_at),
+        "acl_available": True,
+        "iam_nodes_group_id": "",
+        "pod_cidr": "100.64.0.0/15",
+        "service_cidr": "10.32.0.0/20",
         "service_dns_ip": "10.32.0.10",
     }
 
@@ -81,8 +102,9 @@ def cluster_json(state: SandboxState, cluster: Record) -> JSON:
 async def list_versions(request: Request) -> Response:
     """GET /versions."""
     region = region_of(request)
-    return json_response({"versions": [catalog.k8s_version_json(v, region)
-                                       for v in catalog.K8S_VERSIONS]})
+    return json_response(
+        {"versions": [catalog.k8s_version_json(v, region) for v in catalog.K8S_VERSIONS]}
+    )
 
 
 async def get_version(request: Request) -> Response:
@@ -109,11 +131,15 @@ async def create_cluster(request: Request) -> Response:
     type_ = fields.str("type") or "kapsule"
     tags = fields.str_list("tags") or []
     pn_id = fields.uuid("private_network_id")
-    pool_specs = [k8s_pools.pool_spec(fields, p, f"pools.{i}.", region)
-                  for i, p in enumerate(fields.list("pools") or [])]
+    pool_specs = [
+        k8s_pools.pool_spec(fields, p, f"pools.{i}.", region)
+        for i, p in enumerate(fields.list("pools") or [])
+    ]
     data = {
-        "type": type_, "description": fields.str("description", default=""),
-        "version": version, "cni": cni,
+        "type": type_,
+        "description": fields.str("description", default=""),
+        "version": version,
+        "cni": cni,
         "feature_gates": fields.str_list("feature_gates") or [],
         "admission_plugins": fields.str_list("admission_plugins") or [],
         "apiserver_cert_sans": fields.str_list("apiserver_cert_sans") or [],
@@ -131,13 +157,23 @@ async def create_cluster(request: Request) -> Response:
         data["private_network_id"] = pn_id
         now = state.now()
         phases = (
-            [("creating", d["cluster.creating"]), ("ready", None)] if pool_specs
+            [("creating", d["cluster.creating"]), ("ready", None)]
+            if pool_specs
             else [("creating", d["cluster.creating_without_pool"]), ("pool_required", None)]
         )
-        cluster = state.add(Record(
-            kind="cluster", id=state.new_id(), location=region, project_id=project, name=name,
-            tags=tags, created_at=now, timeline=state.plan(with_failure(phases, tags)), data=data,
-        ))
+        cluster = state.add(
+            Record(
+                kind="cluster",
+                id=state.new_id(),
+                location=region,
+                project_id=project,
+                name=name,
+                tags=tags,
+                created_at=now,
+                timeline=state.plan(with_failure(phases, tags)),
+                data=data,
+            )
+        )
         for spec in pool_specs:
             ready_after = d["cluster.creating"] + d["pool.scaling"]
             k8s_pools.add_pool(state, cluster, spec, ready_after)
@@ -148,12 +184,23 @@ def _auto_network(state: SandboxState, region: str, project: str, name: str) -> 
     now = state.now()
     vpc = default_vpc(state, region, project)
     n = state.created("private_network")
-    pn = state.add(Record(
-        kind="private_network", id=state.new_id(), location=region, project_id=project,
-        name=f"{name}-pn", tags=[], created_at=now, timeline=[(now, "available")],
-        data={"vpc_id": vpc.id, "default_route_propagation_enabled": False,
-              "subnets": [(state.new_id(), f"172.18.{(4 * n) % 256}.0/22")]},
-    ))
+    pn = state.add(
+        Record(
+            kind="private_network",
+            id=state.new_id(),
+            location=region,
+            project_id=project,
+            name=f"{name}-pn",
+            tags=[],
+            created_at=now,
+            timeline=[(now, "available")],
+            data={
+                "vpc_id": vpc.id,
+                "default_route_propagation_enabled": False,
+                "subnets": [(state.new_id(), f"172.18.{(4 * n) % 256}.0/22")],
+            },
+        )
+    )
     return pn.id
 
 
@@ -164,15 +211,19 @@ async def list_clusters(request: Request) -> Response:
     tags = query_tags(request, comma_separated=False)
     status = params.get("status")
     items = [
-        cluster_json(state, c) for c in order(state.all("cluster"), params.get("order_by"))
+        cluster_json(state, c)
+        for c in order(state.all("cluster"), params.get("order_by"))
         if c.location == region
-        and matches_common(request, c, project_param="project_id", org_param="organization_id",
-                           tags=tags)
+        and matches_common(
+            request, c, project_param="project_id", org_param="organization_id", tags=tags
+        )
         and (status in (None, "", "unknown") or state.status(c) == status)
         and (not params.get("type") or c.data["type"] == params["type"])
         and (not params.get("version") or c.data["version"] == params["version"])
-        and (not params.get("private_network_id")
-             or c.data["private_network_id"] == params["private_network_id"])
+        and (
+            not params.get("private_network_id")
+            or c.data["private_network_id"] == params["private_network_id"]
+        )
     ]
     return json_response(regional_page(request, "clusters", items))
 
@@ -260,18 +311,24 @@ async def get_kubeconfig(request: Request) -> Response:
     """GET /clusters/{cluster_id}/kubeconfig: base64 content (``?dl=1``: the file itself)."""
     cluster = get_cluster_record(request)
     params = request.query_params
-    token = "REDACTED_TOKEN" if query_bool(request, "redacted") else (
-        "sandbox-" + cluster.id.replace("-", "")
+    token = (
+        "REDACTED_TOKEN"
+        if query_bool(request, "redacted")
+        else ("sandbox-" + cluster.id.replace("-", ""))
     )
     ca = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nSANDBOX\n-----END CERTIFICATE-----\n")
-    text = KUBECONFIG.format(name=cluster.name, id=cluster.id, region=cluster.location,
-                             token=token, ca=ca.decode())
+    text = KUBECONFIG.format(
+        name=cluster.name, id=cluster.id, region=cluster.location, token=token, ca=ca.decode()
+    )
     if params.get("dl") == "1":
         return Response(text.encode(), media_type="application/octet-stream")
-    return json_response({
-        "name": "kubeconfig", "content_type": "application/octet-stream",
-        "content": base64.b64encode(text.encode()).decode(),
-    })
+    return json_response(
+        {
+            "name": "kubeconfig",
+            "content_type": "application/octet-stream",
+            "content": base64.b64encode(text.encode()).decode(),
+        }
+    )
 
 
 def install(state: SandboxState) -> None:

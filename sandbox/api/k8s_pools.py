@@ -63,14 +63,19 @@ def pool_spec(fields: Fields, raw: Any, prefix: str, region: str) -> JSON:
         sub.fail("zone", "constraint", f"zone must be in region {region}")
     spec = {
         "name": sub.str("name") or f"pool-{node_type}",
-        "node_type": node_type, "size": size,
-        "min_size": sub.int("min_size", 0, minimum=0), "max_size": sub.int("max_size", size),
+        "node_type": node_type,
+        "size": size,
+        "min_size": sub.int("min_size", 0, minimum=0),
+        "max_size": sub.int("max_size", size),
         "autoscaling": sub.bool("autoscaling", False),
         "autohealing": sub.bool("autohealing", False),
-        "tags": sub.str_list("tags") or [], "zone": zone, "root_volume_type": root_type,
+        "tags": sub.str_list("tags") or [],
+        "zone": zone,
+        "root_volume_type": root_type,
         "root_volume_size": sub.int("root_volume_size", 0, minimum=0) or 40 * catalog.GB,
         "public_ip_disabled": sub.bool("public_ip_disabled", False),
-        "kubelet_args": sub.obj("kubelet_args") or {}, "labels": sub.obj("labels") or {},
+        "kubelet_args": sub.obj("kubelet_args") or {},
+        "labels": sub.obj("labels") or {},
         "placement_group_id": sub.uuid("placement_group_id"),
     }
     fields.details.extend(sub.details)
@@ -81,11 +86,20 @@ def add_pool(state: SandboxState, cluster: Record, spec: JSON, scaling_s: float)
     """Store a pool of ``cluster`` that scales for ``scaling_s`` (at speed 1)."""
     now = state.now()
     phases = with_failure([("scaling", scaling_s), ("ready", None)], spec["tags"])
-    return state.add(Record(
-        kind="pool", id=state.new_id(), location=cluster.location, project_id=cluster.project_id,
-        name=spec["name"], tags=spec["tags"], created_at=now, parent_id=cluster.id,
-        timeline=state.plan(phases), data=dict(spec),
-    ))
+    return state.add(
+        Record(
+            kind="pool",
+            id=state.new_id(),
+            location=cluster.location,
+            project_id=cluster.project_id,
+            name=spec["name"],
+            tags=spec["tags"],
+            created_at=now,
+            parent_id=cluster.id,
+            timeline=state.plan(phases),
+            data=dict(spec),
+        )
+    )
 
 
 def cluster_pools(state: SandboxState, cluster: Record) -> list[Record]:
@@ -98,19 +112,33 @@ def pool_json(state: SandboxState, pool: Record) -> JSON:
     d = pool.data
     cluster = state.get("cluster", pool.parent_id or "")
     return {
-        "region": pool.location, "id": pool.id, "cluster_id": pool.parent_id,
-        "created_at": iso(pool.created_at), "updated_at": iso(pool.updated_at),
-        "name": pool.name, "status": state.status(pool),
+        "region": pool.location,
+        "id": pool.id,
+        "cluster_id": pool.parent_id,
+        "created_at": iso(pool.created_at),
+        "updated_at": iso(pool.updated_at),
+        "name": pool.name,
+        "status": state.status(pool),
         "version": cluster.data["version"] if cluster else catalog.K8S_VERSIONS[0],
-        "node_type": d["node_type"], "autoscaling": d["autoscaling"], "size": d["size"],
-        "min_size": d["min_size"], "max_size": d["max_size"], "container_runtime": "containerd",
-        "autohealing": d["autohealing"], "tags": list(pool.tags),
-        "placement_group_id": d["placement_group_id"], "kubelet_args": d["kubelet_args"],
-        "upgrade_policy": {"max_unavailable": 1, "max_surge": 0}, "zone": d["zone"],
-        "root_volume_type": d["root_volume_type"], "root_volume_size": d["root_volume_size"],
+        "node_type": d["node_type"],
+        "autoscaling": d["autoscaling"],
+        "size": d["size"],
+        "min_size": d["min_size"],
+        "max_size": d["max_size"],
+        "container_runtime": "containerd",
+        "autohealing": d["autohealing"],
+        "tags": list(pool.tags),
+        "placement_group_id": d["placement_group_id"],
+        "kubelet_args": d["kubelet_args"],
+        "upgrade_policy": {"max_unavailable": 1, "max_surge": 0},
+        "zone": d["zone"],
+        "root_volume_type": d["root_volume_type"],
+        "root_volume_size": d["root_volume_size"],
         "public_ip_disabled": d["public_ip_disabled"],
         "security_group_id": stable_id("security-group", pool.project_id, d["zone"]),
-        "labels": d["labels"], "taints": [], "startup_taints": [],
+        "labels": d["labels"],
+        "taints": [],
+        "startup_taints": [],
     }
 
 
@@ -131,7 +159,8 @@ async def list_pools(request: Request) -> Response:
     status = params.get("status")
     name = (params.get("name") or "").lower()
     items = [
-        pool_json(state, p) for p in order(cluster_pools(state, cluster), params.get("order_by"))
+        pool_json(state, p)
+        for p in order(cluster_pools(state, cluster), params.get("order_by"))
         if name in p.name.lower() and (status in (None, "", "unknown") or state.status(p) == status)
     ]
     return json_response(regional_page(request, "pools", items))
@@ -168,8 +197,12 @@ async def update_pool(request: Request) -> Response:
     pool = _pool(request)
     fields = Fields(await read_json(request))
     size = fields.int("size", minimum=0, maximum=150)
-    updates = {"min_size": fields.int("min_size", minimum=0), "max_size": fields.int("max_size"),
-               "autoscaling": fields.bool("autoscaling"), "autohealing": fields.bool("autohealing")}
+    updates = {
+        "min_size": fields.int("min_size", minimum=0),
+        "max_size": fields.int("max_size"),
+        "autoscaling": fields.bool("autoscaling"),
+        "autohealing": fields.bool("autohealing"),
+    }
     tags = fields.str_list("tags")
     fields.check()
     with state.lock:
@@ -205,11 +238,18 @@ def node_json(state: SandboxState, pool: Record, index: int) -> JSON:
     )
     node_id = stable_id("node", pool.id, str(index))
     return {
-        "id": node_id, "pool_id": pool.id, "cluster_id": pool.parent_id,
+        "id": node_id,
+        "pool_id": pool.id,
+        "cluster_id": pool.parent_id,
         "provider_id": f"scaleway://instance/{pool.data['zone']}/{node_id}",
-        "region": pool.location, "name": f"scw-{pool.name}-{node_id[:8]}", "conditions": {},
-        "status": status, "public_ip_v4": None if pool.data["public_ip_disabled"] else "51.15.0.1",
-        "public_ip_v6": None, "error_message": None, "created_at": iso(pool.created_at),
+        "region": pool.location,
+        "name": f"scw-{pool.name}-{node_id[:8]}",
+        "conditions": {},
+        "status": status,
+        "public_ip_v4": None if pool.data["public_ip_disabled"] else "51.15.0.1",
+        "public_ip_v6": None,
+        "error_message": None,
+        "created_at": iso(pool.created_at),
         "updated_at": iso(pool.updated_at),
     }
 
@@ -220,8 +260,10 @@ async def list_nodes(request: Request) -> Response:
     cluster = get_cluster_record(request)
     pool_id = request.query_params.get("pool_id")
     nodes = [
-        node_json(state, pool, i) for pool in cluster_pools(state, cluster)
-        if not pool_id or pool.id == pool_id for i in range(pool.data["size"])
+        node_json(state, pool, i)
+        for pool in cluster_pools(state, cluster)
+        if not pool_id or pool.id == pool_id
+        for i in range(pool.data["size"])
     ]
     return json_response(regional_page(request, "nodes", nodes))
 

@@ -46,11 +46,15 @@ async def list_local_images(request: Request) -> Response:
     label = params.get("image_label")
     image_id = params.get("image_id")
     if image_id:
-        labels = [d.label for d in catalog.DISTRIBUTIONS
-                  if catalog.marketplace_image_json(d)["id"] == image_id]
+        labels = [
+            d.label
+            for d in catalog.DISTRIBUTIONS
+            if catalog.marketplace_image_json(d)["id"] == image_id
+        ]
         label = labels[0] if labels else "__none__"
     items = [
-        img for img in catalog.LOCAL_IMAGES
+        img
+        for img in catalog.LOCAL_IMAGES
         if (not label or img["label"] == label)
         and (not zone or img["zone"] == zone)
         and (not params.get("arch") or img["arch"] == params["arch"])

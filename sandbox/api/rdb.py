@@ -37,8 +37,12 @@ from sandbox.types import JSON
 PREFIX = "/rdb/v1/regions/{region}"
 VOLUME_TYPES = ("lssd", "bssd", "sbs_5k", "sbs_15k")
 HIDDEN_ENDPOINT = frozenset({"provisioning", "initializing", "error"})
-DEFAULT_SETTINGS = (("effective_cache_size", "1300"), ("maintenance_work_mem", "150"),
-                    ("max_connections", "100"), ("work_mem", "4"))
+DEFAULT_SETTINGS = (
+    ("effective_cache_size", "1300"),
+    ("maintenance_work_mem", "150"),
+    ("max_connections", "100"),
+    ("work_mem", "4"),
+)
 
 
 def _password_problem(password: str) -> str | None:
@@ -46,8 +50,10 @@ def _password_problem(password: str) -> str | None:
         return "password must be between 8 and 128 characters"
     classes = (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^a-zA-Z0-9]")
     if not all(re.search(c, password) for c in classes):
-        return ("password must contain at least one lowercase, one uppercase, one digit and "
-                "one special character")
+        return (
+            "password must contain at least one lowercase, one uppercase, one digit and "
+            "one special character"
+        )
     return None
 
 
@@ -56,25 +62,43 @@ def instance_json(state: SandboxState, db: Record) -> JSON:
     status = state.status(db)
     d = db.data
     endpoint = None if status in HIDDEN_ENDPOINT else d["endpoint"]
-    settings = [] if status == "provisioning" else [
-        {"name": n, "value": v} for n, v in DEFAULT_SETTINGS
-    ]
+    settings = (
+        [] if status == "provisioning" else [{"name": n, "value": v} for n, v in DEFAULT_SETTINGS]
+    )
     return {
         "backup_same_region": d["backup_same_region"],
-        "backup_schedule": {"disabled": d["disable_backup"], "frequency": 24,
-                            "next_run_at": None, "retention": 7},
-        "created_at": iso(db.created_at), "encryption": {"enabled": d["encryption"]},
-        "endpoint": endpoint, "endpoints": [endpoint] if endpoint else [],
-        "engine": d["engine"], "id": db.id, "init_settings": d["init_settings"],
+        "backup_schedule": {
+            "disabled": d["disable_backup"],
+            "frequency": 24,
+            "next_run_at": None,
+            "retention": 7,
+        },
+        "created_at": iso(db.created_at),
+        "encryption": {"enabled": d["encryption"]},
+        "endpoint": endpoint,
+        "endpoints": [endpoint] if endpoint else [],
+        "engine": d["engine"],
+        "id": db.id,
+        "init_settings": d["init_settings"],
         "is_ha_cluster": d["is_ha_cluster"],
         "high_availability_mode": "multi_az" if d["is_ha_cluster"] else "standalone",
         "logs_policy": {"max_age_retention": 30, "total_disk_retention": None},
-        "maintenances": [], "name": db.name, "node_type": d["node_type"],
-        "organization_id": db.project_id, "project_id": db.project_id, "read_replicas": [],
-        "region": db.location, "settings": settings, "status": status, "tags": list(db.tags),
+        "maintenances": [],
+        "name": db.name,
+        "node_type": d["node_type"],
+        "organization_id": db.project_id,
+        "project_id": db.project_id,
+        "read_replicas": [],
+        "region": db.location,
+        "settings": settings,
+        "status": status,
+        "tags": list(db.tags),
         "upgradable_version": [],
-        "volume": {"class": "sbs" if d["volume_type"].startswith("sbs") else d["volume_type"],
-                   "size": d["volume_size"], "type": d["volume_type"]},
+        "volume": {
+            "class": "sbs" if d["volume_type"].startswith("sbs") else d["volume_type"],
+            "size": d["volume_size"],
+            "type": d["volume_type"],
+        },
     }
 
 
@@ -91,8 +115,11 @@ async def list_engines(request: Request) -> Response:
     """GET /database-engines."""
     region = region_of(request)
     name = request.query_params.get("name")
-    engines = [catalog.rdb_engine_json(e, region) for e in catalog.RDB_ENGINES
-               if not name or e.lower() == name.lower()]
+    engines = [
+        catalog.rdb_engine_json(e, region)
+        for e in catalog.RDB_ENGINES
+        if not name or e.lower() == name.lower()
+    ]
     return json_response(regional_page(request, "engines", engines))
 
 
@@ -126,26 +153,47 @@ async def create_instance(request: Request) -> Response:
     init_settings = [s for s in fields.list("init_settings") or [] if isinstance(s, dict)]
     encryption = (fields.obj("encryption") or {}).get("enabled") is True
     data = {
-        "engine": engine, "node_type": node_type, "volume_type": volume_type,
-        "volume_size": volume_size, "is_ha_cluster": fields.bool("is_ha_cluster", False),
+        "engine": engine,
+        "node_type": node_type,
+        "volume_type": volume_type,
+        "volume_size": volume_size,
+        "is_ha_cluster": fields.bool("is_ha_cluster", False),
         "disable_backup": fields.bool("disable_backup", False),
         "backup_same_region": fields.bool("backup_same_region", False),
-        "init_settings": init_settings, "encryption": encryption,
+        "init_settings": init_settings,
+        "encryption": encryption,
     }
     fields.check()
     state.check_quota("rdb_instance", project, "rdb_instances")
     n = state.created("rdb_instance") + 1
     instance_id = state.new_id()
-    data["endpoint"] = {"id": stable_id("rdb-endpoint", instance_id), "ip": f"51.159.{n % 256}.140",
-                        "port": 5432 + n, "name": None, "load_balancer": {}}
+    data["endpoint"] = {
+        "id": stable_id("rdb-endpoint", instance_id),
+        "ip": f"51.159.{n % 256}.140",
+        "port": 5432 + n,
+        "name": None,
+        "load_balancer": {},
+    }
     d = DURATIONS_S
-    phases = [("provisioning", d["rdb.provisioning"]), ("initializing", d["rdb.initializing"]),
-              ("ready", None)]
+    phases = [
+        ("provisioning", d["rdb.provisioning"]),
+        ("initializing", d["rdb.initializing"]),
+        ("ready", None),
+    ]
     now = state.now()
-    db = state.add(Record(
-        kind="rdb_instance", id=instance_id, location=region, project_id=project, name=name,
-        tags=tags, created_at=now, timeline=state.plan(with_failure(phases, tags)), data=data,
-    ))
+    db = state.add(
+        Record(
+            kind="rdb_instance",
+            id=instance_id,
+            location=region,
+            project_id=project,
+            name=name,
+            tags=tags,
+            created_at=now,
+            timeline=state.plan(with_failure(phases, tags)),
+            data=data,
+        )
+    )
     return json_response(instance_json(state, db))
 
 
@@ -157,8 +205,9 @@ async def list_instances(request: Request) -> Response:
         instance_json(state, db)
         for db in order(state.all("rdb_instance"), request.query_params.get("order_by"))
         if db.location == region
-        and matches_common(request, db, project_param="project_id", org_param="organization_id",
-                           tags=tags)
+        and matches_common(
+            request, db, project_param="project_id", org_param="organization_id", tags=tags
+        )
     ]
     return json_response(regional_page(request, "instances", items))
 

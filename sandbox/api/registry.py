@@ -42,12 +42,20 @@ def namespace_json(state: SandboxState, ns: Record) -> JSON:
     """A ``Namespace``."""
     images = [i for i in state.all("registry_image") if i.parent_id == ns.id]
     return {
-        "id": ns.id, "name": ns.name, "description": ns.data["description"],
-        "organization_id": ns.project_id, "project_id": ns.project_id,
-        "status": state.status(ns), "status_message": "",
-        "endpoint": f"rg.{ns.location}.scw.cloud/{ns.name}", "is_public": ns.data["is_public"],
-        "size": sum(i.data["size"] for i in images), "created_at": iso(ns.created_at),
-        "updated_at": iso(ns.updated_at), "image_count": len(images), "region": ns.location,
+        "id": ns.id,
+        "name": ns.name,
+        "description": ns.data["description"],
+        "organization_id": ns.project_id,
+        "project_id": ns.project_id,
+        "status": state.status(ns),
+        "status_message": "",
+        "endpoint": f"rg.{ns.location}.scw.cloud/{ns.name}",
+        "is_public": ns.data["is_public"],
+        "size": sum(i.data["size"] for i in images),
+        "created_at": iso(ns.created_at),
+        "updated_at": iso(ns.updated_at),
+        "image_count": len(images),
+        "region": ns.location,
     }
 
 
@@ -55,18 +63,28 @@ def image_json(state: SandboxState, image: Record) -> JSON:
     """A registry ``Image``."""
     tags = [t.name for t in state.all("registry_tag") if t.parent_id == image.id]
     return {
-        "id": image.id, "name": image.name, "namespace_id": image.parent_id,
-        "status": state.status(image), "status_message": "", "visibility": "inherit",
-        "size": image.data["size"], "created_at": iso(image.created_at),
-        "updated_at": iso(image.updated_at), "tags": tags,
+        "id": image.id,
+        "name": image.name,
+        "namespace_id": image.parent_id,
+        "status": state.status(image),
+        "status_message": "",
+        "visibility": "inherit",
+        "size": image.data["size"],
+        "created_at": iso(image.created_at),
+        "updated_at": iso(image.updated_at),
+        "tags": tags,
     }
 
 
 def tag_json(state: SandboxState, tag: Record) -> JSON:
     """A registry ``Tag``."""
     return {
-        "id": tag.id, "name": tag.name, "image_id": tag.parent_id, "status": state.status(tag),
-        "digest": tag.data["digest"], "created_at": iso(tag.created_at),
+        "id": tag.id,
+        "name": tag.name,
+        "image_id": tag.parent_id,
+        "status": state.status(tag),
+        "digest": tag.data["digest"],
+        "created_at": iso(tag.created_at),
         "updated_at": iso(tag.updated_at),
     }
 
@@ -78,21 +96,41 @@ def push_image(state: SandboxState, namespace_id: str, name: str, tags: list[str
         raise errors.registry_not_found("Namespace")
     now = state.now()
     with state.lock:
-        image = next((i for i in state.all("registry_image")
-                      if i.parent_id == ns.id and i.name == name), None)
+        image = next(
+            (i for i in state.all("registry_image") if i.parent_id == ns.id and i.name == name),
+            None,
+        )
         if image is None:
-            image = state.add(Record(
-                kind="registry_image", id=state.new_id(), location=ns.location,
-                project_id=ns.project_id, name=name, tags=[], created_at=now,
-                timeline=[(now, "ready")], parent_id=ns.id, data={"size": 2927},
-            ))
+            image = state.add(
+                Record(
+                    kind="registry_image",
+                    id=state.new_id(),
+                    location=ns.location,
+                    project_id=ns.project_id,
+                    name=name,
+                    tags=[],
+                    created_at=now,
+                    timeline=[(now, "ready")],
+                    parent_id=ns.id,
+                    data={"size": 2927},
+                )
+            )
         for tag in tags:
             digest = "sha256:" + hashlib.sha256(f"{image.id}:{tag}:{now}".encode()).hexdigest()
-            state.add(Record(
-                kind="registry_tag", id=state.new_id(), location=ns.location,
-                project_id=ns.project_id, name=tag, tags=[], created_at=now,
-                timeline=[(now, "ready")], parent_id=image.id, data={"digest": digest},
-            ))
+            state.add(
+                Record(
+                    kind="registry_tag",
+                    id=state.new_id(),
+                    location=ns.location,
+                    project_id=ns.project_id,
+                    name=tag,
+                    tags=[],
+                    created_at=now,
+                    timeline=[(now, "ready")],
+                    parent_id=image.id,
+                    data={"digest": digest},
+                )
+            )
     return image
 
 
@@ -119,8 +157,11 @@ async def create_namespace(request: Request) -> Response:
     project = project_from(fields, "project_id", "organization_id")
     name = fields.str("name", required=True)
     if name and not NAME_RE.match(name):
-        fields.fail("name", "constraint",
-                    "must be 4-54 lowercase letters, digits or dashes, not starting with a dash")
+        fields.fail(
+            "name",
+            "constraint",
+            "must be 4-54 lowercase letters, digits or dashes, not starting with a dash",
+        )
     description = fields.str("description", default="")
     is_public = fields.bool("is_public", False)
     fields.check()
@@ -130,11 +171,19 @@ async def create_namespace(request: Request) -> Response:
                 raise errors.already_exists("namespace", other.id, "namespace name already taken")
         state.check_quota("registry_namespace", project, "registry_namespaces")
         now = state.now()
-        ns = state.add(Record(
-            kind="registry_namespace", id=state.new_id(), location=region, project_id=project,
-            name=name or "", tags=[], created_at=now, timeline=[(now, "ready")],
-            data={"description": description, "is_public": is_public},
-        ))
+        ns = state.add(
+            Record(
+                kind="registry_namespace",
+                id=state.new_id(),
+                location=region,
+                project_id=project,
+                name=name or "",
+                tags=[],
+                created_at=now,
+                timeline=[(now, "ready")],
+                data={"description": description, "is_public": is_public},
+            )
+        )
     return json_response(namespace_json(state, ns))
 
 
@@ -145,8 +194,9 @@ async def list_namespaces(request: Request) -> Response:
         namespace_json(state, ns)
         for ns in order(state.all("registry_namespace"), request.query_params.get("order_by"))
         if ns.location == region
-        and matches_common(request, ns, project_param="project_id", org_param="organization_id",
-                           tags=[])
+        and matches_common(
+            request, ns, project_param="project_id", org_param="organization_id", tags=[]
+        )
     ]
     return json_response(regional_page(request, "namespaces", items))
 
@@ -198,17 +248,20 @@ async def list_images(request: Request) -> Response:
     items = [
         image_json(state, i)
         for i in order(state.all("registry_image"), request.query_params.get("order_by"))
-        if i.location == region and (not ns_id or i.parent_id == ns_id)
-        and matches_common(request, i, project_param="project_id", org_param="organization_id",
-                           tags=[])
+        if i.location == region
+        and (not ns_id or i.parent_id == ns_id)
+        and matches_common(
+            request, i, project_param="project_id", org_param="organization_id", tags=[]
+        )
     ]
     return json_response(regional_page(request, "images", items))
 
 
 async def get_image(request: Request) -> Response:
     """GET /images/{image_id}."""
-    return json_response(image_json(state_of(request),
-                                    _get(request, "registry_image", "image_id", "Image")))
+    return json_response(
+        image_json(state_of(request), _get(request, "registry_image", "image_id", "Image"))
+    )
 
 
 async def delete_image(request: Request) -> Response:
@@ -228,15 +281,19 @@ async def list_tags(request: Request) -> Response:
     state = state_of(request)
     image = _get(request, "registry_image", "image_id", "Image")
     name = request.query_params.get("name")
-    items = [tag_json(state, t) for t in state.all("registry_tag")
-             if t.parent_id == image.id and (not name or t.name == name)]
+    items = [
+        tag_json(state, t)
+        for t in state.all("registry_tag")
+        if t.parent_id == image.id and (not name or t.name == name)
+    ]
     return json_response(regional_page(request, "tags", items))
 
 
 async def get_tag(request: Request) -> Response:
     """GET /tags/{tag_id}."""
-    return json_response(tag_json(state_of(request),
-                                  _get(request, "registry_tag", "tag_id", "Tag")))
+    return json_response(
+        tag_json(state_of(request), _get(request, "registry_tag", "tag_id", "Tag"))
+    )
 
 
 async def delete_tag(request: Request) -> Response:

@@ -39,22 +39,39 @@ def default_vpc(state: SandboxState, region: str, project: str) -> Record:
             if vpc.location == region and vpc.project_id == project and vpc.data["is_default"]:
                 return vpc
         now = state.now()
-        return state.add(Record(
-            kind="vpc", id=state.new_id(), location=region, project_id=project, name="default",
-            tags=[], created_at=now, timeline=[(now, "available")], data={"is_default": True},
-        ))
+        return state.add(
+            Record(
+                kind="vpc",
+                id=state.new_id(),
+                location=region,
+                project_id=project,
+                name="default",
+                tags=[],
+                created_at=now,
+                timeline=[(now, "available")],
+                data={"is_default": True},
+            )
+        )
 
 
 def vpc_json(state: SandboxState, vpc: Record) -> JSON:
     """A ``VPC``."""
     count = sum(1 for pn in state.all("private_network") if pn.data["vpc_id"] == vpc.id)
     return {
-        "id": vpc.id, "name": vpc.name, "organization_id": vpc.project_id,
-        "project_id": vpc.project_id, "region": vpc.location, "tags": list(vpc.tags),
-        "is_default": vpc.data["is_default"], "created_at": iso(vpc.created_at),
-        "updated_at": iso(vpc.updated_at), "private_network_count": count,
-        "routing_enabled": True, "custom_routes_propagation_enabled": False,
-        "transitivity_enabled": False, "object_storage_private_access_enabled": False,
+        "id": vpc.id,
+        "name": vpc.name,
+        "organization_id": vpc.project_id,
+        "project_id": vpc.project_id,
+        "region": vpc.location,
+        "tags": list(vpc.tags),
+        "is_default": vpc.data["is_default"],
+        "created_at": iso(vpc.created_at),
+        "updated_at": iso(vpc.updated_at),
+        "private_network_count": count,
+        "routing_enabled": True,
+        "custom_routes_propagation_enabled": False,
+        "transitivity_enabled": False,
+        "object_storage_private_access_enabled": False,
     }
 
 
@@ -62,17 +79,32 @@ def network_json(pn: Record) -> JSON:
     """A ``PrivateNetwork``."""
     stamp = iso(pn.created_at)
     subnets = [
-        {"id": sid, "created_at": stamp, "updated_at": stamp, "subnet": cidr,
-         "project_id": pn.project_id, "private_network_id": pn.id, "vpc_id": pn.data["vpc_id"],
-         "region": pn.location}
+        {
+            "id": sid,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "subnet": cidr,
+            "project_id": pn.project_id,
+            "private_network_id": pn.id,
+            "vpc_id": pn.data["vpc_id"],
+            "region": pn.location,
+        }
         for sid, cidr in pn.data["subnets"]
     ]
     return {
-        "id": pn.id, "name": pn.name, "tags": list(pn.tags), "organization_id": pn.project_id,
-        "created_at": stamp, "updated_at": iso(pn.updated_at), "project_id": pn.project_id,
-        "subnets": subnets, "vpc_id": pn.data["vpc_id"], "dhcp_enabled": True,
+        "id": pn.id,
+        "name": pn.name,
+        "tags": list(pn.tags),
+        "organization_id": pn.project_id,
+        "created_at": stamp,
+        "updated_at": iso(pn.updated_at),
+        "project_id": pn.project_id,
+        "subnets": subnets,
+        "vpc_id": pn.data["vpc_id"],
+        "dhcp_enabled": True,
         "default_route_propagation_enabled": pn.data["default_route_propagation_enabled"],
-        "has_object_storage_private_access": False, "region": pn.location,
+        "has_object_storage_private_access": False,
+        "region": pn.location,
     }
 
 
@@ -93,10 +125,17 @@ async def list_vpcs(request: Request) -> Response:
     tags = query_tags(request, comma_separated=False)
     is_default = request.query_params.get("is_default")
     items = [
-        vpc_json(state, v) for v in order(state.all("vpc"), request.query_params.get("order_by"))
+        vpc_json(state, v)
+        for v in order(state.all("vpc"), request.query_params.get("order_by"))
         if v.location == region
-        and matches_common(request, v, project_param="project_id", org_param="organization_id",
-                           tags=tags, all_tags=False)
+        and matches_common(
+            request,
+            v,
+            project_param="project_id",
+            org_param="organization_id",
+            tags=tags,
+            all_tags=False,
+        )
         and (is_default is None or str(v.data["is_default"]).lower() == is_default.lower())
     ]
     return json_response(regional_page(request, "vpcs", items))
@@ -129,12 +168,23 @@ async def create_private_network(request: Request) -> Response:
     n = state.created("private_network")
     cidrs = subnets or [f"172.16.{(4 * n) % 256}.0/22", f"fd63:256c:45f7:{n:x}::/64"]
     now = state.now()
-    pn = state.add(Record(
-        kind="private_network", id=state.new_id(), location=region, project_id=project,
-        name=name, tags=tags, created_at=now, timeline=[(now, "available")],
-        data={"vpc_id": vpc.id, "subnets": [(state.new_id(), c) for c in cidrs],
-              "default_route_propagation_enabled": propagation},
-    ))
+    pn = state.add(
+        Record(
+            kind="private_network",
+            id=state.new_id(),
+            location=region,
+            project_id=project,
+            name=name,
+            tags=tags,
+            created_at=now,
+            timeline=[(now, "available")],
+            data={
+                "vpc_id": vpc.id,
+                "subnets": [(state.new_id(), c) for c in cidrs],
+                "default_route_propagation_enabled": propagation,
+            },
+        )
+    )
     return json_response(network_json(pn))
 
 
@@ -159,10 +209,17 @@ async def list_private_networks(request: Request) -> Response:
     tags = query_tags(request, comma_separated=False)
     ids = set(params.getlist("private_network_ids"))
     items = [
-        network_json(pn) for pn in order(state.all("private_network"), params.get("order_by"))
+        network_json(pn)
+        for pn in order(state.all("private_network"), params.get("order_by"))
         if pn.location == region
-        and matches_common(request, pn, project_param="project_id", org_param="organization_id",
-                           tags=tags, all_tags=False)
+        and matches_common(
+            request,
+            pn,
+            project_param="project_id",
+            org_param="organization_id",
+            tags=tags,
+            all_tags=False,
+        )
         and (not params.get("vpc_id") or pn.data["vpc_id"] == params["vpc_id"])
         and (not ids or pn.id in ids)
     ]

@@ -70,8 +70,12 @@ def clock(manual_sandbox: tuple[SandboxServer, ManualClock]) -> ManualClock:
 def make_client(sb: SandboxServer) -> scaleway.Client:
     """An official SDK client pointed at a sandbox, with fake credentials."""
     return scaleway.Client(
-        access_key=ACCESS_KEY, secret_key=ZERO, default_project_id=ZERO,
-        default_region="fr-par", default_zone="fr-par-1", api_url=sb.api_url,
+        access_key=ACCESS_KEY,
+        secret_key=ZERO,
+        default_project_id=ZERO,
+        default_region="fr-par",
+        default_zone="fr-par-1",
+        api_url=sb.api_url,
     )
 
 
@@ -125,8 +129,11 @@ def missing_fields(obj: Any, raw: Any, path: str = "") -> list[str]:
             problems += missing_fields(getattr(obj, f.name), raw[key], f"{path}.{key}")
         return problems
     if isinstance(obj, list) and isinstance(raw, list):
-        return [p for i, (o, r) in enumerate(zip(obj, raw, strict=False))
-                for p in missing_fields(o, r, f"{path}[{i}]")]
+        return [
+            p
+            for i, (o, r) in enumerate(zip(obj, raw, strict=False))
+            for p in missing_fields(o, r, f"{path}[{i}]")
+        ]
     if isinstance(obj, dict) and isinstance(raw, dict):
         return [p for k, o in obj.items() for p in missing_fields(o, raw.get(k), f"{path}[{k}]")]
     return []
@@ -142,6 +149,7 @@ def strict_unmarshal(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
             result = fn(data)
             problems.extend(f"{name}: {p}" for p in missing_fields(result, data))
             return result
+
         return checked
 
     for module in SDK_MODULES:

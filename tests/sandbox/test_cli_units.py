@@ -33,9 +33,21 @@ def free_port() -> int:
 def test_python_m_sandbox_serves_until_sigterm() -> None:
     port, s3_port = free_port(), free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", str(port), "--s3-port", str(s3_port),
-         "--speed", "1000"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "--port",
+            str(port),
+            "--s3-port",
+            str(s3_port),
+            "--speed",
+            "1000",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
@@ -44,8 +56,11 @@ def test_python_m_sandbox_serves_until_sigterm() -> None:
             assert time.monotonic() < deadline, "sandbox did not start"
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             try:
-                r = httpx.get(f"http://127.0.0.1:{port}/vpc/v2/regions/fr-par/vpcs",
-                              params={"project_id": ZERO}, headers={"X-Auth-Token": ZERO})
+                r = httpx.get(
+                    f"http://127.0.0.1:{port}/vpc/v2/regions/fr-par/vpcs",
+                    params={"project_id": ZERO},
+                    headers={"X-Auth-Token": ZERO},
+                )
                 break
             except httpx.ConnectError:
                 time.sleep(0.1)
@@ -95,8 +110,14 @@ def test_fault_rules_match_routes_and_stop_after_times() -> None:
     fired = [bool(faults.draw(key, "POST", "/k8s/v1/regions/fr-par/clusters")) for _ in range(4)]
     assert fired == [True, True, False, False]
     faults.add("DELETE /instance/", "drop")
-    assert faults.draw("DELETE /instance/v1/zones/{zone}/servers/{server_id}", "DELETE",
-                       "/instance/v1/zones/fr-par-1/servers/x")[0].kind.value == "drop"
+    assert (
+        faults.draw(
+            "DELETE /instance/v1/zones/{zone}/servers/{server_id}",
+            "DELETE",
+            "/instance/v1/zones/fr-par-1/servers/x",
+        )[0].kind.value
+        == "drop"
+    )
 
 
 def test_strict_checker_reports_missing_required_fields() -> None:

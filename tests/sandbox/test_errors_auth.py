@@ -33,15 +33,17 @@ def test_missing_token_is_denied_authentication(sb: SandboxServer) -> None:
 
 
 def test_malformed_token_is_denied(sb: SandboxServer) -> None:
-    r = httpx.get(f"{sb.api_url}/rdb/v1/regions/fr-par/instances",
-                  headers={"X-Auth-Token": "not-a-uuid"})
+    r = httpx.get(
+        f"{sb.api_url}/rdb/v1/regions/fr-par/instances", headers={"X-Auth-Token": "not-a-uuid"}
+    )
     assert r.status_code == 401 and r.json()["reason"] == "invalid_argument"
 
 
 def test_accepted_keys_and_read_only_keys() -> None:
     good, reader = "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"
-    with SandboxServer(speed=1000, with_s3=False, accepted_keys=[good, reader],
-                       read_only_keys=[reader]) as sb:
+    with SandboxServer(
+        speed=1000, with_s3=False, accepted_keys=[good, reader], read_only_keys=[reader]
+    ) as sb:
         base = f"{sb.api_url}/vpc/v2/regions/fr-par/private-networks"
         unknown = httpx.get(base, headers={"X-Auth-Token": ZERO})
         assert unknown.status_code == 401 and unknown.json()["reason"] == "not_found"
@@ -49,9 +51,11 @@ def test_accepted_keys_and_read_only_keys() -> None:
         assert httpx.get(base, headers={"X-Auth-Token": reader}).status_code == 200
         denied = httpx.post(base, json={}, headers={"X-Auth-Token": reader})
         assert denied.status_code == 403
-        assert denied.json() == {"type": "permissions_denied",
-                                 "message": "insufficient permissions",
-                                 "details": [{"action": "write", "resource": "vpc"}]}
+        assert denied.json() == {
+            "type": "permissions_denied",
+            "message": "insufficient permissions",
+            "details": [{"action": "write", "resource": "vpc"}],
+        }
 
 
 @pytest.mark.parametrize("path", CREATE_PATHS)
@@ -65,10 +69,33 @@ def test_malformed_json_is_400(http: httpx.Client, path: str) -> None:
 @pytest.mark.parametrize("path", CREATE_PATHS)
 def test_wrong_types_everywhere_never_500(http: httpx.Client, path: str) -> None:
     weird_values: list[object] = [None, 1, -1, 1.5, True, "x", [], ["x"], {}, {"a": 1}, [{}]]
-    keys = ["name", "commercial_type", "image", "project", "project_id", "tags", "volumes",
-            "public_ips", "version", "cni", "pools", "engine", "node_type", "user_name",
-            "password", "volume_size", "subnets", "vpc_id", "description", "is_public",
-            "private_network_id", "init_settings", "encryption", "server", "type"]
+    keys = [
+        "name",
+        "commercial_type",
+        "image",
+        "project",
+        "project_id",
+        "tags",
+        "volumes",
+        "public_ips",
+        "version",
+        "cni",
+        "pools",
+        "engine",
+        "node_type",
+        "user_name",
+        "password",
+        "volume_size",
+        "subnets",
+        "vpc_id",
+        "description",
+        "is_public",
+        "private_network_id",
+        "init_settings",
+        "encryption",
+        "server",
+        "type",
+    ]
     for value in weird_values:
         r = http.post(path, json={key: value for key in keys})
         assert r.status_code in (200, 201, 400, 404), (value, r.status_code, r.text)
@@ -104,8 +131,10 @@ def test_quota_exceeded_is_403(sb: SandboxServer, http: httpx.Client) -> None:
         assert r.status_code == 403
         assert r.json()["type"] == "quotas_exceeded"
         assert r.json()["details"][0]["quota"] == 1 and r.json()["details"][0]["current"] == 1
-        other = http.post("/instance/v1/zones/fr-par-1/servers",
-                          json={**body, "project": "33333333-3333-3333-3333-333333333333"})
+        other = http.post(
+            "/instance/v1/zones/fr-par-1/servers",
+            json={**body, "project": "33333333-3333-3333-3333-333333333333"},
+        )
         assert other.status_code == 201
     finally:
         sb.state.quotas["server"] = 100

@@ -25,9 +25,14 @@ def test_429_like_the_real_api(sb: SandboxServer, http: httpx.Client) -> None:
     assert r.headers["x-scaleway-sandbox"] == "true"
     # the SDK cannot even parse it: callers must treat the status, not the body
     with pytest.raises(requests.exceptions.JSONDecodeError):
-        VpcV2API(scaleway.Client(
-            access_key="SCWXXXXXXXXXXXXXXXXX", secret_key="00000000-0000-0000-0000-000000000000",
-            default_region="fr-par", api_url=sb.api_url)).list_private_networks()
+        VpcV2API(
+            scaleway.Client(
+                access_key="SCWXXXXXXXXXXXXXXXXX",
+                secret_key="00000000-0000-0000-0000-000000000000",
+                default_region="fr-par",
+                api_url=sb.api_url,
+            )
+        ).list_private_networks()
 
 
 def test_429_with_retry_after_500_and_503(sb: SandboxServer, http: httpx.Client) -> None:
@@ -66,8 +71,9 @@ def test_faults_are_deterministic_for_a_seed(sb: SandboxServer, http: httpx.Clie
     assert first == second
     assert 3 <= first.count(503) <= 25
     with SandboxServer(speed=1000, seed=8, with_s3=False) as other:
-        with httpx.Client(base_url=other.api_url,
-                          headers={"X-Auth-Token": "00000000-0000-0000-0000-000000000000"}) as c:
+        with httpx.Client(
+            base_url=other.api_url, headers={"X-Auth-Token": "00000000-0000-0000-0000-000000000000"}
+        ) as c:
             assert _pattern(other, c) != first
 
 

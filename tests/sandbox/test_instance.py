@@ -17,9 +17,16 @@ from .conftest import ZERO
 
 
 def test_create_server_answers_201_stopped_with_location(http: httpx.Client) -> None:
-    r = http.post("/instance/v1/zones/fr-par-1/servers",
-                  json={"commercial_type": "DEV1-S", "image": "ubuntu_jammy", "name": "web-1",
-                        "project": ZERO, "tags": ["job:abc"]})
+    r = http.post(
+        "/instance/v1/zones/fr-par-1/servers",
+        json={
+            "commercial_type": "DEV1-S",
+            "image": "ubuntu_jammy",
+            "name": "web-1",
+            "project": ZERO,
+            "tags": ["job:abc"],
+        },
+    )
     assert r.status_code == 201
     server = r.json()["server"]
     assert r.headers["location"].endswith(f"/instance/v1/zones/fr-par-1/servers/{server['id']}")
@@ -36,8 +43,9 @@ def test_create_server_answers_201_stopped_with_location(http: httpx.Client) -> 
 
 def test_sdk_create_get_update_list_server(client: scaleway.Client) -> None:
     api = InstanceUtilsV1API(client)
-    created = api.create_server(commercial_type="DEV1-M", image="debian_bookworm",
-                                name="db-host", tags=["job:1", "team"]).server
+    created = api.create_server(
+        commercial_type="DEV1-M", image="debian_bookworm", name="db-host", tags=["job:1", "team"]
+    ).server
     assert created is not None and created.commercial_type == "DEV1-M"
     fetched = api.get_server(server_id=created.id).server
     assert fetched is not None and fetched.name == "db-host" and fetched.tags == ["job:1", "team"]
@@ -53,10 +61,14 @@ def test_sdk_create_get_update_list_server(client: scaleway.Client) -> None:
 
 def test_list_servers_paginates_with_total_and_link_headers(http: httpx.Client) -> None:
     for i in range(3):
-        http.post("/instance/v1/zones/fr-par-1/servers",
-                  json={"commercial_type": "DEV1-S", "image": "ubuntu_jammy", "name": f"s{i}"})
-    r = http.get("/instance/v1/zones/fr-par-1/servers",
-                 params={"page": 1, "per_page": 2, "order": "creation_date_desc"})
+        http.post(
+            "/instance/v1/zones/fr-par-1/servers",
+            json={"commercial_type": "DEV1-S", "image": "ubuntu_jammy", "name": f"s{i}"},
+        )
+    r = http.get(
+        "/instance/v1/zones/fr-par-1/servers",
+        params={"page": 1, "per_page": 2, "order": "creation_date_desc"},
+    )
     assert r.headers["x-total-count"] == "3"
     assert set(r.json()) == {"servers"}
     assert [s["name"] for s in r.json()["servers"]] == ["s2", "s1"]
@@ -69,14 +81,17 @@ def test_list_servers_paginates_with_total_and_link_headers(http: httpx.Client) 
     empty = http.get("/instance/v1/zones/fr-par-2/servers", params={"page": 1})
     assert empty.json() == {"servers": []} and empty.headers["x-total-count"] == "0"
     assert empty.headers["link"] == '</servers?page=0&per_page=50>; rel="last"'
-    assert http.get("/instance/v1/zones/fr-par-1/servers",
-                    params={"per_page": 101}).status_code == 400
+    assert (
+        http.get("/instance/v1/zones/fr-par-1/servers", params={"per_page": 101}).status_code == 400
+    )
 
 
 def test_list_servers_all_walks_every_page(client: scaleway.Client, http: httpx.Client) -> None:
     for i in range(5):
-        http.post("/instance/v1/zones/fr-par-1/servers",
-                  json={"commercial_type": "DEV1-S", "image": "ubuntu_jammy", "name": f"p{i}"})
+        http.post(
+            "/instance/v1/zones/fr-par-1/servers",
+            json={"commercial_type": "DEV1-S", "image": "ubuntu_jammy", "name": f"p{i}"},
+        )
     servers = InstanceUtilsV1API(client).list_servers_all(per_page=2)
     assert sorted(s.name for s in servers) == [f"p{i}" for i in range(5)]
 
@@ -94,8 +109,9 @@ def test_power_cycle_follows_real_states_and_timings(
     mhttp: httpx.Client, clock: ManualClock
 ) -> None:
     sid = _create(mhttp)
-    action = mhttp.post(f"/instance/v1/zones/fr-par-1/servers/{sid}/action",
-                        json={"action": "poweron"})
+    action = mhttp.post(
+        f"/instance/v1/zones/fr-par-1/servers/{sid}/action", json={"action": "poweron"}
+    )
     assert action.status_code == 202
     assert action.json()["task"]["status"] == "pending"
     s = _server(mhttp, sid)
@@ -107,8 +123,10 @@ def test_power_cycle_follows_real_states_and_timings(
     assert s["allowed_actions"] == ["poweroff", "terminate", "reboot", "stop_in_place", "backup"]
     refused = mhttp.delete(f"/instance/v1/zones/fr-par-1/servers/{sid}")
     assert refused.status_code == 400
-    assert refused.json() == {"type": "invalid_request_error",
-                              "message": "server should be stopped"}
+    assert refused.json() == {
+        "type": "invalid_request_error",
+        "message": "server should be stopped",
+    }
     mhttp.post(f"/instance/v1/zones/fr-par-1/servers/{sid}/action", json={"action": "poweroff"})
     clock.advance(35.0)
     assert _server(mhttp, sid)["state"] == "stopping"
@@ -118,8 +136,12 @@ def test_power_cycle_follows_real_states_and_timings(
     assert deleted.status_code == 204 and deleted.content == b""
     gone = mhttp.get(f"/instance/v1/zones/fr-par-1/servers/{sid}")
     assert gone.status_code == 404
-    assert gone.json() == {"type": "not_found", "message": "resource is not found",
-                           "resource": "instance_server", "resource_id": sid}
+    assert gone.json() == {
+        "type": "not_found",
+        "message": "resource is not found",
+        "resource": "instance_server",
+        "resource_id": sid,
+    }
 
 
 def test_action_in_wrong_state_is_refused(mhttp: httpx.Client) -> None:
@@ -131,11 +153,13 @@ def test_action_in_wrong_state_is_refused(mhttp: httpx.Client) -> None:
     assert bad.status_code == 400 and bad.json()["details"][0]["argument_name"] == "action"
 
 
-def test_stop_in_place_and_terminate(mhttp: httpx.Client, clock: ManualClock,
-                                     msb: SandboxServer) -> None:
+def test_stop_in_place_and_terminate(
+    mhttp: httpx.Client, clock: ManualClock, msb: SandboxServer
+) -> None:
     base = "/instance/v1/zones/fr-par-1"
-    server = mhttp.post(f"{base}/servers", json={"commercial_type": "DEV1-S",
-                                                 "image": "ubuntu_jammy"}).json()["server"]
+    server = mhttp.post(
+        f"{base}/servers", json={"commercial_type": "DEV1-S", "image": "ubuntu_jammy"}
+    ).json()["server"]
     sid, volume_id = server["id"], server["volumes"]["0"]["id"]
     ip_id = server["public_ip"]["id"]
     mhttp.post(f"{base}/servers/{sid}/action", json={"action": "poweron"})
@@ -157,15 +181,18 @@ def test_stop_in_place_and_terminate(mhttp: httpx.Client, clock: ManualClock,
     assert msb.state.created("server") == 1
 
 
-def test_deleted_server_leaves_volumes_and_ips_to_delete(client: scaleway.Client,
-                                                         http: httpx.Client) -> None:
+def test_deleted_server_leaves_volumes_and_ips_to_delete(
+    client: scaleway.Client, http: httpx.Client
+) -> None:
     api = InstanceUtilsV1API(client)
     server = api.create_server(commercial_type="DEV1-S", image="ubuntu_jammy").server
     assert server is not None and server.public_ip is not None
-    local = api.create_server(commercial_type="DEV1-S", image="ubuntu_jammy",
-                              volumes={"0": VolumeServerTemplate(volume_type="l_ssd",
-                                                                 size=20_000_000_000)},
-                              dynamic_ip_required=False).server
+    local = api.create_server(
+        commercial_type="DEV1-S",
+        image="ubuntu_jammy",
+        volumes={"0": VolumeServerTemplate(volume_type="l_ssd", size=20_000_000_000)},
+        dynamic_ip_required=False,
+    ).server
     assert local is not None and local.public_ip is None
     sbs_id, local_id = server.volumes["0"].id, local.volumes["0"].id
     with pytest.raises(ScalewayException) as refused:
@@ -190,8 +217,9 @@ def test_reserved_ip_attaches_at_create(client: scaleway.Client) -> None:
     api = InstanceUtilsV1API(client)
     ip = api.create_ip(tags=["job:ip"]).ip
     assert ip is not None and ip.state == "detached"
-    server = api.create_server(commercial_type="DEV1-S", image="ubuntu_jammy",
-                               public_ips=[ip.id]).server
+    server = api.create_server(
+        commercial_type="DEV1-S", image="ubuntu_jammy", public_ips=[ip.id]
+    ).server
     assert server is not None and [i.id for i in server.public_ips] == [ip.id]
     assert api.get_ip(ip=ip.id).ip.server.id == server.id
     assert [i.id for i in api.list_ips(tags=["job:ip"]).ips] == [ip.id]
@@ -217,15 +245,26 @@ def test_bad_server_input(http: httpx.Client) -> None:
     assert {d["argument_name"] for d in missing.json()["details"]} == {"commercial_type", "image"}
     assert all(d["reason"] == "required" for d in missing.json()["details"])
     wrong = http.post(base, json={"commercial_type": 5, "image": "ubuntu_jammy"})
-    assert wrong.json()["details"][0] == {"argument_name": "commercial_type", "reason": "format",
-                                          "help_message": "must be a string"}
-    arch = http.post(base, json={"commercial_type": "COPARM1-2C-8G",
-                                 "image": "2a1a6f4c-0000-4000-8000-000000000000"})
+    assert wrong.json()["details"][0] == {
+        "argument_name": "commercial_type",
+        "reason": "format",
+        "help_message": "must be a string",
+    }
+    arch = http.post(
+        base,
+        json={"commercial_type": "COPARM1-2C-8G", "image": "2a1a6f4c-0000-4000-8000-000000000000"},
+    )
     assert arch.status_code == 404 and arch.json()["resource"] == "instance_image"
     label = http.post(base, json={"commercial_type": "PLAY2-NANO", "image": "windows_xp"})
     assert label.status_code == 400 and label.json()["details"][0]["argument_name"] == "image"
-    no_local = http.post(base, json={"commercial_type": "PLAY2-NANO", "image": "ubuntu_jammy",
-                                     "volumes": {"0": {"volume_type": "l_ssd"}}})
+    no_local = http.post(
+        base,
+        json={
+            "commercial_type": "PLAY2-NANO",
+            "image": "ubuntu_jammy",
+            "volumes": {"0": {"volume_type": "l_ssd"}},
+        },
+    )
     assert no_local.status_code == 400
 
 
@@ -239,8 +278,9 @@ def test_private_nic_on_stopped_then_running_server(
     assert stopped is not None and running is not None
     api.server_action(server_id=running.id, action="poweron")
     clock.advance(5)
-    nic = api.create_private_nic(server_id=stopped.id, private_network_id=pn.id,
-                                 tags=["job:n"]).private_nic
+    nic = api.create_private_nic(
+        server_id=stopped.id, private_network_id=pn.id, tags=["job:n"]
+    ).private_nic
     assert nic is not None and nic.state == "available"
     hot = api.create_private_nic(server_id=running.id, private_network_id=pn.id).private_nic
     assert hot is not None and hot.state == "syncing"
@@ -273,8 +313,14 @@ def test_sdk_waits_for_a_running_server(client: scaleway.Client) -> None:
 
 def test_fail_tag_locks_server_at_poweron(mhttp: httpx.Client, clock: ManualClock) -> None:
     base = "/instance/v1/zones/fr-par-1/servers"
-    sid = mhttp.post(base, json={"commercial_type": "DEV1-S", "image": "ubuntu_jammy",
-                                 "tags": ["sandbox:fail=locked"]}).json()["server"]["id"]
+    sid = mhttp.post(
+        base,
+        json={
+            "commercial_type": "DEV1-S",
+            "image": "ubuntu_jammy",
+            "tags": ["sandbox:fail=locked"],
+        },
+    ).json()["server"]["id"]
     mhttp.post(f"{base}/{sid}/action", json={"action": "poweron"})
     clock.advance(5)
     assert _server(mhttp, sid)["state"] == "locked"

@@ -17,16 +17,28 @@ from sandbox.server import SandboxServer
 
 def pool_config(name: str = "default", size: int = 1) -> CreateClusterRequestPoolConfig:
     return CreateClusterRequestPoolConfig(
-        name=name, node_type="DEV1-M", autoscaling=False, size=size,
-        container_runtime="unknown_runtime", autohealing=False, tags=[], kubelet_args={},
-        zone="", root_volume_type="default_volume_type", public_ip_disabled=False, labels={},
-        taints=[], startup_taints=[], user_data={},
+        name=name,
+        node_type="DEV1-M",
+        autoscaling=False,
+        size=size,
+        container_runtime="unknown_runtime",
+        autohealing=False,
+        tags=[],
+        kubelet_args={},
+        zone="",
+        root_volume_type="default_volume_type",
+        public_ip_disabled=False,
+        labels={},
+        taints=[],
+        startup_taints=[],
+        user_data={},
     )
 
 
 def create(api: K8SV1API, pools: list[CreateClusterRequestPoolConfig], **kw: object):
-    return api.create_cluster(type_="", description="", version="1.31.7", cni="cilium",
-                              pools=pools, **kw)  # type: ignore[arg-type]
+    return api.create_cluster(
+        type_="", description="", version="1.31.7", cni="cilium", pools=pools, **kw
+    )  # type: ignore[arg-type]
 
 
 def test_cluster_with_pool_goes_creating_ready_then_pool_ready(
@@ -41,7 +53,11 @@ def test_cluster_with_pool_goes_creating_ready_then_pool_ready(
     assert pools.total_count == 1
     pool = pools.pools[0]
     assert (pool.status, pool.node_type, pool.container_runtime, pool.root_volume_type) == (
-        "scaling", "dev1_m", "containerd", "l_ssd")
+        "scaling",
+        "dev1_m",
+        "containerd",
+        "l_ssd",
+    )
     clock.advance(89)
     assert api.get_cluster(cluster_id=cluster.id).status == "creating"
     clock.advance(1)
@@ -59,13 +75,27 @@ def test_cluster_without_pool_requires_one(mclient: scaleway.Client, clock: Manu
     cluster = create(api, [])
     clock.advance(5)
     assert api.get_cluster(cluster_id=cluster.id).status == "pool_required"
-    pool = api.create_pool(cluster_id=cluster.id, node_type="PLAY2-NANO", autoscaling=False,
-                           size=1, autohealing=False, public_ip_disabled=False, name="p1")
+    pool = api.create_pool(
+        cluster_id=cluster.id,
+        node_type="PLAY2-NANO",
+        autoscaling=False,
+        size=1,
+        autohealing=False,
+        public_ip_disabled=False,
+        name="p1",
+    )
     assert pool.status == "scaling" and pool.root_volume_type == "sbs_15k"
     assert api.get_cluster(cluster_id=cluster.id).status == "ready"
     with pytest.raises(ScalewayException) as dup:
-        api.create_pool(cluster_id=cluster.id, node_type="PLAY2-NANO", autoscaling=False,
-                        size=1, autohealing=False, public_ip_disabled=False, name="p1")
+        api.create_pool(
+            cluster_id=cluster.id,
+            node_type="PLAY2-NANO",
+            autoscaling=False,
+            size=1,
+            autohealing=False,
+            public_ip_disabled=False,
+            name="p1",
+        )
     assert dup.value.status_code == 409
 
 
@@ -85,16 +115,21 @@ def test_delete_cluster_deleting_then_404(
     clock.advance(75)
     gone = mhttp.get(url)
     assert gone.status_code == 404
-    assert gone.json() == {"message": "resource is not found", "resource": "cluster",
-                           "resource_id": cluster.id, "type": "not_found"}
+    assert gone.json() == {
+        "message": "resource is not found",
+        "resource": "cluster",
+        "resource_id": cluster.id,
+        "type": "not_found",
+    }
     assert mhttp.get(f"/k8s/v1/regions/fr-par/pools/{pool_id}").json()["resource"] == "pool"
     # with_additional_resources=true removed the (empty) auto-created private network
     pn = mhttp.get(f"/vpc/v2/regions/fr-par/private-networks/{cluster.private_network_id}")
     assert pn.status_code == 404
 
 
-def test_cluster_in_given_private_network_keeps_it(mclient: scaleway.Client,
-                                                   clock: ManualClock) -> None:
+def test_cluster_in_given_private_network_keeps_it(
+    mclient: scaleway.Client, clock: ManualClock
+) -> None:
     api, vpc = K8SV1API(mclient), VpcV2API(mclient)
     pn = vpc.create_private_network(name="k8s-pn", default_route_propagation_enabled=False)
     cluster = create(api, [pool_config()], private_network_id=pn.id)
@@ -124,8 +159,10 @@ def test_list_clusters_filters_and_versions(client: scaleway.Client, http: httpx
     a = create(api, [pool_config()], name="alpha", tags=["job:a"])
     create(api, [pool_config()], name="beta")
     assert [c.id for c in api.list_clusters(name="alp").clusters] == [a.id]
-    body = http.get("/k8s/v1/regions/fr-par/clusters",
-                    params={"order_by": "created_at_asc", "page": 1, "status": "unknown"}).json()
+    body = http.get(
+        "/k8s/v1/regions/fr-par/clusters",
+        params={"order_by": "created_at_asc", "page": 1, "status": "unknown"},
+    ).json()
     assert body["total_count"] == 2 and "x-total-count" not in body
     tagged = http.get("/k8s/v1/regions/fr-par/clusters", params={"tags": "job:a"}).json()
     assert [c["id"] for c in tagged["clusters"]] == [a.id]
@@ -137,23 +174,31 @@ def test_list_clusters_filters_and_versions(client: scaleway.Client, http: httpx
 
 
 def test_bad_cluster_input(http: httpx.Client) -> None:
-    r = http.post("/k8s/v1/regions/fr-par/clusters",
-                  json={"name": "x", "version": "0.1", "cni": "flannel",
-                        "pools": [{"name": "p", "size": "two"}]})
+    r = http.post(
+        "/k8s/v1/regions/fr-par/clusters",
+        json={
+            "name": "x",
+            "version": "0.1",
+            "cni": "flannel",
+            "pools": [{"name": "p", "size": "two"}],
+        },
+    )
     assert r.status_code == 400
     names = {d["argument_name"] for d in r.json()["details"]}
     assert names == {"version", "cni", "pools.0.node_type", "pools.0.size"}
 
 
-def test_fail_tag_and_forced_status(msb: SandboxServer, mclient: scaleway.Client,
-                                    mhttp: httpx.Client, clock: ManualClock) -> None:
+def test_fail_tag_and_forced_status(
+    msb: SandboxServer, mclient: scaleway.Client, mhttp: httpx.Client, clock: ManualClock
+) -> None:
     api = K8SV1API(mclient)
     cluster = create(api, [pool_config()], tags=["sandbox:fail=locked"])
     clock.advance(90)
     assert api.get_cluster(cluster_id=cluster.id).status == "locked"
     other = create(api, [pool_config()])
-    forced = mhttp.post(f"/_sandbox/resources/cluster/{other.id}/status",
-                        json={"status": "updating"})
+    forced = mhttp.post(
+        f"/_sandbox/resources/cluster/{other.id}/status", json={"status": "updating"}
+    )
     assert forced.status_code == 200
     assert api.get_cluster(cluster_id=other.id).status == "updating"
     assert msb.state.created("cluster") == 2 and msb.state.created("pool") == 2

@@ -12,14 +12,23 @@ from sandbox.lifecycle import ManualClock
 
 
 def create(api: RdbV1API, **kw: object):
-    args = {"engine": "PostgreSQL-15", "user_name": "admin", "password": "Sandb0x!pass",
-            "node_type": "db-dev-s", "is_ha_cluster": False, "disable_backup": True,
-            "volume_size": 0, "backup_same_region": False, **kw}
+    args = {
+        "engine": "PostgreSQL-15",
+        "user_name": "admin",
+        "password": "Sandb0x!pass",
+        "node_type": "db-dev-s",
+        "is_ha_cluster": False,
+        "disable_backup": True,
+        "volume_size": 0,
+        "backup_same_region": False,
+        **kw,
+    }
     return api.create_instance(**args)  # type: ignore[arg-type]
 
 
-def test_instance_provisioning_initializing_ready(mclient: scaleway.Client,
-                                                  clock: ManualClock) -> None:
+def test_instance_provisioning_initializing_ready(
+    mclient: scaleway.Client, clock: ManualClock
+) -> None:
     api = RdbV1API(mclient)
     db = create(api, name="orders", tags=["job:db"])
     assert (db.status, db.endpoint, db.endpoints, db.settings) == ("provisioning", None, [], [])
@@ -39,16 +48,18 @@ def test_instance_provisioning_initializing_ready(mclient: scaleway.Client,
     assert api.get_instance(instance_id=db.id).status == "ready"
 
 
-def test_update_while_provisioning_is_transient_state(mhttp: httpx.Client,
-                                                      mclient: scaleway.Client) -> None:
+def test_update_while_provisioning_is_transient_state(
+    mhttp: httpx.Client, mclient: scaleway.Client
+) -> None:
     db = create(RdbV1API(mclient))
     r = mhttp.patch(f"/rdb/v1/regions/fr-par/instances/{db.id}", json={"name": "n"})
     assert r.status_code == 409
     assert r.json()["type"] == "transient_state" and r.json()["current_state"] == "provisioning"
 
 
-def test_delete_answers_deleting_then_404(mclient: scaleway.Client, mhttp: httpx.Client,
-                                          clock: ManualClock) -> None:
+def test_delete_answers_deleting_then_404(
+    mclient: scaleway.Client, mhttp: httpx.Client, clock: ManualClock
+) -> None:
     api = RdbV1API(mclient)
     db = create(api)
     clock.advance(197)
@@ -57,8 +68,12 @@ def test_delete_answers_deleting_then_404(mclient: scaleway.Client, mhttp: httpx
     clock.advance(15)
     gone = mhttp.get(f"/rdb/v1/regions/fr-par/instances/{db.id}")
     assert gone.status_code == 404
-    assert gone.json() == {"message": "resource is not found", "resource": "instance",
-                           "resource_id": db.id, "type": "not_found"}
+    assert gone.json() == {
+        "message": "resource is not found",
+        "resource": "instance",
+        "resource_id": db.id,
+        "type": "not_found",
+    }
 
 
 def test_sdk_wait_for_instance(client: scaleway.Client) -> None:

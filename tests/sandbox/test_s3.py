@@ -15,15 +15,18 @@ pytestmark = pytest.mark.anyio
 
 
 def session() -> aioboto3.Session:
-    return aioboto3.Session(aws_access_key_id="SCWXXXXXXXXXXXXXXXXX",
-                            aws_secret_access_key="00000000-0000-0000-0000-000000000000",
-                            region_name="fr-par")
+    return aioboto3.Session(
+        aws_access_key_id="SCWXXXXXXXXXXXXXXXXX",
+        aws_secret_access_key="00000000-0000-0000-0000-000000000000",
+        region_name="fr-par",
+    )
 
 
 async def test_bucket_and_object_calls(fast_sandbox: SandboxServer) -> None:
     async with session().client("s3", endpoint_url=fast_sandbox.s3_url) as s3:
-        await s3.create_bucket(Bucket="sandbox-objects",
-                               CreateBucketConfiguration={"LocationConstraint": "fr-par"})
+        await s3.create_bucket(
+            Bucket="sandbox-objects", CreateBucketConfiguration={"LocationConstraint": "fr-par"}
+        )
         names = [b["Name"] for b in (await s3.list_buckets())["Buckets"]]
         assert "sandbox-objects" in names
         await s3.put_object(Bucket="sandbox-objects", Key="a/b.txt", Body=b"hello")
@@ -39,25 +42,35 @@ async def test_bucket_and_object_calls(fast_sandbox: SandboxServer) -> None:
 async def test_multipart_upload(fast_sandbox: SandboxServer) -> None:
     part = b"x" * (5 * 1024 * 1024)
     async with session().client("s3", endpoint_url=fast_sandbox.s3_url) as s3:
-        await s3.create_bucket(Bucket="sandbox-multipart",
-                               CreateBucketConfiguration={"LocationConstraint": "fr-par"})
+        await s3.create_bucket(
+            Bucket="sandbox-multipart", CreateBucketConfiguration={"LocationConstraint": "fr-par"}
+        )
         upload = await s3.create_multipart_upload(Bucket="sandbox-multipart", Key="big.bin")
         etags = []
         for number, body in ((1, part), (2, b"tail")):
-            r = await s3.upload_part(Bucket="sandbox-multipart", Key="big.bin", PartNumber=number,
-                                     UploadId=upload["UploadId"], Body=body)
+            r = await s3.upload_part(
+                Bucket="sandbox-multipart",
+                Key="big.bin",
+                PartNumber=number,
+                UploadId=upload["UploadId"],
+                Body=body,
+            )
             etags.append({"ETag": r["ETag"], "PartNumber": number})
-        await s3.complete_multipart_upload(Bucket="sandbox-multipart", Key="big.bin",
-                                           UploadId=upload["UploadId"],
-                                           MultipartUpload={"Parts": etags})
+        await s3.complete_multipart_upload(
+            Bucket="sandbox-multipart",
+            Key="big.bin",
+            UploadId=upload["UploadId"],
+            MultipartUpload={"Parts": etags},
+        )
         head = await s3.head_object(Bucket="sandbox-multipart", Key="big.bin")
         assert head["ContentLength"] == len(part) + 4
 
 
 async def test_virtual_host_addressing(fast_sandbox: SandboxServer) -> None:
     async with session().client("s3", endpoint_url=fast_sandbox.s3_url) as s3:
-        await s3.create_bucket(Bucket="vhost-bucket",
-                               CreateBucketConfiguration={"LocationConstraint": "fr-par"})
+        await s3.create_bucket(
+            Bucket="vhost-bucket", CreateBucketConfiguration={"LocationConstraint": "fr-par"}
+        )
         await s3.put_object(Bucket="vhost-bucket", Key="k", Body=b"virtual")
     # *.localhost does not resolve everywhere: sign for the virtual host, send to the IP
     hosts = ("vhost-bucket.s3.fr-par.scw.cloud", f"vhost-bucket.localhost:{port(fast_sandbox)}")
@@ -65,8 +78,9 @@ async def test_virtual_host_addressing(fast_sandbox: SandboxServer) -> None:
         request = AWSRequest(method="GET", url=f"http://{host}/k")
         S3SigV4Auth(Credentials("SCWXXXXXXXXXXXXXXXXX", "secret"), "s3", "fr-par").add_auth(request)
         async with httpx.AsyncClient() as c:
-            r = await c.get(f"{fast_sandbox.s3_url}/k",
-                            headers={**dict(request.headers.items()), "Host": host})
+            r = await c.get(
+                f"{fast_sandbox.s3_url}/k", headers={**dict(request.headers.items()), "Host": host}
+            )
         assert r.status_code == 200 and r.content == b"virtual"
 
 

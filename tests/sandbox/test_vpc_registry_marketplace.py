@@ -18,11 +18,13 @@ from sandbox.server import SandboxServer
 from .conftest import ZERO
 
 
-def test_private_network_create_get_list_delete(client: scaleway.Client,
-                                                http: httpx.Client) -> None:
+def test_private_network_create_get_list_delete(
+    client: scaleway.Client, http: httpx.Client
+) -> None:
     api = VpcV2API(client)
-    pn = api.create_private_network(name="back", tags=["job:pn"],
-                                    default_route_propagation_enabled=False)
+    pn = api.create_private_network(
+        name="back", tags=["job:pn"], default_route_propagation_enabled=False
+    )
     assert pn.project_id == ZERO and pn.region == "fr-par"
     assert [s.subnet.endswith("/22") for s in pn.subnets] == [True, False]
     assert pn.subnets[1].subnet.endswith("::/64")
@@ -31,7 +33,8 @@ def test_private_network_create_get_list_delete(client: scaleway.Client,
     assert default[0].private_network_count == 1
     api.create_private_network(name="front", default_route_propagation_enabled=False)
     assert [p.id for p in api.list_private_networks(tags=["job:pn", "other"]).private_networks] == [
-        pn.id]
+        pn.id
+    ]
     assert [p.name for p in api.list_private_networks(name="ac").private_networks] == ["back"]
     assert api.list_private_networks(vpc_id=pn.vpc_id).total_count == 2
     assert api.get_private_network(private_network_id=pn.id).name == "back"
@@ -40,8 +43,12 @@ def test_private_network_create_get_list_delete(client: scaleway.Client,
     assert http.delete(f"/vpc/v2/regions/fr-par/private-networks/{pn.id}").status_code == 204
     gone = http.get(f"/vpc/v2/regions/fr-par/private-networks/{pn.id}")
     assert gone.status_code == 404
-    assert gone.json() == {"message": "resource is not found", "resource": "private_network",
-                           "resource_id": pn.id, "type": "not_found"}
+    assert gone.json() == {
+        "message": "resource is not found",
+        "resource": "private_network",
+        "resource_id": pn.id,
+        "type": "not_found",
+    }
 
 
 def test_private_network_with_nic_cannot_be_deleted(client: scaleway.Client) -> None:
@@ -56,8 +63,9 @@ def test_private_network_with_nic_cannot_be_deleted(client: scaleway.Client) -> 
     assert refused.value.response.json()["type"] == "precondition_failed"
 
 
-def test_namespace_lifecycle_and_bare_404(msb: SandboxServer, mclient: scaleway.Client,
-                                          mhttp: httpx.Client, clock: ManualClock) -> None:
+def test_namespace_lifecycle_and_bare_404(
+    msb: SandboxServer, mclient: scaleway.Client, mhttp: httpx.Client, clock: ManualClock
+) -> None:
     api = RegistryV1API(mclient)
     ns = api.create_namespace(name="team-images", description="", is_public=False)
     assert ns.status == "ready" and ns.endpoint == "rg.fr-par.scw.cloud/team-images"
@@ -92,15 +100,18 @@ def test_namespace_names_are_checked_and_unique(client: scaleway.Client) -> None
 
 def test_push_over_admin_endpoint(client: scaleway.Client, http: httpx.Client) -> None:
     ns = RegistryV1API(client).create_namespace(name="pushed", description="", is_public=False)
-    r = httpx.post(f"{http.base_url}/_sandbox/registry/images",
-                   json={"namespace_id": ns.id, "name": "app", "tags": ["1.0"]})
+    r = httpx.post(
+        f"{http.base_url}/_sandbox/registry/images",
+        json={"namespace_id": ns.id, "name": "app", "tags": ["1.0"]},
+    )
     assert r.status_code == 201 and r.json()["tags"] == ["1.0"]
 
 
 def test_marketplace_resolves_label_for_zone_and_type(client: scaleway.Client) -> None:
     api = MarketplaceV2API(client)
-    found = api.list_local_images(image_label="ubuntu_noble", zone="fr-par-2",
-                                  type_="instance_sbs").local_images
+    found = api.list_local_images(
+        image_label="ubuntu_noble", zone="fr-par-2", type_="instance_sbs"
+    ).local_images
     x86 = [i for i in found if "DEV1-S" in i.compatible_commercial_types]
     assert len(x86) == 1 and x86[0].zone == "fr-par-2" and x86[0].arch == "x86_64"
     assert api.get_local_image(local_image_id=x86[0].id).label == "ubuntu_noble"
@@ -109,6 +120,9 @@ def test_marketplace_resolves_label_for_zone_and_type(client: scaleway.Client) -
     catalogue = api.list_images(include_eol=False).images
     image = next(i for i in catalogue if i.label == "debian_bookworm")
     assert api.get_image(image_id=image.id).name == "Debian Bookworm"
-    server = InstanceUtilsV1API(client).create_server(
-        zone="fr-par-2", commercial_type="DEV1-S", image=x86[0].id).server
+    server = (
+        InstanceUtilsV1API(client)
+        .create_server(zone="fr-par-2", commercial_type="DEV1-S", image=x86[0].id)
+        .server
+    )
     assert server is not None and server.image is not None and server.image.id == x86[0].id
