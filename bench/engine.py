@@ -113,7 +113,7 @@ async def engine_run(path: Path, jobs: int, slots: int) -> dict[str, float]:
             await anyio.sleep(0.01)
         elapsed = time.perf_counter() - started
         pool.stop()
-    page = await store.list(limit=100)
+    page = await store.list_jobs(limit=100)
     start_ms = [(j.started_at - j.created_at) * 1000 for j in page.jobs if j.started_at]
     await db.close()
     # Commits for the final count_by_state polls are reads: SQLAlchemy commits those too,

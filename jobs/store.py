@@ -256,7 +256,7 @@ class JobStore:
             await self._update_owned(conn, job_id, owner, values)
         self.signals.job_changed(job_id)
 
-    async def wait(
+    async def park(
         self,
         job_id: str,
         owner: str,
@@ -446,7 +446,7 @@ class JobStore:
         async with self.db.read() as conn:
             return await self._get(conn, job_id)
 
-    async def list(
+    async def list_jobs(
         self,
         *,
         states: Sequence[JobState] = (),

@@ -32,7 +32,7 @@ async def run(settings: Settings, args: argparse.Namespace, out: Callable[[str],
                     raise ConfigError(
                         f"--state {name!r} is not a state; use one of: {allowed}"
                     ) from None
-            page = await store.list(states=states, operation=args.operation, limit=args.limit)
+            page = await store.list_jobs(states=states, operation=args.operation, limit=args.limit)
             out(f"{'ID':36}  {'STATE':9}  {'OPERATION':28}  {'CREATED':20}  ELAPSED")
             for job in page.jobs:
                 row = job_summary(job, now)

@@ -122,7 +122,7 @@ class JobRunner:
         assert isinstance(outcome, Wait)
         # The store refuses to park a job whose cancel was requested (a flag this worker's
         # heartbeat may not have seen yet): it is cancelled at this step boundary instead.
-        parked = not cancel_requested and await self.store.wait(
+        parked = not cancel_requested and await self.store.park(
             job.id,
             self.owner,
             run_after_at=self.store.clock.now() + max(0.0, outcome.seconds),

@@ -80,7 +80,7 @@ async def list_jobs(args: ListJobsInput, runtime: Runtime, ctx: Context) -> Call
             decode_cursor(args.cursor)
         except ValueError as exc:
             raise ToolInputError("cursor", str(exc)) from None
-    page = await runtime.store.list(
+    page = await runtime.store.list_jobs(
         states=args.state or (),
         operation=args.operation,
         created_after=args.created_after.timestamp() if args.created_after else None,

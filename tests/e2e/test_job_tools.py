@@ -258,7 +258,7 @@ async def test_cancel_without_a_running_worker_still_cancels_and_keeps_the_check
     async with open_runtime(settings, run_workers=False) as rt:
         job, _ = await rt.store.enqueue("test.count", {"log_path": str(tmp_path / "l")})
         claimed = await rt.store.claim("someone", limit=1, lease_s=30)
-        await rt.store.wait(
+        await rt.store.park(
             job.id,
             "someone",
             run_after_at=rt.store.clock.now() + 3600,

@@ -170,7 +170,7 @@ async def assert_refused_before_any_change(
     message = body(result)["message"]
     assert all(word in message for word in words), message
     assert sandbox.state.calls(method="POST") == 0
-    assert (await runtime.store.list(limit=5)).jobs == []
+    assert (await runtime.store.list_jobs(limit=5)).jobs == []
 
 
 @pytest.fixture(name="sandbox")

@@ -62,7 +62,7 @@ async def test_enqueue_with_a_known_idempotency_key_returns_the_existing_job(
     assert created_first and not created_second
     assert second == first
     assert second.params == {"n": 1}
-    page = await store.list()
+    page = await store.list_jobs()
     assert [j.id for j in page.jobs] == [first.id]
 
 
@@ -151,7 +151,7 @@ async def test_waiting_job_is_not_claimable_before_run_after_and_is_after(
 ) -> None:
     job, _ = await store.enqueue(OP, {})
     await claim_one(store, "w1")
-    await store.wait(
+    await store.park(
         job.id,
         "w1",
         run_after_at=clock.now() + 15,
@@ -269,7 +269,7 @@ STALE_WRITES = {
     "heartbeat": lambda s, j: s.heartbeat(j, "stale", lease_s=10),
     "checkpoint": lambda s, j: s.checkpoint(j, "stale", {"step": "stale's"}),
     "set_progress": lambda s, j: s.set_progress(j, "stale", Progress("x", "stale")),
-    "wait": lambda s, j: s.wait(
+    "park": lambda s, j: s.park(
         j, "stale", run_after_at=0.0, checkpoint={"step": "stale's"}, progress=Progress()
     ),
     "retry_later": lambda s, j: s.retry_later(
@@ -427,7 +427,7 @@ async def test_cancel_of_a_queued_job_is_immediate(store: JobStore, clock: Manua
 async def test_cancel_of_a_waiting_job_is_immediate(store: JobStore, clock: ManualClock) -> None:
     job, _ = await store.enqueue(OP, {})
     await claim_one(store, "w1")
-    await store.wait(
+    await store.park(
         job.id, "w1", run_after_at=clock.now() + 60, checkpoint={}, progress=Progress()
     )
 
@@ -443,7 +443,7 @@ async def test_cancel_of_a_waiting_job_reports_what_it_already_made(
 ) -> None:
     job, _ = await store.enqueue(OP, {})
     await claim_one(store, "w1")
-    await store.wait(
+    await store.park(
         job.id,
         "w1",
         run_after_at=clock.now() + 60,
@@ -529,7 +529,7 @@ async def test_events_follow_every_transition_in_order(store: JobStore, clock: M
     clock.advance(1)
     await claim_one(store, "w1")
     clock.advance(1)
-    await store.wait(
+    await store.park(
         job.id, "w1", run_after_at=clock.now(), checkpoint={}, progress=Progress("p", "polling")
     )
     clock.advance(1)
@@ -600,7 +600,7 @@ async def test_next_due_at_is_the_earliest_run_after_or_lease_expiry(
 
     waiting, _ = await store.enqueue(OP, {}, run_after_at=t0)
     await store.claim("w1", limit=1, lease_s=40)
-    await store.wait(waiting.id, "w1", run_after_at=t0 + 7, checkpoint={}, progress=Progress())
+    await store.park(waiting.id, "w1", run_after_at=t0 + 7, checkpoint={}, progress=Progress())
     assert await store.next_due_at() == t0 + 7
 
 

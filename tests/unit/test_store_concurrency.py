@@ -46,7 +46,7 @@ async def test_concurrent_enqueues_with_one_key_from_two_stores_make_one_job(
     for key, outcomes in results.items():
         assert len({job.id for job, _ in outcomes}) == 1, key
         assert sum(created for _, created in outcomes) == 1, key
-    page = await store.list(limit=100)
+    page = await store.list_jobs(limit=100)
     assert sorted(j.idempotency_key for j in page.jobs) == sorted(results)
 
 

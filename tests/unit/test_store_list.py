@@ -26,7 +26,7 @@ async def all_pages(store: JobStore, **filters: object) -> list[list[str]]:
     pages: list[list[str]] = []
     cursor = None
     while True:
-        page = await store.list(cursor=cursor, **filters)  # type: ignore[arg-type]
+        page = await store.list_jobs(cursor=cursor, **filters)  # type: ignore[arg-type]
         pages.append([j.id for j in page.jobs])
         if page.next_cursor is None:
             return pages
@@ -36,13 +36,13 @@ async def all_pages(store: JobStore, **filters: object) -> list[list[str]]:
 
 async def test_list_is_newest_first(store: JobStore, clock: ManualClock) -> None:
     jobs = await enqueue_spread(store, clock, 4)
-    page = await store.list()
+    page = await store.list_jobs()
     assert [j.id for j in page.jobs] == [j.id for j in reversed(jobs)]
     assert page.next_cursor is None
 
 
 async def test_list_of_an_empty_store_is_empty(store: JobStore) -> None:
-    page = await store.list()
+    page = await store.list_jobs()
     assert page.jobs == [] and page.next_cursor is None
 
 
@@ -52,18 +52,18 @@ async def test_list_filters_by_state(store: JobStore, clock: ManualClock) -> Non
     claimed = await store.claim("w1", limit=1, lease_s=30)
     assert [j.id for j in claimed] == [queued.id]
 
-    only_running = await store.list(states=[JobState.RUNNING])
-    live = await store.list(states=[JobState.QUEUED, JobState.RUNNING])
+    only_running = await store.list_jobs(states=[JobState.RUNNING])
+    live = await store.list_jobs(states=[JobState.QUEUED, JobState.RUNNING])
     assert [j.id for j in only_running.jobs] == [queued.id]
     assert [j.id for j in live.jobs] == [running.id, queued.id]
-    assert (await store.list(states=[JobState.FAILED])).jobs == []
+    assert (await store.list_jobs(states=[JobState.FAILED])).jobs == []
 
 
 async def test_list_filters_by_operation(store: JobStore, clock: ManualClock) -> None:
     a = await enqueue_spread(store, clock, 2, op="k8s.create_cluster")
     await enqueue_spread(store, clock, 2, op="instance.create_server")
 
-    page = await store.list(operation="k8s.create_cluster")
+    page = await store.list_jobs(operation="k8s.create_cluster")
 
     assert [j.id for j in page.jobs] == [a[1].id, a[0].id]
 
@@ -74,11 +74,11 @@ async def test_list_filters_by_creation_time_after_inclusive_before_exclusive(
     t0 = clock.now()
     jobs = await enqueue_spread(store, clock, 5)  # created at t0, t0+1, ... t0+4
 
-    page = await store.list(created_after=t0 + 1, created_before=t0 + 3)
+    page = await store.list_jobs(created_after=t0 + 1, created_before=t0 + 3)
 
     assert [j.id for j in page.jobs] == [jobs[2].id, jobs[1].id]
-    assert [j.id for j in (await store.list(created_after=t0 + 4)).jobs] == [jobs[4].id]
-    assert [j.id for j in (await store.list(created_before=t0 + 1)).jobs] == [jobs[0].id]
+    assert [j.id for j in (await store.list_jobs(created_after=t0 + 4)).jobs] == [jobs[4].id]
+    assert [j.id for j in (await store.list_jobs(created_before=t0 + 1)).jobs] == [jobs[0].id]
 
 
 async def test_list_filters_combine(store: JobStore, clock: ManualClock) -> None:
@@ -87,7 +87,7 @@ async def test_list_filters_combine(store: JobStore, clock: ManualClock) -> None
     await enqueue_spread(store, clock, 3, op="b")
     await store.request_cancel(a[2].id)
 
-    page = await store.list(states=[JobState.QUEUED], operation="a", created_after=t0 + 1)
+    page = await store.list_jobs(states=[JobState.QUEUED], operation="a", created_after=t0 + 1)
 
     assert [j.id for j in page.jobs] == [a[1].id]
 
@@ -131,10 +131,10 @@ async def test_jobs_created_after_a_page_was_read_do_not_shift_the_next_page(
     store: JobStore, clock: ManualClock
 ) -> None:
     old = await enqueue_spread(store, clock, 4)
-    first = await store.list(limit=2)
+    first = await store.list_jobs(limit=2)
     await enqueue_spread(store, clock, 3)
 
-    second = await store.list(limit=2, cursor=first.next_cursor)
+    second = await store.list_jobs(limit=2, cursor=first.next_cursor)
 
     assert [j.id for j in second.jobs] == [old[1].id, old[0].id]
     assert second.next_cursor is None
@@ -145,8 +145,8 @@ async def test_list_limit_is_clamped_to_the_page_size_bounds(
 ) -> None:
     await enqueue_spread(store, clock, MAX_PAGE_SIZE + 2)
 
-    assert len((await store.list(limit=0)).jobs) == 1
-    big = await store.list(limit=10_000)
+    assert len((await store.list_jobs(limit=0)).jobs) == 1
+    big = await store.list_jobs(limit=10_000)
     assert len(big.jobs) == MAX_PAGE_SIZE
     assert big.next_cursor is not None
 
@@ -165,4 +165,4 @@ async def test_list_with_a_cursor_it_did_not_make_raises_value_error(
     store: JobStore, cursor: str
 ) -> None:
     with pytest.raises(ValueError, match="cursor"):
-        await store.list(cursor=cursor)
+        await store.list_jobs(cursor=cursor)
