@@ -4,7 +4,8 @@
     ├── TransientError       worth another try: retried in the step, then by the runner
     │   └── RateLimited      the API asked us to slow down (optional retry_after_s)
     ├── PermanentError       retrying cannot help: the job fails with this message
-    │   └── InvalidParameters  the job's stored parameters no longer validate
+    │   ├── InvalidParameters  the job's stored parameters no longer validate
+    │   └── InUse            the resource has dependents; deleting it is refused
     └── UnknownOperation     no operation of that name is registered
 
 The messages of these errors are shown to users: they never carry secrets.
@@ -39,3 +40,11 @@ class InvalidParameters(PermanentError):
 
 class UnknownOperation(PermanentError):
     """No operation of that name is registered."""
+
+
+class InUse(PermanentError):
+    """Deleting a resource is refused while others depend on it; ``dependents`` names them."""
+
+    def __init__(self, what: str, dependents: list[str], advice: str) -> None:
+        super().__init__(f"{what} is in use by: {'; '.join(dependents)}; {advice}")
+        self.dependents = dependents

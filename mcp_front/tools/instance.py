@@ -1,4 +1,5 @@
-"""Instance tools: list and read servers directly; create, start, stop, delete through jobs."""
+"""Instance tools: list and read servers directly; create, start, stop, reboot, delete through
+jobs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from mcp.types import CallToolResult
 from pydantic import Field, field_validator
 
 from mcp_front import envelope
+from mcp_front.errors import ToolInputError
 from mcp_front.inputs import (
     NAME_RULE,
     Name,
@@ -25,7 +27,7 @@ from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
 from mcp_front.toolkit import scaleway, spec
 from mcp_front.tools.paging import Listing
-from workers.scaleway.servers import check_commercial_type, get_server, resolve_image
+from workers.scaleway.servers import check_commercial_type, get_server, resolve_image, state_text
 from workers.scaleway.summaries import server_detail, server_summary
 
 STATES = ("running", "stopped", "stopped in place", "starting", "stopping", "locked")
@@ -128,6 +130,19 @@ async def stop_instance(args: ServerInput, runtime: Runtime, ctx: Context) -> Ca
     return await submit_and_wait(runtime, ctx, "instance.stop_server", params)
 
 
+async def reboot_instance(args: ServerInput, runtime: Runtime, ctx: Context) -> CallToolResult:
+    """Reboot a running server (a job); a server that is not running is refused, no job."""
+    zone = zone_of(runtime, args.zone)
+    server = await get_server(scaleway(runtime), zone, args.server_id)
+    state = state_text(server.state)
+    if state != "running":
+        raise ToolInputError(
+            "server_id", f"server {server.name} is {state}; only a running server reboots"
+        )
+    params = {"zone": zone, "server_id": args.server_id}
+    return await submit_and_wait(runtime, ctx, "instance.reboot_server", params)
+
+
 async def delete_instance(
     args: DeleteInstanceInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
@@ -191,6 +206,16 @@ TOOLS = [
         read_only=False,
         destructive=True,
         idempotent=True,
+    ),
+    spec(
+        "instance",
+        "reboot_instance",
+        "Reboot instance",
+        "Reboot a running server and wait until it runs again (job).",
+        ServerInput,
+        reboot_instance,
+        read_only=False,
+        destructive=True,
     ),
     spec(
         "instance",

@@ -1,4 +1,5 @@
-"""Private network tools: list directly; create a network and attach servers through jobs."""
+"""Private network tools: list directly; create and delete networks, attach and detach servers
+through jobs. Deleting a network that servers or clusters use is refused, naming them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field, field_validator
 
+from mcp_front.errors import ToolInputError
 from mcp_front.inputs import (
     Name,
     RegionInput,
@@ -23,8 +25,12 @@ from mcp_front.inputs import (
 )
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import ToolInput, spec
+from mcp_front.toolkit import ToolInput, scaleway, spec
 from mcp_front.tools.paging import Listing
+from workers.errors import InUse
+from workers.scaleway.networks import DETACH_ADVICE, network_dependents, nic_on_network
+from workers.scaleway.presence import get_or_explain
+from workers.scaleway.servers import get_server
 from workers.scaleway.summaries import private_network_summary
 
 VpcId = Annotated[str | None, optional_uuid_of("a VPC")]
@@ -69,6 +75,12 @@ class AttachInput(ToolInput):
         description="Private network id (UUID), same region."
     )
     zone: str | None = Field(None, description="The server's zone (default: config).")
+
+
+class NetworkInput(RegionInput):
+    private_network_id: Annotated[str, uuid_of("a private network")] = Field(
+        description="Private network id (UUID); list_private_networks shows them."
+    )
 
 
 NETWORKS = Listing(
@@ -117,6 +129,44 @@ async def attach_instance_to_network(
     return await submit_and_wait(runtime, ctx, "network.attach_server", params)
 
 
+async def detach_instance_from_network(
+    args: AttachInput, runtime: Runtime, ctx: Context
+) -> CallToolResult:
+    """Remove a server's NIC on a private network (a job); no NIC there is refused, no job."""
+    zone = zone_of(runtime, args.zone)
+    client = scaleway(runtime)
+    server = await get_server(client, zone, args.server_id)
+    if await nic_on_network(client, zone, server.id, args.private_network_id) is None:
+        raise ToolInputError(
+            "private_network_id",
+            f"server {server.name} has no NIC on private network {args.private_network_id}",
+        )
+    params = {"zone": zone, "server_id": server.id, "private_network_id": args.private_network_id}
+    return await submit_and_wait(runtime, ctx, "network.detach_server", params)
+
+
+async def delete_private_network(
+    args: NetworkInput, runtime: Runtime, ctx: Context
+) -> CallToolResult:
+    """Delete a private network (a job); one in use is refused naming its users, no job."""
+    region = region_of(runtime, args.region)
+    client, pn_id = scaleway(runtime), args.private_network_id
+    await get_or_explain(
+        client,
+        client.vpc.get_private_network,
+        f"private network {pn_id} was not found in {region}; list_private_networks shows them",
+        resource="private_network",
+        resource_id=pn_id,
+        region=region,
+        private_network_id=pn_id,
+    )
+    dependents = await network_dependents(client, region, pn_id)
+    if dependents:
+        raise InUse(f"private network {pn_id}", dependents, DETACH_ADVICE)
+    params = {"region": region, "private_network_id": pn_id}
+    return await submit_and_wait(runtime, ctx, "network.delete_private_network", params)
+
+
 TOOLS = [
     spec(
         "network",
@@ -146,5 +196,26 @@ TOOLS = [
         attach_instance_to_network,
         read_only=False,
         idempotent=True,
+    ),
+    spec(
+        "network",
+        "detach_instance_from_network",
+        "Detach instance from network",
+        "Remove a server's NIC on a private network (job) and wait until it is gone.",
+        AttachInput,
+        detach_instance_from_network,
+        read_only=False,
+        destructive=True,
+        idempotent=True,
+    ),
+    spec(
+        "network",
+        "delete_private_network",
+        "Delete private network",
+        "Delete a private network (job). Refused while servers or clusters use it.",
+        NetworkInput,
+        delete_private_network,
+        read_only=False,
+        destructive=True,
     ),
 ]

@@ -1,4 +1,5 @@
-"""Instance operations: create, start, stop and delete servers, polling until they settle."""
+"""Instance operations: create, start, stop, reboot and delete servers, polling until they
+settle."""
 
 from __future__ import annotations
 
@@ -158,6 +159,39 @@ class StopServer(PowerServer):
     phase = "stopping"
 
 
+class RebootServer(Operation):
+    """Reboot a running server and wait until it runs again."""
+
+    name = "instance.reboot_server"
+    params_model = ServerRef
+    touches = ("instance",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: ServerRef = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        server = await get_server(client, params.zone, params.server_id)
+        state = state_text(server.state)
+        if not ctx.checkpoint.get("reboot_sent"):
+            if state != RUNNING:
+                raise PermanentError(
+                    f"server {server.id} is {state!r}; only a running server reboots "
+                    "(start_instance powers it on)"
+                )
+            await client.read(
+                client.instance.server_action,
+                zone=params.zone,
+                server_id=server.id,
+                action="reboot",  # type: ignore[arg-type]
+            )
+            await ctx.save(Progress("rebooting", f"server {server.name} reboots"), reboot_sent=True)
+            return poll_wait(ctx, client, "server", "rebooting", f"server {server.name} reboots")
+        if state == RUNNING:
+            return Done(server_result(server))
+        if state not in ("stopping", "starting"):
+            raise PermanentError(f"server {server.id} is {state!r} after its reboot")
+        return poll_wait(ctx, client, "server", "rebooting", f"server {server.name} is {state}")
+
+
 class DeleteServer(Operation):
     """Power off, wait for ``stopped``, delete the server, then its volumes and IPs."""
 
@@ -252,4 +286,10 @@ class DeleteServer(Operation):
         }
 
 
-OPERATIONS: list[Operation] = [CreateServer(), StartServer(), StopServer(), DeleteServer()]
+OPERATIONS: list[Operation] = [
+    CreateServer(),
+    StartServer(),
+    StopServer(),
+    RebootServer(),
+    DeleteServer(),
+]

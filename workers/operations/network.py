@@ -1,4 +1,5 @@
-"""Private network operations: create a network, attach a server to one (a private NIC)."""
+"""Private network operations: create and delete a network, attach a server to one (a private
+NIC) and detach it."""
 
 from __future__ import annotations
 
@@ -7,11 +8,20 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from jobs.models import JSON, Progress
-from workers.errors import PermanentError
+from workers.errors import InUse, PermanentError
 from workers.scaleway.client import ScalewayClient
 from workers.scaleway.errors import Conflict, NotFound
-from workers.scaleway.networks import ensure_network, find_network_by_tag
+from workers.scaleway.networks import (
+    DETACH_ADVICE,
+    delete_private_network,
+    ensure_network,
+    find_network_by_tag,
+    network_dependents,
+    nic_on_network,
+    private_network_exists,
+)
 from workers.scaleway.power import poll_wait, services_of
+from workers.scaleway.presence import delete_if_present, exists
 from workers.scaleway.servers import get_server, job_tag, state_text
 from workers.scaleway.summaries import nic_summary, private_network_summary
 from workers.steps import Done, Operation, StepContext, StepOutcome
@@ -155,16 +165,66 @@ class AttachServer(Operation):
 
 async def _existing_nic(client: ScalewayClient, params: AttachServerParams) -> Any | None:
     """The server's NIC on this private network, if there is one."""
-    response = await client.read(
-        client.instance.list_private_ni_cs,
-        zone=params.zone,
-        server_id=params.server_id,
-        per_page=100,
-    )
-    for nic in response.private_nics:
-        if nic.private_network_id == params.private_network_id:
-            return nic
-    return None
+    return await nic_on_network(client, params.zone, params.server_id, params.private_network_id)
 
 
-OPERATIONS: list[Operation] = [CreatePrivateNetwork(), AttachServer()]
+class DetachServer(Operation):
+    """Remove a server's private NIC on a network and wait until it is gone."""
+
+    name = "network.detach_server"
+    params_model = AttachServerParams
+    touches = ("instance", "private_network")
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: AttachServerParams = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        if "nic_id" not in ctx.checkpoint:
+            nic = await _existing_nic(client, params)
+            if nic is None:
+                return Done({**params.model_dump(), "detached": None, "already": True})
+            await ctx.save(Progress("detaching", f"removing private NIC {nic.id}"), nic_id=nic.id)
+        nic_id = ctx.checkpoint["nic_id"]
+        ref = {"zone": params.zone, "server_id": params.server_id, "private_nic_id": nic_id}
+        if not ctx.checkpoint.get("delete_sent"):
+            await delete_if_present(client, client.instance.delete_private_nic, **ref)
+            await ctx.save(delete_sent=True)
+        if await exists(client, client.instance.get_private_nic, **ref):
+            return poll_wait(ctx, client, "private_nic", "detaching", f"private NIC {nic_id} goes")
+        return Done({**params.model_dump(), "detached": nic_id, "already": False})
+
+
+class DeleteNetworkParams(BaseModel):
+    """Parameters of ``network.delete_private_network``."""
+
+    region: str
+    private_network_id: str
+
+
+class DeletePrivateNetwork(Operation):
+    """Delete a private network nothing uses (checked again just before the call)."""
+
+    name = "network.delete_private_network"
+    params_model = DeleteNetworkParams
+    touches = ("private_network",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: DeleteNetworkParams = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        pn_id = params.private_network_id
+        if await private_network_exists(client, params.region, pn_id):
+            dependents = await network_dependents(client, params.region, pn_id)
+            if dependents:
+                raise InUse(f"private network {pn_id}", dependents, DETACH_ADVICE)
+            try:
+                await delete_private_network(client, params.region, pn_id)
+            except Conflict as exc:
+                raise InUse(f"private network {pn_id}", [str(exc)], DETACH_ADVICE) from exc
+        return Done({"deleted": pn_id, "region": params.region})
+
+
+OPERATIONS: list[Operation] = [
+    CreatePrivateNetwork(),
+    AttachServer(),
+    DetachServer(),
+    DeletePrivateNetwork(),
+]
