@@ -9,6 +9,7 @@ from mcp_front.config import Settings
 from mcp_front.runtime import RuntimeSource
 from mcp_front.toolkit import ToolSpec, build_tool
 from mcp_front.tools import database as database_tools
+from mcp_front.tools import database_admin as database_admin_tools
 from mcp_front.tools import instance as instance_tools
 from mcp_front.tools import jobs as job_tools
 from mcp_front.tools import k8s as k8s_tools
@@ -32,6 +33,7 @@ def all_tool_specs() -> list[ToolSpec]:
         *network_tools.TOOLS,
         *k8s_tools.TOOLS,
         *database_tools.TOOLS,
+        *database_admin_tools.TOOLS,
         *registry_tools.TOOLS,
         *storage_tools.TOOLS,
     ]

@@ -114,13 +114,42 @@ def build_tool(spec: ToolSpec, source: RuntimeSource) -> Tool:
         description=spec.description,
         annotations=spec.annotations(),
     )
-    schema = spec.input_model.model_json_schema()
-    schema.pop("title", None)
-    tool.parameters = schema
+    tool.parameters = compact_schema(spec.input_model.model_json_schema())
     # Let unknown arguments through the SDK's own check, so that the spec's model (which
     # forbids them) names them in the error envelope instead of them vanishing silently.
     tool.fn_metadata.arg_model = _PassThroughArguments
     return tool
+
+
+def compact_schema(node: Any) -> Any:
+    """A JSON schema without pydantic's generated titles, optional fields as their plain type.
+
+    Every tool's schema is read by the model on each turn: titles repeat the field names,
+    and ``anyOf [T, null]`` with a null default says no more than leaving the field out
+    (a null argument means "not given" here).
+    """
+    if isinstance(node, list):
+        return [compact_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    # A property called "title" maps to an object, so only the string titles go.
+    out = {
+        key: compact_schema(value)
+        for key, value in node.items()
+        if not (key == "title" and isinstance(value, str))
+    }
+    options = out.get("anyOf")
+    if (
+        isinstance(options, list)
+        and len(options) == 2
+        and {"type": "null"} in options
+        and "default" in out
+        and out["default"] is None
+    ):
+        (kept,) = [o for o in options if o != {"type": "null"}]
+        rest = {k: v for k, v in out.items() if k not in ("anyOf", "default")}
+        return {**kept, **rest}
+    return out
 
 
 class _PassThroughArguments(ArgModelBase):

@@ -26,6 +26,7 @@ from sandbox.api import (
     k8s_pools,
     marketplace,
     rdb,
+    rdb_extras,
     registry,
     vpc,
 )
@@ -47,6 +48,7 @@ API_ROUTES: list[BaseRoute] = [
     *k8s.routes,
     *k8s_pools.routes,
     *rdb.routes,
+    *rdb_extras.routes,
     *registry.routes,
 ]
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -1,4 +1,4 @@
-"""Managed database (RDB) tools: list and read directly, create through a job.
+"""Managed database (RDB) tools: list and read directly, create and delete through jobs.
 
 A password (given or generated) is written to a 0600 file before the job is enqueued, so the
 job row only ever holds the file's path.
@@ -27,7 +27,9 @@ from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
 from mcp_front.toolkit import scaleway, spec
 from mcp_front.tools.paging import slice_page
+from workers.errors import InUse
 from workers.scaleway.rdb import (
+    REPLICA_ADVICE,
     check_engine,
     check_node_type,
     database_detail,
@@ -35,6 +37,7 @@ from workers.scaleway.rdb import (
     engine_names,
     get_database,
     matching_databases,
+    replica_dependents,
 )
 from workers.secret_files import generate_password, password_problem, safe_file_name, write_secret
 
@@ -172,6 +175,17 @@ async def create_database(
     return await submit_and_wait(runtime, ctx, "rdb.create_database", params)
 
 
+async def delete_database(args: DatabaseInput, runtime: Runtime, ctx: Context) -> CallToolResult:
+    """Delete a database instance (a job); one with read replicas is refused, no job."""
+    region = region_of(runtime, args.region)
+    db = await get_database(scaleway(runtime), region, args.instance_id)
+    dependents = replica_dependents(db)
+    if dependents:
+        raise InUse(f"database {db.name} ({db.id})", dependents, REPLICA_ADVICE)
+    params = {"region": region, "instance_id": db.id}
+    return await submit_and_wait(runtime, ctx, "rdb.delete_database", params)
+
+
 TOOLS = [
     spec(
         "database",
@@ -202,5 +216,16 @@ TOOLS = [
         CreateDatabaseInput,
         create_database,
         read_only=False,
+    ),
+    spec(
+        "database",
+        "delete_database",
+        "Delete database",
+        "Delete a database instance with its data and wait until it is gone (job). Refused "
+        "while it has read replicas.",
+        DatabaseInput,
+        delete_database,
+        read_only=False,
+        destructive=True,
     ),
 ]

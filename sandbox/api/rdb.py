@@ -45,7 +45,8 @@ DEFAULT_SETTINGS = (
 )
 
 
-def _password_problem(password: str) -> str | None:
+def password_problem(password: str) -> str | None:
+    """Why the API refuses a password (length and character classes), or None."""
     if not 8 <= len(password) <= 128:
         return "password must be between 8 and 128 characters"
     classes = (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^a-zA-Z0-9]")
@@ -88,7 +89,7 @@ def instance_json(state: SandboxState, db: Record) -> JSON:
         "node_type": d["node_type"],
         "organization_id": db.project_id,
         "project_id": db.project_id,
-        "read_replicas": [],
+        "read_replicas": list(d.get("read_replicas", [])),
         "region": db.location,
         "settings": settings,
         "status": status,
@@ -145,7 +146,7 @@ async def create_instance(request: Request) -> Response:
         fields.fail("node_type", "constraint", f"unknown node type {node_type!r}")
     fields.str("user_name", required=True)
     password = fields.str("password", required=True)
-    if password and (problem := _password_problem(password)):
+    if password and (problem := password_problem(password)):
         fields.fail("password", "constraint", problem)
     volume_type = fields.choice("volume_type", VOLUME_TYPES, "lssd")
     volume_size = fields.int("volume_size", 0, minimum=0) or 5 * catalog.GB
@@ -162,6 +163,7 @@ async def create_instance(request: Request) -> Response:
         "backup_same_region": fields.bool("backup_same_region", False),
         "init_settings": init_settings,
         "encryption": encryption,
+        "user_name": fields.str("user_name"),
     }
     fields.check()
     state.check_quota("rdb_instance", project, "rdb_instances")

@@ -15,9 +15,10 @@ def product_operations() -> list[Operation]:
 
     operations += instance.OPERATIONS
     operations += network.OPERATIONS
-    from workers.operations import database, k8s, registry
+    from workers.operations import database, database_admin, k8s, registry
 
     operations += k8s.OPERATIONS
     operations += database.OPERATIONS
+    operations += database_admin.OPERATIONS
     operations += registry.OPERATIONS
     return operations

@@ -1,4 +1,5 @@
-"""Managed database operations: create an instance and wait through provisioning until ready.
+"""Managed database operations: create an instance and wait through provisioning until ready;
+delete one and wait until it is gone.
 
 The password never enters the job row: the tool writes it to a 0600 file before enqueueing
 and the job's parameters hold that file's path. A password the user gave is removed from
@@ -13,17 +14,20 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from jobs.models import JSON, Progress
-from workers.errors import PermanentError
+from workers.errors import InUse, PermanentError
 from workers.scaleway.client import ScalewayClient
+from workers.scaleway.errors import Conflict, NotFound
 from workers.scaleway.k8s import status_text
 from workers.scaleway.power import services_of
 from workers.scaleway.rdb import (
     DATABASE_WAIT,
     GB,
     READY,
+    REPLICA_ADVICE,
     database_detail,
     find_database_by_tag,
     get_database,
+    replica_dependents,
 )
 from workers.scaleway.servers import job_tag
 from workers.scaleway.waiting import failed_status, first_try_lookup, wait_in_status
@@ -143,9 +147,54 @@ class CreateDatabase(Operation):
         return {
             "created": {"instance_id": iid, "region": params.region},
             "credentials": _credentials(params),
-            "note": "the database exists and keeps provisioning; delete it in the console or "
-            "with the Scaleway CLI if you do not want it",
+            "note": "the database exists and keeps provisioning; delete_database removes it",
         }
 
 
-OPERATIONS: list[Operation] = [CreateDatabase()]
+class DatabaseRef(BaseModel):
+    """A database instance in a region."""
+
+    region: str
+    instance_id: str
+
+
+class DeleteDatabase(Operation):
+    """Delete a database instance without read replicas and wait until it is gone."""
+
+    name = "rdb.delete_database"
+    params_model = DatabaseRef
+    touches = ("rdb",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: DatabaseRef = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        iid = params.instance_id
+        try:
+            db = await get_database(client, params.region, iid)
+        except NotFound:
+            return Done({"deleted": iid, "region": params.region})
+        if not ctx.checkpoint.get("delete_sent"):
+            dependents = replica_dependents(db)
+            if dependents:
+                raise InUse(f"database {iid}", dependents, REPLICA_ADVICE)
+            try:
+                await client.read(client.rdb.delete_instance, region=params.region, instance_id=iid)
+            except Conflict as exc:
+                if exc.current_state != "deleting":
+                    raise
+            except NotFound:
+                return Done({"deleted": iid, "region": params.region})
+            await ctx.save(
+                Progress("deleting", f"database {db.name} is deleting"), delete_sent=True
+            )
+        return wait_in_status(
+            ctx,
+            client,
+            "database",
+            "deleting",
+            f"database {db.name} is {status_text(db.status)}",
+            advice=f"the database {iid} may still exist: look at it with get_database",
+        )
+
+
+OPERATIONS: list[Operation] = [CreateDatabase(), DeleteDatabase()]

@@ -27,6 +27,7 @@ DATABASE_WAIT = frozenset(
     }
 )
 READY = "ready"
+REPLICA_ADVICE = "delete its read replicas first (Scaleway console or CLI)"
 GB = 1000**3
 
 
@@ -191,3 +192,8 @@ def database_detail(db: Any) -> JSON:
         "upgradable_versions": [v.name for v in (db.upgradable_version or [])],
         "created_at": str(db.created_at) if db.created_at else None,
     }
+
+
+def replica_dependents(db: Any) -> list[str]:
+    """What keeps a database instance from being deleted: its read replicas."""
+    return [f"read replica {r.id}" for r in (db.read_replicas or [])]

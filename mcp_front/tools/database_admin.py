@@ -1,0 +1,209 @@
+"""Inside a managed database instance: backups, users and logical databases.
+
+Reads answer directly; each create is a job. A user's password (given or generated) is
+written to a 0600 file before the job is enqueued, as for ``create_database``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import Field, field_validator
+
+from mcp_front import envelope
+from mcp_front.errors import ToolInputError
+from mcp_front.inputs import Name, RegionInput, page_field, per_page_field, region_of, uuid_of
+from mcp_front.job_wait import submit_and_wait
+from mcp_front.runtime import Runtime
+from mcp_front.toolkit import scaleway, spec
+from mcp_front.tools.database import USER_RE, DatabaseInput
+from mcp_front.tools.paging import slice_page
+from workers.scaleway.client import ScalewayClient
+from workers.scaleway.k8s import status_text
+from workers.scaleway.rdb import READY, get_database
+from workers.scaleway.rdb_admin import backup_summary, backups_of, databases_of, users_of
+from workers.secret_files import generate_password, password_problem, safe_file_name, write_secret
+
+
+class ListBackupsInput(RegionInput):
+    instance_id: Annotated[str, uuid_of("a database instance")] = Field(
+        description="Database instance id (UUID)."
+    )
+    page: int = page_field()
+    per_page: int = per_page_field("Backups")
+
+
+class CreateBackupInput(DatabaseInput):
+    database_name: str = Field("rdb", description="Logical database to back up.")
+    name: Name = Field(description="Backup name.")
+
+
+class CreateUserInput(DatabaseInput):
+    name: str = Field(description="User name: a letter, then letters, digits, '_' or '-'.")
+    is_admin: bool = Field(False, description="Give the user admin rights.")
+    password: str | None = Field(
+        None,
+        description="Password (default: generated into a 0600 file whose path is returned).",
+        json_schema_extra={"writeOnly": True},
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not USER_RE.match(value):
+            raise ValueError("must be 1-63 letters, digits, '_' or '-', starting with a letter")
+        return value
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str | None) -> str | None:
+        problem = password_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(f"the password {problem}")
+        return value
+
+
+class CreateLogicalDatabaseInput(DatabaseInput):
+    name: Name = Field(description="Database name, unique in the instance.")
+
+
+async def _ready_database(client: ScalewayClient, region: str, instance_id: str) -> None:
+    db = await get_database(client, region, instance_id)
+    status = status_text(db.status)
+    if status != READY:
+        raise ToolInputError(
+            "instance_id", f"database {db.name} is {status}; wait until it is ready"
+        )
+
+
+async def list_database_backups(
+    args: ListBackupsInput, runtime: Runtime, ctx: Context
+) -> CallToolResult:
+    """An instance's backups, newest first, paginated."""
+    region = region_of(runtime, args.region)
+    client = scaleway(runtime)
+    await get_database(client, region, args.instance_id)
+    rows = [backup_summary(b) for b in await backups_of(client, region, args.instance_id)]
+    rows.sort(key=lambda b: b["created_at"] or "", reverse=True)
+    page = slice_page("backups", rows, args.page, args.per_page)
+    return envelope.success(page, source=runtime.source)
+
+
+async def create_database_backup(
+    args: CreateBackupInput, runtime: Runtime, ctx: Context
+) -> CallToolResult:
+    """Back up a logical database (a job); an unknown database name is refused, no job."""
+    region = region_of(runtime, args.region)
+    client = scaleway(runtime)
+    await _ready_database(client, region, args.instance_id)
+    names = [d["name"] for d in await databases_of(client, region, args.instance_id)]
+    if args.database_name not in names:
+        raise ToolInputError(
+            "database_name",
+            f"{args.database_name!r} is not in this instance; use one of: " + ", ".join(names),
+        )
+    params = {**args.model_dump(exclude={"region"}), "region": region}
+    return await submit_and_wait(runtime, ctx, "rdb.create_backup", params)
+
+
+async def list_database_users(
+    args: DatabaseInput, runtime: Runtime, ctx: Context
+) -> CallToolResult:
+    """An instance's users and logical databases."""
+    region = region_of(runtime, args.region)
+    client = scaleway(runtime)
+    await _ready_database(client, region, args.instance_id)
+    data = {
+        "users": await users_of(client, region, args.instance_id),
+        "databases": await databases_of(client, region, args.instance_id),
+    }
+    return envelope.success(data, source=runtime.source)
+
+
+async def create_database_user(
+    args: CreateUserInput, runtime: Runtime, ctx: Context
+) -> CallToolResult:
+    """Add a user (a job); a taken name is refused, no job; the password goes to a 0600 file."""
+    region = region_of(runtime, args.region)
+    client = scaleway(runtime)
+    await _ready_database(client, region, args.instance_id)
+    if any(u["name"] == args.name for u in await users_of(client, region, args.instance_id)):
+        raise ToolInputError("name", f"user {args.name!r} already exists in this instance")
+    generated = args.password is None
+    password = generate_password() if generated else str(args.password)
+    label = "password" if generated else "pending-password"
+    file_name = safe_file_name("database-user", args.name, label, uuid.uuid4().hex[:8])
+    path = write_secret(runtime.settings.secrets_dir / f"{file_name}.txt", password)
+    params = {
+        **args.model_dump(exclude={"region", "password"}),
+        "region": region,
+        "password_file": str(path),
+        "password_generated": generated,
+    }
+    return await submit_and_wait(runtime, ctx, "rdb.create_user", params)
+
+
+async def create_logical_database(
+    args: CreateLogicalDatabaseInput, runtime: Runtime, ctx: Context
+) -> CallToolResult:
+    """Add a logical database to an instance (a job); a taken name is refused, no job."""
+    region = region_of(runtime, args.region)
+    client = scaleway(runtime)
+    await _ready_database(client, region, args.instance_id)
+    if any(d["name"] == args.name for d in await databases_of(client, region, args.instance_id)):
+        raise ToolInputError("name", f"database {args.name!r} already exists in this instance")
+    params = {"region": region, "instance_id": args.instance_id, "name": args.name}
+    return await submit_and_wait(runtime, ctx, "rdb.create_logical_database", params)
+
+
+TOOLS = [
+    spec(
+        "database",
+        "list_database_backups",
+        "List database backups",
+        "Backups of a database instance: name, database, status, size, expiry. Paginated.",
+        ListBackupsInput,
+        list_database_backups,
+        read_only=True,
+    ),
+    spec(
+        "database",
+        "create_database_backup",
+        "Back up database",
+        "Back up one logical database of an instance and wait until the backup is ready (job).",
+        CreateBackupInput,
+        create_database_backup,
+        read_only=False,
+    ),
+    spec(
+        "database",
+        "list_database_users",
+        "List database users",
+        "Users (name, admin) and logical databases of a database instance.",
+        DatabaseInput,
+        list_database_users,
+        read_only=True,
+    ),
+    spec(
+        "database",
+        "create_database_user",
+        "Create database user",
+        "Add a user to a database instance (job). A generated password goes to a 0600 file "
+        "whose path is returned.",
+        CreateUserInput,
+        create_database_user,
+        read_only=False,
+    ),
+    spec(
+        "database",
+        "create_logical_database",
+        "Create logical database",
+        "Add a logical database (CREATE DATABASE) to a database instance (job).",
+        CreateLogicalDatabaseInput,
+        create_logical_database,
+        read_only=False,
+    ),
+]

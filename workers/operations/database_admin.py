@@ -1,0 +1,180 @@
+"""Inside a managed database instance: back a database up (waits until ``ready``), add a user
+(its password in a 0600 file, as for a new instance) or a logical database.
+
+None of these carry tags; their names are unique per instance, so each job records that it
+is about to create before the call: a resumed job that finds the name taken knows it is its
+own, a fresh job that finds it taken reports the conflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from jobs.models import JSON, Progress
+from workers.errors import PermanentError
+from workers.scaleway.client import ScalewayClient
+from workers.scaleway.errors import Conflict
+from workers.scaleway.k8s import status_text
+from workers.scaleway.power import services_of
+from workers.scaleway.rdb import READY
+from workers.scaleway.rdb_admin import BACKUP_WAIT, backup_summary, find_backup
+from workers.scaleway.waiting import failed_status, wait_in_status
+from workers.secret_files import SecretFileError, read_secret, remove_secret
+from workers.steps import Done, Operation, StepContext, StepOutcome
+
+
+class InstanceChild(BaseModel):
+    """Something named inside a database instance."""
+
+    region: str
+    instance_id: str
+    name: str
+
+
+class CreateBackupParams(InstanceChild):
+    """Parameters of ``rdb.create_backup``."""
+
+    database_name: str
+
+
+class CreateUserParams(InstanceChild):
+    """Parameters of ``rdb.create_user``; the password is in a 0600 file."""
+
+    is_admin: bool = False
+    password_file: str
+    password_generated: bool
+
+
+async def create_named_once(
+    ctx: StepContext, what: str, create: Callable[[], Awaitable[Any]]
+) -> Any | None:
+    """``create()`` once per job: None when a resumed job finds its own name already taken."""
+    resumed = bool(ctx.checkpoint.get("create_sent"))
+    if not resumed:
+        await ctx.save(create_sent=True)
+    try:
+        return await create()
+    except Conflict as exc:
+        if exc.type == "already_exists" and resumed:
+            return None
+        if exc.type == "already_exists":
+            raise Conflict(
+                f"{what} already exists in this database instance; choose another name",
+                status=409,
+                type_="already_exists",
+            ) from exc
+        raise
+
+
+class CreateBackup(Operation):
+    """Back up one database of an instance and wait until the backup is ``ready``."""
+
+    name = "rdb.create_backup"
+    params_model = CreateBackupParams
+    touches = ("rdb_backup",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: CreateBackupParams = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        if "backup_id" not in ctx.checkpoint:
+            backup = await create_named_once(
+                ctx, f"backup {params.name!r}", lambda: self._create(client, params)
+            )
+            if backup is None:
+                backup = await find_backup(client, params.region, params.instance_id, params.name)
+            if backup is None:
+                raise PermanentError(f"backup {params.name!r} vanished right after its creation")
+            await ctx.save(
+                Progress("creating", f"backup {backup.name} started"), backup_id=backup.id
+            )
+        backup = await client.read(
+            client.rdb.get_database_backup,
+            region=params.region,
+            database_backup_id=ctx.checkpoint["backup_id"],
+        )
+        status = status_text(backup.status)
+        if status == READY:
+            return Done(backup_summary(backup))
+        advice = f"look at backup {backup.id} with list_database_backups"
+        if status not in BACKUP_WAIT:
+            raise failed_status(f"backup {backup.id}", status, ctx.elapsed_s, advice)
+        return wait_in_status(
+            ctx, client, "database", status, f"backup {backup.name} is {status}", advice=advice
+        )
+
+    async def _create(self, client: ScalewayClient, params: CreateBackupParams) -> Any:
+        return await client.call(
+            client.rdb.create_database_backup,
+            region=params.region,
+            instance_id=params.instance_id,
+            database_name=params.database_name,
+            name=params.name,
+        )
+
+
+class CreateUser(Operation):
+    """Add a user to a database instance; a generated password stays in its 0600 file."""
+
+    name = "rdb.create_user"
+    params_model = CreateUserParams
+    touches = ("rdb_user",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: CreateUserParams = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        result: JSON = {"instance_id": params.instance_id, "name": params.name}
+        result["is_admin"] = params.is_admin
+        try:
+            password = read_secret(Path(params.password_file))
+        except SecretFileError as exc:
+            if ctx.checkpoint.get("created"):  # a given password is removed once it is used
+                return Done(result)
+            raise PermanentError(f"{exc}; create the user again") from None
+        await create_named_once(
+            ctx,
+            f"user {params.name!r}",
+            lambda: client.call(
+                client.rdb.create_user,
+                region=params.region,
+                instance_id=params.instance_id,
+                name=params.name,
+                password=password,
+                is_admin=params.is_admin,
+            ),
+        )
+        await ctx.save(created=True)
+        if params.password_generated:
+            result["password_file"] = params.password_file
+        else:
+            remove_secret(Path(params.password_file))
+        return Done(result)
+
+
+class CreateLogicalDatabase(Operation):
+    """Add a logical database (``CREATE DATABASE``) to a database instance."""
+
+    name = "rdb.create_logical_database"
+    params_model = InstanceChild
+    touches = ("rdb_database",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: InstanceChild = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        await create_named_once(
+            ctx,
+            f"database {params.name!r}",
+            lambda: client.call(
+                client.rdb.create_database,
+                region=params.region,
+                instance_id=params.instance_id,
+                name=params.name,
+            ),
+        )
+        return Done({"instance_id": params.instance_id, "name": params.name})
+
+
+OPERATIONS: list[Operation] = [CreateBackup(), CreateUser(), CreateLogicalDatabase()]
