@@ -1,5 +1,5 @@
 """Kubernetes (Kapsule) tools: list and read clusters directly, kubeconfigs to 0600 files,
-create and delete clusters through jobs."""
+create and delete clusters and scale pools through jobs."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from workers.scaleway.k8s import (
     cluster_summary,
     cluster_with_pools,
     fetch_kubeconfig,
+    get_pool,
     kubeconfig_facts,
     resolve_version,
 )
@@ -91,6 +92,16 @@ class DeleteClusterInput(ClusterInput):
         False,
         description="Also delete its volumes, load balancers and its private network if empty.",
     )
+
+
+class UpdatePoolInput(RegionInput):
+    pool_id: Annotated[str, uuid_of("a pool")] = Field(
+        description="Pool id (UUID); get_cluster lists a cluster's pools."
+    )
+    size: int | None = Field(None, ge=0, le=150, description="Nodes wanted.")
+    autoscaling: bool | None = Field(None, description="Let the pool scale between min and max.")
+    min_size: int | None = Field(None, ge=0, le=150, description="Autoscaling minimum.")
+    max_size: int | None = Field(None, ge=1, le=150, description="Autoscaling maximum.")
 
 
 CLUSTERS = Listing("k8s", "clusters", lambda c: c.k8s.list_clusters, cluster_summary)
@@ -174,6 +185,25 @@ async def delete_cluster(
     return await submit_and_wait(runtime, ctx, "k8s.delete_cluster", params)
 
 
+async def update_pool(args: UpdatePoolInput, runtime: Runtime, ctx: Context) -> CallToolResult:
+    """Scale a pool (a job); sizes outside min/max are refused before any job."""
+    region = region_of(runtime, args.region)
+    pool = await get_pool(scaleway(runtime), region, args.pool_id)
+    changes = args.model_dump(exclude={"region", "pool_id"}, exclude_none=True)
+    if not changes:
+        raise ToolInputError("size", "give size, autoscaling, min_size or max_size")
+    low = args.min_size if args.min_size is not None else pool.min_size
+    high = args.max_size if args.max_size is not None else pool.max_size
+    size = args.size if args.size is not None else pool.size
+    autoscaling = args.autoscaling if args.autoscaling is not None else pool.autoscaling
+    if low > high:
+        raise ToolInputError("min_size", f"min_size {low} is above max_size {high}")
+    if autoscaling and not low <= size <= high:
+        raise ToolInputError("size", f"size {size} is outside min_size {low}..max_size {high}")
+    params = {"region": region, "pool_id": pool.id, **changes}
+    return await submit_and_wait(runtime, ctx, "k8s.update_pool", params)
+
+
 TOOLS = [
     spec(
         "k8s",
@@ -223,6 +253,17 @@ TOOLS = [
         "deletes its volumes, load balancers and empty private network.",
         DeleteClusterInput,
         delete_cluster,
+        read_only=False,
+        destructive=True,
+        idempotent=True,
+    ),
+    spec(
+        "k8s",
+        "update_pool",
+        "Scale Kubernetes pool",
+        "Change a pool's size or autoscaling (min/max) and wait until its nodes are ready (job).",
+        UpdatePoolInput,
+        update_pool,
         read_only=False,
         destructive=True,
         idempotent=True,

@@ -15,9 +15,10 @@ def product_operations() -> list[Operation]:
 
     operations += instance.OPERATIONS
     operations += network.OPERATIONS
-    from workers.operations import database, database_admin, k8s, registry
+    from workers.operations import database, database_admin, k8s, k8s_pools, registry
 
     operations += k8s.OPERATIONS
+    operations += k8s_pools.OPERATIONS
     operations += database.OPERATIONS
     operations += database_admin.OPERATIONS
     operations += registry.OPERATIONS

@@ -236,3 +236,16 @@ async def cluster_with_pools(client: ScalewayClient, region: str, cluster_id: st
     for pool in detail["pools"]:
         pool["nodes"] = node_counts([n for n in nodes if n.pool_id == pool["id"]])
     return detail
+
+
+async def get_pool(client: ScalewayClient, region: str, pool_id: str) -> Any:
+    """The node pool, or NotFound naming it and where to look."""
+    return await get_or_explain(
+        client,
+        client.k8s.get_pool,
+        f"pool {pool_id} was not found in {region}; get_cluster lists a cluster's pools",
+        resource="pool",
+        resource_id=pool_id,
+        region=region,
+        pool_id=pool_id,
+    )
