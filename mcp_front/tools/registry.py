@@ -1,4 +1,5 @@
-"""Container Registry tools: namespaces, images and tags read directly; create through a job."""
+"""Container Registry tools: namespaces, images and tags read directly; create and delete
+namespaces through jobs (a namespace with images only with ``force``)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,16 @@ from pydantic import Field, field_validator
 from mcp_front.inputs import PageInput, RegionInput, optional_uuid_of, region_of, uuid_of
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import spec
+from mcp_front.toolkit import scaleway, spec
 from mcp_front.tools.paging import Listing
-from workers.scaleway.registry import image_summary, namespace_summary, tag_summary
+from workers.errors import InUse
+from workers.scaleway.registry import (
+    get_namespace,
+    image_summary,
+    namespace_images,
+    namespace_summary,
+    tag_summary,
+)
 
 NAMESPACE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,52}[a-z0-9]$")
 
@@ -37,6 +45,13 @@ class CreateNamespaceInput(RegionInput):
                 "ending with '-'"
             )
         return value
+
+
+class DeleteNamespaceInput(RegionInput):
+    namespace_id: Annotated[str, uuid_of("a namespace")] = Field(
+        description="Namespace id (UUID); list_registry_namespaces shows them."
+    )
+    force: bool = Field(False, description="Also delete the images it holds.")
 
 
 class ListImagesInput(PageInput):
@@ -72,6 +87,21 @@ async def create_registry_namespace(
     """Create a registry namespace (a job; it is ready at once)."""
     params = {**args.model_dump(exclude={"region"}), "region": region_of(runtime, args.region)}
     return await submit_and_wait(runtime, ctx, "registry.create_namespace", params)
+
+
+async def delete_registry_namespace(
+    args: DeleteNamespaceInput, runtime: Runtime, ctx: Context
+) -> CallToolResult:
+    """Delete a namespace (a job); one holding images is refused, naming them, unless force."""
+    region = region_of(runtime, args.region)
+    client = scaleway(runtime)
+    namespace = await get_namespace(client, region, args.namespace_id)
+    if not args.force and namespace.image_count:
+        images = await namespace_images(client, region, namespace.id)
+        advice = "delete them first, or pass force=true to delete them with the namespace"
+        raise InUse(f"registry namespace {namespace.name}", images, advice)
+    params = {"region": region, "namespace_id": namespace.id}
+    return await submit_and_wait(runtime, ctx, "registry.delete_namespace", params)
 
 
 IMAGES = Listing("registry", "images", lambda c: c.registry.list_images, image_summary)
@@ -134,5 +164,15 @@ TOOLS = [
         ListTagsInput,
         list_registry_tags,
         read_only=True,
+    ),
+    spec(
+        "registry",
+        "delete_registry_namespace",
+        "Delete registry namespace",
+        "Delete a registry namespace (job). Refused while it holds images unless force=true.",
+        DeleteNamespaceInput,
+        delete_registry_namespace,
+        read_only=False,
+        destructive=True,
     ),
 ]

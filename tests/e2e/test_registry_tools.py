@@ -66,3 +66,33 @@ async def test_bad_names_are_refused_before_any_call(
         answer = await call(client, "create_registry_namespace", name=name)
         assert answer["status"] == "error" and "name" in answer["message"], answer
     assert sandbox.state.calls() == 0
+
+
+async def test_a_namespace_with_images_is_refused_unless_forced(
+    session: Session, sandbox: SandboxServer
+) -> None:
+    client, runtime = session
+    ns = (await call(client, "create_registry_namespace", name="team-api"))["data"]
+    push_image(sandbox.state, ns["id"], "api", ["v1"])
+    jobs = len((await runtime.store.list(limit=50)).jobs)
+
+    refused = await call(client, "delete_registry_namespace", namespace_id=ns["id"])
+    assert refused["status"] == "error" and "image api" in refused["message"], refused
+    assert "force" in refused["message"]
+    assert len((await runtime.store.list(limit=50)).jobs) == jobs
+    assert sandbox.state.calls("DELETE") == 0
+
+    forced = await call(client, "delete_registry_namespace", namespace_id=ns["id"], force=True)
+    assert forced["status"] == "success", forced
+    assert forced["data"]["deleted"] == ns["id"]
+    assert sandbox.state.all("registry_namespace") == []
+    assert sandbox.state.all("registry_image") == []
+
+
+async def test_an_empty_namespace_is_deleted_and_a_missing_one_named(session: Session) -> None:
+    client, _ = session
+    ns = (await call(client, "create_registry_namespace", name="team-empty"))["data"]
+    deleted = await call(client, "delete_registry_namespace", namespace_id=ns["id"])
+    assert deleted["status"] == "success", deleted
+    missing = await call(client, "delete_registry_namespace", namespace_id=ns["id"])
+    assert missing["status"] == "error" and ns["id"] in missing["message"], missing

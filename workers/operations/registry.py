@@ -1,4 +1,5 @@
-"""Container Registry operations: create a namespace (it is ready at once).
+"""Container Registry operations: create a namespace (it is ready at once); delete one with
+its images and wait until it is gone.
 
 Namespaces carry no tags, but their names are unique in a region: the job records that it
 is about to create one before the call, so a resumed job that finds the name taken knows the
@@ -12,8 +13,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from jobs.models import JSON, Progress
-from workers.scaleway.errors import Conflict
-from workers.scaleway.power import services_of
+from workers.scaleway.errors import Conflict, NotFound
+from workers.scaleway.power import poll_wait, services_of
 from workers.scaleway.registry import find_namespace, namespace_summary
 from workers.steps import Done, Operation, StepContext, StepOutcome
 
@@ -83,4 +84,32 @@ class CreateNamespace(Operation):
         return {"created": {"namespace_id": ns_id} if ns_id else None}
 
 
-OPERATIONS: list[Operation] = [CreateNamespace()]
+class NamespaceRef(BaseModel):
+    """Parameters of ``registry.delete_namespace``."""
+
+    region: str
+    namespace_id: str
+
+
+class DeleteNamespace(Operation):
+    """Delete a namespace (its images go with it) and wait until it answers 404."""
+
+    name = "registry.delete_namespace"
+    params_model = NamespaceRef
+    touches = ("registry",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: NamespaceRef = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        ref = {"region": params.region, "namespace_id": params.namespace_id}
+        try:
+            if not ctx.checkpoint.get("delete_sent"):
+                await client.read(client.registry.delete_namespace, **ref)
+                await ctx.save(Progress("deleting", "namespace deleting"), delete_sent=True)
+            namespace = await client.read(client.registry.get_namespace, **ref)
+        except NotFound:
+            return Done({"deleted": params.namespace_id, "region": params.region})
+        return poll_wait(ctx, client, "registry", "deleting", f"namespace {namespace.name} goes")
+
+
+OPERATIONS: list[Operation] = [CreateNamespace(), DeleteNamespace()]

@@ -7,6 +7,7 @@ from typing import Any
 from jobs.models import JSON
 from workers.scaleway.client import ScalewayClient
 from workers.scaleway.k8s import status_text
+from workers.scaleway.presence import get_or_explain
 
 
 async def find_namespace(client: ScalewayClient, region: str, name: str) -> Any | None:
@@ -15,6 +16,28 @@ async def find_namespace(client: ScalewayClient, region: str, name: str) -> Any 
         client.registry.list_namespaces, region=region, name=name, page=1, page_size=100
     )
     return next((n for n in response.namespaces if n.name == name), None)
+
+
+async def get_namespace(client: ScalewayClient, region: str, namespace_id: str) -> Any:
+    """The namespace, or NotFound naming it and where to look."""
+    return await get_or_explain(
+        client,
+        client.registry.get_namespace,
+        f"registry namespace {namespace_id} was not found in {region}; "
+        "list_registry_namespaces shows them",
+        resource="namespace",
+        resource_id=namespace_id,
+        region=region,
+        namespace_id=namespace_id,
+    )
+
+
+async def namespace_images(client: ScalewayClient, region: str, namespace_id: str) -> list[str]:
+    """Names of a namespace's images (the first 100)."""
+    response = await client.read(
+        client.registry.list_images, region=region, namespace_id=namespace_id, page_size=100
+    )
+    return [f"image {i.name} ({i.id})" for i in response.images]
 
 
 def _iso(value: Any) -> str | None:
