@@ -19,12 +19,15 @@ from mcp_front.runtime import Runtime
 from mcp_front.toolkit import ToolSpec
 from mcp_front.tools.storage_inputs import (
     CreateBucketInput,
+    DeleteBucketInput,
     DeleteObjectInput,
     DownloadObjectInput,
     ListBucketsInput,
     ListObjectsInput,
     UploadObjectInput,
 )
+from workers.errors import InUse
+from workers.operations.bucket_deletion import DELETE_BUCKET, FORCE_ADVICE
 from workers.operations.storage import (
     CREATE_BUCKET,
     DELETE_OBJECT,
@@ -33,6 +36,7 @@ from workers.operations.storage import (
 )
 from workers.storage import buckets
 from workers.storage.client import ObjectStorage
+from workers.storage.emptying import bucket_contents
 from workers.storage.names import (
     guess_content_type,
     human_size,
@@ -80,6 +84,16 @@ async def create_bucket(args: CreateBucketInput, runtime: Runtime, ctx: Context)
         "tags": args.tags,
     }
     return await submit_and_wait(runtime, ctx, CREATE_BUCKET, params)
+
+
+async def delete_bucket(args: DeleteBucketInput, runtime: Runtime, ctx: Context) -> CallToolResult:
+    """Enqueue a bucket's deletion; one holding anything is refused, naming it, unless force."""
+    region = _region(runtime, args.region)
+    contents = await bucket_contents(_storage(runtime), args.name, region)
+    if not args.force and not contents.empty:
+        raise InUse(f"bucket {args.name}", contents.describe(), FORCE_ADVICE)
+    params = {"bucket": args.name, "region": region, "force": args.force}
+    return await submit_and_wait(runtime, ctx, DELETE_BUCKET, params)
 
 
 async def list_objects(args: ListObjectsInput, runtime: Runtime, ctx: Context) -> CallToolResult:
@@ -322,5 +336,18 @@ TOOLS = [
         read_only=False,
         destructive=True,
         idempotent=True,
+    ),
+    ToolSpec(
+        name="delete_bucket",
+        title="Delete bucket",
+        description=(
+            "Delete a bucket (job). Refused while it holds objects unless force=true, which "
+            "deletes every object, version and unfinished upload first."
+        ),
+        input_model=DeleteBucketInput,
+        handler=delete_bucket,
+        group="storage",
+        read_only=False,
+        destructive=True,
     ),
 ]

@@ -70,6 +70,13 @@ class CreateBucketInput(_Regional):
         return value
 
 
+class DeleteBucketInput(_Regional):
+    name: str = Field(description="Bucket name.")
+    force: bool = Field(
+        False, description="Also delete every object, version and unfinished upload in it."
+    )
+
+
 class ListObjectsInput(_Regional):
     bucket: str = Field(description="Bucket name.")
     prefix: str = Field("", description="Only keys starting with this.")

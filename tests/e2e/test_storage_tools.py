@@ -310,3 +310,23 @@ async def test_list_objects_sees_an_upload_made_through_the_tools(client: Client
     await ok(client, "upload_object", bucket="docs", key="new.txt", text="fresh")
     # The upload job invalidated the cached listing.
     assert (await ok(client, "list_objects", bucket="docs"))["count"] == 1
+
+
+async def test_delete_bucket_refuses_contents_without_a_job_then_force_empties_it(
+    client: Client, s3: Any
+) -> None:
+    await ok(client, "create_bucket", name="old-data", versioning=True)
+    for i in range(3):
+        s3.put_object(Bucket="old-data", Key=f"k{i}", Body=b"v1")
+        s3.put_object(Bucket="old-data", Key=f"k{i}", Body=b"v2")
+    jobs_before = len((await ok(client, "list_jobs"))["jobs"])
+
+    message = await error(client, "delete_bucket", name="old-data")
+    assert "object k0" in message and "force" in message
+    assert len((await ok(client, "list_jobs"))["jobs"]) == jobs_before
+
+    deleted = await ok(client, "delete_bucket", name="old-data", force=True)
+    assert deleted == {"bucket": "old-data", "region": "fr-par", "deleted": True, "removed": 6}
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == []
+    missing = await error(client, "delete_bucket", name="old-data")
+    assert "old-data" in missing and "does not exist" in missing

@@ -8,9 +8,10 @@ from workers.steps import Operation
 def product_operations() -> list[Operation]:
     """Every operation the product runs (each product module exports ``OPERATIONS``)."""
     operations: list[Operation] = []
-    from workers.operations import storage
+    from workers.operations import bucket_deletion, storage
 
     operations += storage.OPERATIONS
+    operations += bucket_deletion.OPERATIONS
     from workers.operations import instance, network
 
     operations += instance.OPERATIONS
