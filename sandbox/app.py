@@ -24,6 +24,8 @@ from sandbox.api import (
     instance_resources,
     k8s,
     k8s_pools,
+    lb,
+    lb_backends,
     marketplace,
     rdb,
     rdb_extras,
@@ -47,6 +49,8 @@ API_ROUTES: list[BaseRoute] = [
     *vpc.routes,
     *k8s.routes,
     *k8s_pools.routes,
+    *lb.routes,
+    *lb_backends.routes,
     *rdb.routes,
     *rdb_extras.routes,
     *registry.routes,
@@ -203,6 +207,7 @@ def create_app(
     instance.install(state)
     k8s.install(state)
     registry.install(state)
+    lb.install(state)
     app = Starlette()
     app.state.sandbox = state
     app.state.on_reset = on_reset

@@ -30,6 +30,7 @@ DEFAULT_QUOTAS: dict[str, int] = {
     "private_network": 100,
     "registry_namespace": 50,
     "ip": 100,
+    "lb": 20,
 }
 """Maximum live resources per project and kind."""
 

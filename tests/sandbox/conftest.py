@@ -14,6 +14,7 @@ import scaleway
 from scaleway.block.v1alpha1 import api as block_api
 from scaleway.instance.v1 import api as instance_api
 from scaleway.k8s.v1 import api as k8s_api
+from scaleway.lb.v1 import api as lb_api
 from scaleway.marketplace.v2 import api as marketplace_api
 from scaleway.rdb.v1 import api as rdb_api
 from scaleway.registry.v1 import api as registry_api
@@ -24,7 +25,16 @@ from sandbox.server import SandboxServer
 
 ZERO = "00000000-0000-0000-0000-000000000000"
 ACCESS_KEY = "SCWXXXXXXXXXXXXXXXXX"
-SDK_MODULES = (instance_api, k8s_api, rdb_api, vpc_api, registry_api, marketplace_api, block_api)
+SDK_MODULES = (
+    instance_api,
+    k8s_api,
+    rdb_api,
+    vpc_api,
+    registry_api,
+    marketplace_api,
+    block_api,
+    lb_api,
+)
 
 
 @pytest.fixture
