@@ -27,6 +27,10 @@ UUID_RE = re.compile(
 ACCESS_KEY_RE = re.compile(r"^SCW[A-Z0-9]{17}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TOOL_GROUPS = ("jobs", "instance", "network", "storage", "k8s", "database", "registry")
+"""The groups offered by default."""
+OPTIONAL_TOOL_GROUPS = ("lb", "dns", "serverless")
+"""Groups offered only when named (``default`` in the list stands for ``TOOL_GROUPS``), which
+keeps the default tool list within the model's context budget."""
 
 # Product settings beyond the SDK's own SCW_* variables.
 ENV_DATABASE_URL = "SCW_MCP_DATABASE_URL"
@@ -166,6 +170,19 @@ def known_zones() -> list[str]:
     return list(ALL_ZONES)
 
 
+def _tool_groups(text: str) -> tuple[str, ...]:
+    """The groups a comma-separated list names; ``default`` expands to the default groups."""
+    named = [g.strip() for g in text.split(",") if g.strip()] or ["default"]
+    known = (*TOOL_GROUPS, *OPTIONAL_TOOL_GROUPS)
+    unknown = [g for g in named if g not in (*known, "default")]
+    if unknown:
+        raise ConfigError(
+            f"unknown tool group(s) {', '.join(unknown)}; choose from default, {', '.join(known)}"
+        )
+    expanded = [g for name in named for g in (TOOL_GROUPS if name == "default" else (name,))]
+    return tuple(dict.fromkeys(expanded))
+
+
 def check_region(region: str, *, field_name: str = "region") -> str:
     """``region`` if the SDK knows it; otherwise a ConfigError listing the valid ones."""
     regions = known_regions()
@@ -248,12 +265,7 @@ def load_settings(
             + ", ".join(LOG_LEVELS)
         )
     groups_text = tool_groups if tool_groups is not None else env.get(ENV_TOOL_GROUPS, "")
-    groups = tuple(g.strip() for g in groups_text.split(",") if g.strip()) or TOOL_GROUPS
-    unknown = [g for g in groups if g not in TOOL_GROUPS]
-    if unknown:
-        raise ConfigError(
-            f"unknown tool group(s) {', '.join(unknown)}; choose from {', '.join(TOOL_GROUPS)}"
-        )
+    groups = _tool_groups(groups_text)
     if "jobs" not in groups:
         groups = ("jobs", *groups)
     sandbox_speed = _number(env, ENV_SANDBOX_SPEED, 10.0, minimum=0.01)

@@ -13,6 +13,7 @@ from mcp_front.tools import database_admin as database_admin_tools
 from mcp_front.tools import instance as instance_tools
 from mcp_front.tools import jobs as job_tools
 from mcp_front.tools import k8s as k8s_tools
+from mcp_front.tools import lb as lb_tools
 from mcp_front.tools import network as network_tools
 from mcp_front.tools import registry as registry_tools
 from mcp_front.tools import storage as storage_tools
@@ -36,6 +37,7 @@ def all_tool_specs() -> list[ToolSpec]:
         *database_admin_tools.TOOLS,
         *registry_tools.TOOLS,
         *storage_tools.TOOLS,
+        *lb_tools.TOOLS,
     ]
 
 

@@ -409,16 +409,23 @@ def test_tool_groups_are_parsed_and_jobs_is_always_kept(home: Path) -> None:
     assert load(home, SCW_MCP_TOOL_GROUPS="jobs,storage").tool_groups == ("jobs", "storage")
 
 
-def test_empty_tool_groups_mean_all(home: Path) -> None:
+def test_empty_tool_groups_mean_the_default_groups(home: Path) -> None:
     assert load(home, SCW_MCP_TOOL_GROUPS=" , ").tool_groups == TOOL_GROUPS
+    assert "lb" not in TOOL_GROUPS and "dns" not in TOOL_GROUPS
+
+
+def test_optional_groups_are_added_to_the_defaults_by_name(home: Path) -> None:
+    settings = load(home, SCW_MCP_TOOL_GROUPS="default,lb,dns,serverless")
+    assert settings.tool_groups == (*TOOL_GROUPS, "lb", "dns", "serverless")
+    assert load(home, SCW_MCP_TOOL_GROUPS="lb").tool_groups == ("jobs", "lb")
 
 
 def test_unknown_tool_groups_are_an_error_listing_the_valid_ones(home: Path) -> None:
     with pytest.raises(ConfigError) as caught:
-        load(home, SCW_MCP_TOOL_GROUPS="k8s,dns,billing")
+        load(home, SCW_MCP_TOOL_GROUPS="k8s,mail,billing")
     message = str(caught.value)
-    assert "dns, billing" in message
-    assert ", ".join(TOOL_GROUPS) in message
+    assert "mail, billing" in message
+    assert ", ".join(TOOL_GROUPS) in message and "lb, dns, serverless" in message
 
 
 def test_tool_groups_given_by_the_caller_win_over_the_environment(home: Path) -> None:

@@ -23,4 +23,7 @@ def product_operations() -> list[Operation]:
     operations += database.OPERATIONS
     operations += database_admin.OPERATIONS
     operations += registry.OPERATIONS
+    from workers.operations import lb
+
+    operations += lb.OPERATIONS
     return operations

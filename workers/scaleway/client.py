@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from scaleway.block.v1alpha1 import BlockV1Alpha1API
     from scaleway.instance.v1.custom_api import InstanceUtilsV1API
     from scaleway.k8s.v1 import K8SV1API
+    from scaleway.lb.v1 import LbV1ZonedAPI
     from scaleway.marketplace.v2 import MarketplaceV2API
     from scaleway.rdb.v1 import RdbV1API
     from scaleway.registry.v1 import RegistryV1API
@@ -170,6 +171,13 @@ class ScalewayClient:
         from scaleway.k8s.v1 import K8SV1API
 
         return self._api(K8SV1API)  # type: ignore[no-any-return]
+
+    @property
+    def lb(self) -> LbV1ZonedAPI:
+        """Load Balancer v1, zoned (load balancers, IPs, backends, frontends, networks)."""
+        from scaleway.lb.v1 import LbV1ZonedAPI
+
+        return self._api(LbV1ZonedAPI)  # type: ignore[no-any-return]
 
     @property
     def rdb(self) -> RdbV1API:

@@ -1,0 +1,305 @@
+"""Load Balancer operations: create one (tagged with the job id, polled until ``ready``,
+optionally attached to a private network), add backends and frontends, attach a private
+network, delete one and wait until it is gone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from jobs.models import JSON, Progress
+from workers.errors import PermanentError
+from workers.scaleway.client import ScalewayClient
+from workers.scaleway.errors import Conflict, NotFound
+from workers.scaleway.k8s import status_text
+from workers.scaleway.lb import (
+    LB_GOING,
+    LB_READY,
+    LB_WAIT,
+    backend_summary,
+    find_lb_by_tag,
+    frontend_summary,
+    get_lb,
+    health_check,
+    lb_detail,
+)
+from workers.scaleway.power import poll_wait, services_of
+from workers.scaleway.servers import job_tag
+from workers.scaleway.waiting import first_try_lookup
+from workers.steps import Done, Operation, StepContext, StepOutcome, Wait
+
+
+class LbRef(BaseModel):
+    """A load balancer in a zone."""
+
+    zone: str
+    lb_id: str
+
+
+class CreateLbParams(BaseModel):
+    """Parameters of ``lb.create_lb``."""
+
+    zone: str
+    name: str
+    type: str = "LB-S"
+    description: str = ""
+    tags: list[str] = Field(default_factory=list)
+    private_network_id: str | None = None
+    project_id: str | None = None
+
+
+class NetworkParams(LbRef):
+    """Parameters of ``lb.attach_private_network``."""
+
+    private_network_id: str
+
+
+class BackendParams(LbRef):
+    """Parameters of ``lb.create_backend``: server addresses already resolved."""
+
+    name: str
+    protocol: str = "tcp"
+    port: int
+    server_ips: list[str]
+    health_check_port: int
+    health_check_path: str | None = None
+
+
+class FrontendParams(LbRef):
+    """Parameters of ``lb.create_frontend``."""
+
+    name: str
+    port: int
+    backend_id: str
+
+
+async def until_ready(ctx: StepContext, client: ScalewayClient, zone: str, lb_id: str) -> Any:
+    """The load balancer when ``ready``; a ``Wait`` while it settles; fails on other states."""
+    lb = await get_lb(client, zone, lb_id)
+    status = status_text(lb.status)
+    if status == LB_READY:
+        return lb
+    if status in LB_WAIT:
+        return poll_wait(ctx, client, "lb", status, f"load balancer {lb.name} is {status}")
+    raise PermanentError(
+        f"load balancer {lb_id} is {status!r}, a state it does not leave by itself; look at it "
+        "with get_load_balancer and delete_load_balancer removes it"
+    )
+
+
+async def attach_network(
+    ctx: StepContext, client: ScalewayClient, zone: str, lb_id: str, pn_id: str
+) -> Wait | None:
+    """Attach a private network once; None when the attachment is ``ready``."""
+    if not ctx.checkpoint.get("attach_sent"):
+        try:
+            await client.read(
+                client.lb.attach_private_network, zone=zone, lb_id=lb_id, private_network_id=pn_id
+            )
+        except Conflict as exc:
+            if exc.type != "already_exists":
+                raise
+        await ctx.save(Progress("attaching", f"private network {pn_id}"), attach_sent=True)
+    attachments = await client.read(client.lb.list_lb_private_networks_all, zone=zone, lb_id=lb_id)
+    found = next((a for a in attachments if a.private_network_id == pn_id), None)
+    if found is None:
+        raise PermanentError(f"private network {pn_id} is not attached to load balancer {lb_id}")
+    status = status_text(found.status)
+    if status == "ready":
+        return None
+    if status != "pending":
+        raise PermanentError(f"private network {pn_id} attachment is {status!r}")
+    return poll_wait(ctx, client, "lb", "attaching", f"private network attachment is {status}")
+
+
+class CreateLb(Operation):
+    """Create a load balancer tagged with the job id, wait for ``ready``, attach a network."""
+
+    name = "lb.create_lb"
+    params_model = CreateLbParams
+    touches = ("lb",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: CreateLbParams = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        if "lb_id" not in ctx.checkpoint:
+            tag = job_tag(ctx.job.id)
+            lookup = await first_try_lookup(
+                ctx, "create_started", lambda: find_lb_by_tag(client, params.zone, tag)
+            )
+            lb = await client.create_once(
+                lookup,
+                lambda: client.call(
+                    client.lb.create_lb,
+                    zone=params.zone,
+                    name=params.name,
+                    description=params.description,
+                    type_=params.type,
+                    tags=[*params.tags, tag],
+                    project_id=params.project_id or client.project_id,
+                ),
+            )
+            await ctx.save(Progress("creating", f"load balancer {lb.name} created"), lb_id=lb.id)
+        lb = await until_ready(ctx, client, params.zone, ctx.checkpoint["lb_id"])
+        if isinstance(lb, Wait):
+            return lb
+        if params.private_network_id:
+            waiting = await attach_network(
+                ctx, client, params.zone, lb.id, params.private_network_id
+            )
+            if waiting is not None:
+                return waiting
+        return Done(await lb_detail(client, params.zone, lb))
+
+    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+        lb_id = ctx.checkpoint.get("lb_id")
+        if not lb_id:
+            return {"created": None, "note": "no load balancer was created"}
+        return {
+            "created": {"lb_id": lb_id, "zone": ctx.params.zone},  # type: ignore[attr-defined]
+            "note": "the load balancer exists; delete_load_balancer removes it",
+        }
+
+
+class AttachLbNetwork(Operation):
+    """Attach a load balancer to a private network and wait until the attachment is ready."""
+
+    name = "lb.attach_private_network"
+    params_model = NetworkParams
+    touches = ("lb",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: NetworkParams = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        lb = await until_ready(ctx, client, params.zone, params.lb_id)
+        if isinstance(lb, Wait):
+            return lb
+        waiting = await attach_network(ctx, client, params.zone, lb.id, params.private_network_id)
+        return waiting or Done(await lb_detail(client, params.zone, lb))
+
+
+class CreateBackend(Operation):
+    """Add a backend (server addresses, health check) once the load balancer is ready."""
+
+    name = "lb.create_backend"
+    params_model = BackendParams
+    touches = ("lb",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: BackendParams = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        lb = await until_ready(ctx, client, params.zone, params.lb_id)
+        if isinstance(lb, Wait):
+            return lb
+        check = health_check(params.health_check_port, params.health_check_path)
+
+        async def lookup() -> Any | None:
+            found = await client.read(
+                client.lb.list_backends, zone=params.zone, lb_id=lb.id, name=params.name
+            )
+            return next((b for b in found.backends if b.name == params.name), None)
+
+        if ctx.checkpoint.get("create_sent"):
+            backend = await client.create_once(lookup, lambda: self._create(client, params, check))
+        else:
+            await ctx.save(create_sent=True)
+            backend = await self._create(client, params, check)
+        return Done(backend_summary(backend))
+
+    async def _create(self, client: ScalewayClient, params: BackendParams, check: Any) -> Any:
+        return await client.call(
+            client.lb.create_backend,
+            zone=params.zone,
+            lb_id=params.lb_id,
+            name=params.name,
+            forward_protocol=params.protocol,  # type: ignore[arg-type]
+            forward_port=params.port,
+            forward_port_algorithm="roundrobin",  # type: ignore[arg-type]
+            sticky_sessions="none",  # type: ignore[arg-type]
+            sticky_sessions_cookie_name="",
+            health_check=check,
+            server_ip=params.server_ips,
+        )
+
+
+class CreateFrontend(Operation):
+    """Add a frontend (a port to a backend) once the load balancer is ready."""
+
+    name = "lb.create_frontend"
+    params_model = FrontendParams
+    touches = ("lb",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: FrontendParams = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        lb = await until_ready(ctx, client, params.zone, params.lb_id)
+        if isinstance(lb, Wait):
+            return lb
+
+        async def lookup() -> Any | None:
+            found = await client.read(client.lb.list_frontends_all, zone=params.zone, lb_id=lb.id)
+            return next((f for f in found if f.inbound_port == params.port), None)
+
+        async def create() -> Any:
+            return await client.call(
+                client.lb.create_frontend,
+                zone=params.zone,
+                lb_id=lb.id,
+                name=params.name,
+                inbound_port=params.port,
+                backend_id=params.backend_id,
+                enable_http3=False,
+                enable_access_logs=False,
+            )
+
+        if ctx.checkpoint.get("create_sent"):
+            frontend = await client.create_once(lookup, create)
+        else:
+            await ctx.save(create_sent=True)
+            frontend = await create()
+        return Done(frontend_summary(frontend))
+
+
+class DeleteLbParams(LbRef):
+    """Parameters of ``lb.delete_lb``."""
+
+    release_ip: bool = True
+
+
+class DeleteLb(Operation):
+    """Delete a load balancer (its backends, frontends and attachments go with it)."""
+
+    name = "lb.delete_lb"
+    params_model = DeleteLbParams
+    touches = ("lb",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        params: DeleteLbParams = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        gone = Done(
+            {"deleted": params.lb_id, "zone": params.zone, "ip_released": params.release_ip}
+        )
+        try:
+            lb = await get_lb(client, params.zone, params.lb_id)
+            status = status_text(lb.status)
+            if not ctx.checkpoint.get("delete_sent") and status not in LB_GOING:
+                await client.read(
+                    client.lb.delete_lb,
+                    zone=params.zone,
+                    lb_id=lb.id,
+                    release_ip=params.release_ip,
+                )
+                await ctx.save(Progress("deleting", f"load balancer {lb.name}"), delete_sent=True)
+        except NotFound:
+            return gone
+        return poll_wait(ctx, client, "lb", "deleting", f"load balancer {lb.name} is {status}")
+
+
+OPERATIONS: list[Operation] = [
+    CreateLb(),
+    AttachLbNetwork(),
+    CreateBackend(),
+    CreateFrontend(),
+    DeleteLb(),
+]
