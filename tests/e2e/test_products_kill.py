@@ -1,0 +1,70 @@
+"""SIGKILL of a serve process in the middle of creating a load balancer (and the other newer
+products): after a restart the job finishes and exactly one resource exists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+
+from sandbox.server import SandboxServer
+from tests.e2e.long_jobs_support import body
+from tests.e2e.stdio_support import kill_serve_children, serve_env, serve_params, stored_jobs
+
+pytestmark = pytest.mark.anyio
+LB_POST = "POST /lb/v1/zones/{zone}/lbs"
+
+
+def _env(tmp_path: Path, api_url: str) -> dict[str, str]:
+    env = serve_env(
+        tmp_path,
+        SCW_API_URL=api_url,
+        SCW_MCP_WAIT_BUDGET_S="0.3",
+        SCW_MCP_LEASE_S="1",
+        SCW_MCP_POLL_SCALE="0.02",
+        SCW_MCP_TOOL_GROUPS="default,lb,dns,serverless",
+    )
+    env.pop("SCW_MCP_EXTRA_OPERATIONS")
+    return env
+
+
+async def kill_midway(env: dict[str, str], data_dir: Path, tool: str, args: dict[str, Any]) -> str:
+    """Start a job through a serve process and SIGKILL that process while the job is mid-way."""
+    started: dict[str, Any] = {}
+    killed = 0
+    try:
+        async with Client(serve_params(env)) as client:
+            started = body(await client.call_tool(tool, args))
+            killed = kill_serve_children()
+            await anyio.sleep(0.1)
+    except Exception:  # the session dies with its server, as intended
+        pass
+    assert killed == 1
+    assert started.get("status") == "success", started
+    job_id = str(started["data"]["job_id"])  # the wait budget ran out: the job was mid-way
+    (job,) = await stored_jobs(data_dir, [job_id])
+    assert job.state.value in ("running", "waiting"), job
+    return job_id
+
+
+async def finish_after_restart(env: dict[str, str], job_id: str) -> dict[str, Any]:
+    """The job's result once a new serve process has resumed and finished it."""
+    async with Client(serve_params(env)) as client:
+        status = body(await client.call_tool("get_job_status", {"job_id": job_id, "wait_s": 40}))
+    assert status["data"]["state"] == "succeeded", status
+    return dict(status["data"]["result"])
+
+
+async def test_load_balancer_create_resumes_after_kill_9_without_a_duplicate(
+    tmp_path: Path,
+) -> None:
+    with SandboxServer(speed=20, with_s3=False) as sb:  # ready 2.1 s after the create
+        env = _env(tmp_path, sb.api_url)
+        job_id = await kill_midway(env, tmp_path, "create_load_balancer", {"name": "front"})
+        lb = await finish_after_restart(env, job_id)
+        assert lb["status"] == "ready"
+        assert sb.state.created("lb") == 1 and sb.state.counters[LB_POST] == 1
+        assert len(sb.state.all("lb")) == 1

@@ -1,0 +1,41 @@
+"""Load balancer operations against the sandbox, one step at a time: a process that dies
+right after the create answered, before the id was committed, makes no second one."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from jobs.states import JobState
+from sandbox.server import SandboxServer
+from tests.integration.scaleway_harness import Harness, open_harness, sandbox_fixture  # noqa: F401
+from tests.integration.test_k8s_database_operations import CrashAfterCreate, _crash_then_finish
+from workers.operations import lb, network
+
+pytestmark = pytest.mark.anyio
+ZONE = "fr-par-1"
+
+
+@pytest.fixture
+async def harness(sandbox: SandboxServer, tmp_path: Path) -> AsyncIterator[Harness]:
+    operations = [*lb.OPERATIONS, *network.OPERATIONS]
+    async with open_harness(sandbox, tmp_path, operations, CrashAfterCreate) as h:
+        yield h
+
+
+async def test_crash_after_lb_create_makes_exactly_one_load_balancer(harness: Harness) -> None:
+    final = await _crash_then_finish(
+        harness, "lb.create_lb", {"zone": ZONE, "name": "front"}, "lb_id"
+    )
+    assert final.result["status"] == "ready"
+    assert harness.sandbox.state.created("lb") == 1
+    assert harness.sandbox.state.counters["POST /lb/v1/zones/{zone}/lbs"] == 1
+
+
+async def test_a_load_balancer_in_error_fails_the_job_saying_what_exists(harness: Harness) -> None:
+    params = {"zone": ZONE, "name": "front", "tags": ["sandbox:fail=error"]}
+    job = await harness.run_one("lb.create_lb", params)
+    assert job.state is JobState.FAILED
+    assert "'error'" in job.error and "delete_load_balancer" in job.error
