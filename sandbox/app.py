@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sandbox import admin, errors
 from sandbox.api import (
     block,
+    domain,
     instance,
     instance_resources,
     k8s,
@@ -54,6 +55,7 @@ API_ROUTES: list[BaseRoute] = [
     *rdb.routes,
     *rdb_extras.routes,
     *registry.routes,
+    *domain.routes,
 ]
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNAVAILABLE_TEXT = (

@@ -12,6 +12,7 @@ import httpx
 import pytest
 import scaleway
 from scaleway.block.v1alpha1 import api as block_api
+from scaleway.domain.v2beta1 import api as domain_api
 from scaleway.instance.v1 import api as instance_api
 from scaleway.k8s.v1 import api as k8s_api
 from scaleway.lb.v1 import api as lb_api
@@ -34,6 +35,7 @@ SDK_MODULES = (
     marketplace_api,
     block_api,
     lb_api,
+    domain_api,
 )
 
 
