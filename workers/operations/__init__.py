@@ -23,7 +23,8 @@ def product_operations() -> list[Operation]:
     operations += database.OPERATIONS
     operations += database_admin.OPERATIONS
     operations += registry.OPERATIONS
-    from workers.operations import lb
+    from workers.operations import dns, lb
 
     operations += lb.OPERATIONS
+    operations += dns.OPERATIONS
     return operations

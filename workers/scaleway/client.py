@@ -26,6 +26,7 @@ from workers.scaleway.ratelimit import RateLimiter
 if TYPE_CHECKING:
     import requests
     from scaleway.block.v1alpha1 import BlockV1Alpha1API
+    from scaleway.domain.v2beta1 import DomainV2Beta1API
     from scaleway.instance.v1.custom_api import InstanceUtilsV1API
     from scaleway.k8s.v1 import K8SV1API
     from scaleway.lb.v1 import LbV1ZonedAPI
@@ -178,6 +179,13 @@ class ScalewayClient:
         from scaleway.lb.v1 import LbV1ZonedAPI
 
         return self._api(LbV1ZonedAPI)  # type: ignore[no-any-return]
+
+    @property
+    def domain(self) -> DomainV2Beta1API:
+        """Domains and DNS v2beta1 (DNS zones and records)."""
+        from scaleway.domain.v2beta1 import DomainV2Beta1API
+
+        return self._api(DomainV2Beta1API)  # type: ignore[no-any-return]
 
     @property
     def rdb(self) -> RdbV1API:
