@@ -18,6 +18,7 @@ from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     session_fixture,
     stored_bytes,
 )
+from tests.integration.scaleway_harness import job_count
 
 pytestmark = pytest.mark.anyio
 CANARY = "Canary-User-Pw-4417!"
@@ -30,7 +31,7 @@ async def _database(client: Client) -> str:
 
 
 async def _jobs(session: Session) -> int:
-    return len((await session[1].store.list(limit=100)).jobs)
+    return await job_count(session[1])
 
 
 async def test_delete_database_waits_until_it_is_gone(

@@ -17,6 +17,7 @@ from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     sandbox_fixture,
     sandbox_session,
 )
+from tests.integration.scaleway_harness import job_count
 
 pytestmark = pytest.mark.anyio
 LB_POST = "POST /lb/v1/zones/{zone}/lbs"
@@ -136,10 +137,10 @@ async def test_bad_backends_are_refused_before_any_job(
 ) -> None:
     client, runtime = session
     lb = await _lb(client)
-    jobs = len((await runtime.store.list(limit=50)).jobs)
+    jobs = await job_count(runtime)
     answer = await call(client, "add_load_balancer_backend", lb_id=lb["id"], **args)
     assert answer["status"] == "error" and field in answer["message"], answer
-    assert len((await runtime.store.list(limit=50)).jobs) == jobs
+    assert await job_count(runtime) == jobs
     assert "POST /lb/v1/zones/{zone}/lbs/{lb_id}/backends" not in sandbox.state.counters
 
 
@@ -165,7 +166,7 @@ async def test_bad_frontends_and_types_are_refused_before_any_job(
         backend_id=backend["data"]["id"],
     )
     assert first["status"] == "success", first
-    jobs = len((await runtime.store.list(limit=50)).jobs)
+    jobs = await job_count(runtime)
     cases = [
         (
             "add_load_balancer_frontend",
@@ -187,4 +188,4 @@ async def test_bad_frontends_and_types_are_refused_before_any_job(
     for tool, args, field in cases:
         answer = await call(client, tool, **args)
         assert answer["status"] == "error" and field in answer["message"], (tool, args, answer)
-    assert len((await runtime.store.list(limit=50)).jobs) == jobs
+    assert await job_count(runtime) == jobs

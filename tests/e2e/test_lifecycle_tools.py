@@ -14,6 +14,7 @@ from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
     ZONE,
     Session,
     call,
+    job_count,
     sandbox_fixture,
     session_fixture,
 )
@@ -59,11 +60,11 @@ async def test_reboot_of_a_stopped_server_is_refused_without_a_job(
 ) -> None:
     client, runtime = session
     server = await _server(client, start=False)
-    jobs_before = len((await runtime.store.list(limit=50)).jobs)
+    jobs_before = await job_count(runtime)
     answer = await call(client, "reboot_instance", server_id=server["id"])
     assert answer["status"] == "error" and "server_id" in answer["message"], answer
     assert "stopped" in answer["message"]
-    assert len((await runtime.store.list(limit=50)).jobs) == jobs_before
+    assert await job_count(runtime) == jobs_before
 
 
 async def test_a_network_in_use_is_refused_naming_the_server_and_nic_then_deleted(
@@ -78,12 +79,12 @@ async def test_a_network_in_use_is_refused_naming_the_server_and_nic_then_delete
     assert attached["status"] == "success", attached
     nic_id = attached["data"]["id"]
 
-    jobs_before = len((await runtime.store.list(limit=50)).jobs)
+    jobs_before = await job_count(runtime)
     refused = await call(client, "delete_private_network", private_network_id=pn_id)
     assert refused["status"] == "error", refused
     assert server["id"] in refused["message"] and nic_id in refused["message"]
     assert "app-1" in refused["message"] and "detach_instance_from_network" in refused["message"]
-    assert len((await runtime.store.list(limit=50)).jobs) == jobs_before
+    assert await job_count(runtime) == jobs_before
     assert sandbox.state.calls("DELETE") == 0
 
     detached = await call(
@@ -108,4 +109,4 @@ async def test_deleting_a_missing_network_names_it_without_a_job(session: Sessio
     client, runtime = session
     answer = await call(client, "delete_private_network", private_network_id=MISSING)
     assert answer["status"] == "error" and MISSING in answer["message"], answer
-    assert (await runtime.store.list(limit=5)).jobs == []
+    assert await job_count(runtime) == 0

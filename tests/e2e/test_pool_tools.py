@@ -14,6 +14,7 @@ from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     sandbox_fixture,
     session_fixture,
 )
+from tests.integration.scaleway_harness import job_count
 
 pytestmark = pytest.mark.anyio
 POOL_PATCH = "PATCH /k8s/v1/regions/{region}/pools/{pool_id}"
@@ -56,8 +57,8 @@ async def test_impossible_sizes_are_refused_before_any_job(
 ) -> None:
     client, runtime = session
     pool = await _pool(client)
-    jobs = len((await runtime.store.list(limit=50)).jobs)
+    jobs = await job_count(runtime)
     answer = await call(client, "update_pool", pool_id=pool["id"], **args)
     assert answer["status"] == "error" and field in answer["message"], answer
-    assert len((await runtime.store.list(limit=50)).jobs) == jobs
+    assert await job_count(runtime) == jobs
     assert POOL_PATCH not in sandbox.state.counters

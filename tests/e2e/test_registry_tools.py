@@ -12,6 +12,7 @@ from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     sandbox_fixture,
     session_fixture,
 )
+from tests.integration.scaleway_harness import job_count
 
 pytestmark = pytest.mark.anyio
 
@@ -74,12 +75,12 @@ async def test_a_namespace_with_images_is_refused_unless_forced(
     client, runtime = session
     ns = (await call(client, "create_registry_namespace", name="team-api"))["data"]
     push_image(sandbox.state, ns["id"], "api", ["v1"])
-    jobs = len((await runtime.store.list(limit=50)).jobs)
+    jobs = await job_count(runtime)
 
     refused = await call(client, "delete_registry_namespace", namespace_id=ns["id"])
     assert refused["status"] == "error" and "image api" in refused["message"], refused
     assert "force" in refused["message"]
-    assert len((await runtime.store.list(limit=50)).jobs) == jobs
+    assert await job_count(runtime) == jobs
     assert sandbox.state.calls("DELETE") == 0
 
     forced = await call(client, "delete_registry_namespace", namespace_id=ns["id"], force=True)

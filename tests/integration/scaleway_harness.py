@@ -160,6 +160,11 @@ async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
     return body(await client.call_tool(tool, args))
 
 
+async def job_count(runtime: Runtime) -> int:
+    """How many jobs the runtime's store holds (up to 500)."""
+    return len((await runtime.store.list_jobs(limit=500)).jobs)
+
+
 async def assert_refused_before_any_change(
     session: Session, sandbox: SandboxServer, tool: str, args: dict[str, Any], words: list[str]
 ) -> None:
