@@ -158,4 +158,3 @@ def test_commit_then_drop_creates_the_resource_but_loses_the_answer(tmp_path: Pa
         assert len(found) == 1
     with running(path, clock) as http:  # it was saved before the connection was cut
         assert [s["id"] for s in http.get(SERVERS).json()["servers"]] == [found[0]["id"]]
-
