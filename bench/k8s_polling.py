@@ -49,7 +49,7 @@ TOTALS_S = (206.0, 247.0, 494.0)
 PARAMS = {
     "region": REGION,
     "name": "bench",
-    "version": "1.32.3",
+    "version": "1.35.3",
     "node_type": "DEV1-M",
     "pool_size": 3,
 }
@@ -108,7 +108,7 @@ def _sdk(sb: SandboxServer) -> dict[str, float]:
     cluster = api.create_cluster(
         type_="kapsule",
         description="",
-        version="1.32.3",
+        version="1.35.3",
         cni="cilium",  # type: ignore[arg-type]
         region=REGION,
         project_id=ZERO_UUID,

@@ -50,8 +50,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.secret_values())
     if args.transport == "http" and not settings.http_token:
         raise ConfigError(f"the HTTP transport needs a bearer token: set {ENV_HTTP_TOKEN}")
+    if args.reset and not args.sandbox:
+        raise ConfigError("--reset only applies with --sandbox (it never touches the real cloud)")
     sandbox_server = None
     if args.sandbox:
+        if args.reset:
+            _reset_sandbox(settings)
         settings, sandbox_server = _start_sandbox(settings)
     try:
         check_credentials(settings)
@@ -62,17 +66,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reset_sandbox(settings: Settings) -> None:
+    """Delete the sandbox's imitated cloud and its default job database."""
+    from jobs.database import sqlite_url
+    from mcp_front.config import SANDBOX_JOBS_FILE
+    from sandbox.store import remove_state_file
+
+    remove_state_file(settings.sandbox_state_path)
+    jobs_file = settings.data_dir / SANDBOX_JOBS_FILE
+    if settings.database_url == sqlite_url(jobs_file):
+        remove_state_file(jobs_file)
+        logger.warning("sandbox reset: its cloud and its jobs start from nothing")
+    else:
+        logger.warning(
+            "sandbox reset: its cloud starts from nothing; the job database given by "
+            "--database-url or SCW_MCP_DATABASE_URL is kept"
+        )
+
+
 def _start_sandbox(settings: Settings) -> tuple[Settings, object]:
     from mcp_front.config import SANDBOX_ACCESS_KEY, SANDBOX_PROJECT_ID, SANDBOX_SECRET_KEY
     from sandbox.server import SandboxServer
+    from sandbox.store import StateFileError
 
-    server = SandboxServer(speed=settings.sandbox_speed)
+    try:
+        server = SandboxServer(speed=settings.sandbox_speed, state_path=settings.sandbox_state_path)
+    except StateFileError as exc:
+        raise ConfigError(str(exc)) from None
     server.start()
     logger.warning(
-        "SANDBOX MODE: Scaleway is imitated locally at %s (S3 at %s); nothing here touches "
-        "the real cloud, and results say so.",
+        "SANDBOX MODE: Scaleway is imitated locally at %s (S3 at %s), its state kept in %s; "
+        "nothing here touches the real cloud, and results say so.",
         server.api_url,
         server.s3_url,
+        settings.sandbox_state_path,
     )
     settings = settings.with_credentials(
         access_key=SANDBOX_ACCESS_KEY,
@@ -144,7 +171,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_jobs(args: argparse.Namespace) -> int:
     """List, show or cancel jobs from the same store the server uses."""
-    settings = _settings(args)
+    settings = _settings(args, sandbox=args.sandbox)
     configure_logging(settings.log_level)
     from mcp_front import jobs_cli
 
@@ -171,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", parents=[common], help="run the MCP server (default)")
     serve.add_argument("--sandbox", action="store_true", help="run against a local imitation")
+    serve.add_argument(
+        "--reset", action="store_true", help="with --sandbox: start its cloud and jobs from nothing"
+    )
     serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (loopback)")
     serve.add_argument("--port", type=int, default=8765, help="HTTP port")
@@ -194,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     cancel = jobs_sub.add_parser("cancel", parents=[common], help="cancel one job")
     cancel.add_argument("job_id")
     for p in (listing, show, cancel):
+        p.add_argument("--sandbox", action="store_true", help="the jobs of `serve --sandbox`")
         p.set_defaults(func=cmd_jobs)
 
     sandbox = sub.add_parser("sandbox", help="run the local Scaleway imitation standalone")

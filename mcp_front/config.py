@@ -20,6 +20,9 @@ from jobs.database import sqlite_url
 SANDBOX_ACCESS_KEY = "SCWXXXXXXXXXXXXXXXXX"
 SANDBOX_SECRET_KEY = "00000000-0000-0000-0000-000000000000"
 SANDBOX_PROJECT_ID = "00000000-0000-0000-0000-000000000000"
+SANDBOX_JOBS_FILE = "sandbox-jobs.db"
+SANDBOX_STATE_FILE = "sandbox-cloud.db"
+"""The sandbox's imitated cloud (resources, S3), beside its job database in the data dir."""
 
 UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -102,6 +105,11 @@ class Settings:
     # How long a cluster (pool) or database may stay in one transitional status.
     cluster_deadline_s: float = 3600.0
     database_deadline_s: float = 3600.0
+
+    @property
+    def sandbox_state_path(self) -> Path:
+        """The SQLite file holding the sandbox's imitated cloud across restarts."""
+        return self.data_dir / SANDBOX_STATE_FILE
 
     @property
     def secrets_dir(self) -> Path:
@@ -278,7 +286,7 @@ def load_settings(
         data_dir=data_dir,
         database_url=database_url
         or env.get(ENV_DATABASE_URL)
-        or sqlite_url(data_dir / ("sandbox-jobs.db" if sandbox else "jobs.db")),
+        or sqlite_url(data_dir / (SANDBOX_JOBS_FILE if sandbox else "jobs.db")),
         log_level=level,
         wait_budget_s=_number(env, ENV_WAIT_BUDGET, 20.0, minimum=0.0),
         worker_slots=int(_number(env, ENV_WORKER_SLOTS, 8, minimum=1)),

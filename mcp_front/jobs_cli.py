@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
-from jobs.database import create_database
+from sqlalchemy import make_url
+
+from jobs.database import create_database, is_sqlite
 from jobs.migrate import upgrade_database
 from jobs.states import JobState
 from jobs.store import JobStore
@@ -17,21 +20,23 @@ from mcp_front.job_view import job_detail, job_summary
 
 async def run(settings: Settings, args: argparse.Namespace, out: Callable[[str], None]) -> None:
     """Run one ``jobs`` action and write its report with ``out``."""
+    states = _states(args.state or ()) if args.jobs_command == "list" else []
+    job_id = _check_id(args.job_id) if args.jobs_command in ("show", "cancel") else ""
+    missing = _missing_file(settings)
+    if missing is not None:
+        # Never create a job file here: a wrong path or a missing --sandbox would look empty.
+        hint = "" if settings.sandbox else "; for the jobs of `serve --sandbox`, add --sandbox"
+        where = f"no job database at {missing} yet{hint}"
+        if args.jobs_command == "list":
+            out(f"(no jobs: {where})")
+            return
+        raise ConfigError(f"no job with id {job_id}: {where}")
     db = create_database(settings.database_url)
     try:
         await upgrade_database(db)
         store = JobStore(db)
         now = store.clock.now()
         if args.jobs_command == "list":
-            states = []
-            for name in args.state or ():
-                try:
-                    states.append(JobState(name))
-                except ValueError:
-                    allowed = ", ".join(s.value for s in JobState)
-                    raise ConfigError(
-                        f"--state {name!r} is not a state; use one of: {allowed}"
-                    ) from None
             page = await store.list_jobs(states=states, operation=args.operation, limit=args.limit)
             out(f"{'ID':36}  {'STATE':9}  {'OPERATION':28}  {'CREATED':20}  ELAPSED")
             for job in page.jobs:
@@ -43,15 +48,36 @@ async def run(settings: Settings, args: argparse.Namespace, out: Callable[[str],
             if not page.jobs:
                 out("(no jobs)")
         elif args.jobs_command == "show":
-            job = await store.get(_check_id(args.job_id))
+            job = await store.get(job_id)
             events = await store.events(job.id, limit=20)
             out(json.dumps(job_detail(job, now, events), indent=2, default=str))
         elif args.jobs_command == "cancel":
-            job = await store.request_cancel(_check_id(args.job_id))
+            job = await store.request_cancel(job_id)
             verdict = "cancelled" if job.state is JobState.CANCELLED else "cancel requested"
             out(f"{job.id}: {verdict} (state {job.state.value})")
     finally:
         await db.close()
+
+
+def _states(names: Iterable[str]) -> list[JobState]:
+    states = []
+    for name in names:
+        try:
+            states.append(JobState(name))
+        except ValueError:
+            allowed = ", ".join(s.value for s in JobState)
+            raise ConfigError(f"--state {name!r} is not a state; use one of: {allowed}") from None
+    return states
+
+
+def _missing_file(settings: Settings) -> str | None:
+    """The SQLite job file the settings name, if it does not exist."""
+    if not is_sqlite(settings.database_url):
+        return None
+    name = make_url(settings.database_url).database
+    if not name or name == ":memory:" or Path(name).exists():
+        return None
+    return name
 
 
 def _check_id(value: str) -> str:

@@ -3,7 +3,8 @@
 - ``GET /_sandbox/info``: speed, seed, durations.
 - ``GET /_sandbox/counters``: ``{"calls": {route: n}, "created": {kind: n}, "live": {kind: n}}``.
 - ``GET|POST|DELETE /_sandbox/faults``: list, add (``{"route", "kind", "rate", "times",
-  "latency_s", "retry_after_s"}``) or clear fault rules.
+  "latency_s", "retry_after_s"}``) or clear fault rules of the API (see :mod:`sandbox.faults`).
+- ``GET|POST|DELETE /_sandbox/s3/faults``: the same for the S3 server (:mod:`sandbox.s3_layer`).
 - ``POST /_sandbox/reset``: forget every resource, counter and fault (and S3 content).
 - ``POST /_sandbox/resources/{kind}/{id}/status`` ``{"status": "error"}``: force a state.
 - ``POST /_sandbox/registry/images`` ``{"namespace_id", "name", "tags"}``: fake a push.
@@ -20,7 +21,7 @@ from starlette.routing import Route
 from sandbox import errors
 from sandbox.api.common import Fields, json_response, read_json, state_of
 from sandbox.api.registry import image_json, push_image
-from sandbox.faults import FaultKind
+from sandbox.faults import FaultInjector, FaultKind
 from sandbox.lifecycle import DURATIONS_S
 
 
@@ -46,13 +47,22 @@ async def counters(request: Request) -> Response:
     )
 
 
+def _injector(request: Request) -> FaultInjector:
+    if request.url.path.startswith("/_sandbox/s3/"):
+        injector: FaultInjector | None = request.app.state.s3_faults
+        if injector is None:
+            raise errors.route_not_found()
+        return injector
+    return state_of(request).faults
+
+
 async def list_faults(request: Request) -> Response:
-    """GET /_sandbox/faults."""
-    return json_response({"faults": state_of(request).faults.rules()})
+    """GET /_sandbox/faults and /_sandbox/s3/faults."""
+    return json_response({"faults": _injector(request).rules()})
 
 
 async def add_fault(request: Request) -> Response:
-    """POST /_sandbox/faults."""
+    """POST /_sandbox/faults and /_sandbox/s3/faults."""
     fields = Fields(await read_json(request))
     route = fields.str("route", required=True)
     kind = fields.choice("kind", [k.value for k in FaultKind])
@@ -64,7 +74,7 @@ async def add_fault(request: Request) -> Response:
     retry_after_s = fields.int("retry_after_s", 1, minimum=0)
     fields.check()
     try:
-        rule = state_of(request).faults.add(
+        rule = _injector(request).add(
             route,
             kind,
             rate or 0.0,
@@ -78,8 +88,8 @@ async def add_fault(request: Request) -> Response:
 
 
 async def clear_faults(request: Request) -> Response:
-    """DELETE /_sandbox/faults."""
-    state_of(request).faults.clear()
+    """DELETE /_sandbox/faults and /_sandbox/s3/faults."""
+    _injector(request).clear()
     return json_response(None, 204)
 
 
@@ -121,6 +131,9 @@ routes = [
     Route("/_sandbox/faults", list_faults, methods=["GET"]),
     Route("/_sandbox/faults", add_fault, methods=["POST"]),
     Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),
+    Route("/_sandbox/s3/faults", list_faults, methods=["GET"]),
+    Route("/_sandbox/s3/faults", add_fault, methods=["POST"]),
+    Route("/_sandbox/s3/faults", clear_faults, methods=["DELETE"]),
     Route("/_sandbox/reset", reset, methods=["POST"]),
     Route("/_sandbox/resources/{kind}/{id}/status", force_status, methods=["POST"]),
     Route("/_sandbox/registry/images", push, methods=["POST"]),

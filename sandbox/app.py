@@ -35,7 +35,7 @@ from sandbox.api import (
 )
 from sandbox.api.common import is_uuid, json_response
 from sandbox.errors import ApiError
-from sandbox.faults import FaultKind, FaultRule
+from sandbox.faults import FaultInjector, FaultKind, FaultRule
 from sandbox.state import SandboxState
 
 logger = logging.getLogger(__name__)
@@ -83,6 +83,8 @@ class SandboxMiddleware:
         async def marked_send(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
+                # What the answer reports is on disk before the client can see it.
+                self.state.flush()
                 started = True
                 headers = list(message.get("headers", []))
                 headers.append((SANDBOX_HEADER.lower().encode(), b"true"))
@@ -108,19 +110,19 @@ class SandboxMiddleware:
     async def _route(
         self, router: Router, scope: Scope, receive: Receive, send: Send, *, count: bool
     ) -> None:
-        method, path = scope["method"], scope["path"]
+        method = scope["method"]
         partial = False
         for route in router.routes:
             match, child = route.matches(scope)
             if match is Match.FULL:
                 assert isinstance(route, Route)
                 key = f"{method} {route.path}"
+                scope.update(child)
                 if count:
                     self.state.record_call(key)
                     self._authenticate(scope, method)
-                    if await self._inject(key, method, path, scope, receive, send):
+                    if await self._inject(route, key, scope, receive, send):
                         return
-                scope.update(child)
                 await route.handle(scope, receive, send)
                 return
             partial = partial or match is Match.PARTIAL
@@ -147,9 +149,9 @@ class SandboxMiddleware:
             raise errors.permissions_denied("write", scope["path"].split("/")[1])
 
     async def _inject(
-        self, key: str, method: str, path: str, scope: Scope, receive: Receive, send: Send
+        self, route: Route, key: str, scope: Scope, receive: Receive, send: Send
     ) -> bool:
-        rules: list[FaultRule] = self.state.faults.draw(key, method, path)
+        rules: list[FaultRule] = self.state.faults.draw(key, scope["method"], scope["path"])
         for rule in rules:
             if rule.kind is FaultKind.LATENCY:
                 await anyio.sleep(rule.latency_s)
@@ -157,23 +159,33 @@ class SandboxMiddleware:
             if rule.kind is FaultKind.LATENCY:
                 continue
             logger.debug("fault %s on %s", rule.kind.value, key)
+            if rule.kind is FaultKind.COMMIT_THEN_DROP:
+                await route.handle(scope, receive, _discard)
+                self.state.flush()
+                await drop_response(send)
+                return True
             if rule.kind is FaultKind.DROP:
-                # Headers promise a body that never comes; the server then closes the socket.
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 200,
-                        "headers": [
-                            (b"content-type", b"application/json"),
-                            (b"content-length", b"64"),
-                        ],
-                    }
-                )
+                await drop_response(send)
                 return True
             response = fault_response(rule)
             await response(scope, receive, send)
             return True
         return False
+
+
+async def _discard(message: Message) -> None:
+    """A ``send`` that throws the answer away (the request itself took effect)."""
+
+
+async def drop_response(send: Send) -> None:
+    """Headers that promise a body which never comes; the server then closes the socket."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
+        }
+    )
 
 
 def fault_response(rule: FaultRule) -> Callable[[Scope, Receive, Send], object]:
@@ -203,6 +215,7 @@ def create_app(
     *,
     read_only_keys: Sequence[str] = (),
     on_reset: Callable[[], None] | None = None,
+    s3_faults: FaultInjector | None = None,
     extra_routes: Sequence[BaseRoute] = (),
 ) -> ASGIApp:
     """Build the ASGI app serving ``state`` (``extra_routes`` is for tests)."""
@@ -213,6 +226,7 @@ def create_app(
     app = Starlette()
     app.state.sandbox = state
     app.state.on_reset = on_reset
+    app.state.s3_faults = s3_faults
     api = Router(routes=[*API_ROUTES, *extra_routes])
     admin_router = Router(routes=admin.routes)
     app.router = api

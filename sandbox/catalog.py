@@ -1,12 +1,16 @@
 """Reference data: commercial types, images, Kubernetes versions, database offers.
 
-All of it is static and deterministic (ids are UUID5 of their names) so two sandboxes, or a
-sandbox restarted, answer the same ids.
+The values live in ``catalog.json`` beside this module (loaded once at import): refresh
+them there, from real API answers. Ids are UUID5 of names, so two sandboxes, or a sandbox
+restarted, answer the same ids.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from sandbox.api.common import ZONES, stable_id
 from sandbox.types import JSON
@@ -15,6 +19,7 @@ GIB = 1024**3
 GB = 1000**3
 IMAGE_PUBLISHER_ID = "51b656e3-4865-41e8-adbc-0c45bdd780db"
 CATALOG_EPOCH = 1_726_131_101.0  # when the catalog "was published" (2024-09-12)
+DATA: dict[str, Any] = json.loads(Path(__file__).with_name("catalog.json").read_text("utf-8"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,19 +35,10 @@ class ServerType:
     bandwidth_mbps: int
 
 
-SERVER_TYPES: tuple[ServerType, ...] = (
-    ServerType("DEV1-S", 2, 2, "x86_64", 0.0088, 20, 200),
-    ServerType("DEV1-M", 3, 4, "x86_64", 0.0198, 40, 300),
-    ServerType("DEV1-L", 4, 8, "x86_64", 0.042, 80, 400),
-    ServerType("PLAY2-NANO", 1, 2, "x86_64", 0.014, 0, 100),
-    ServerType("PLAY2-MICRO", 2, 4, "x86_64", 0.028, 0, 200),
-    ServerType("GP1-XS", 4, 16, "x86_64", 0.091, 150, 500),
-    ServerType("PRO2-XXS", 2, 8, "x86_64", 0.055, 0, 350),
-    ServerType("COPARM1-2C-8G", 2, 8, "arm64", 0.0426, 0, 500),
-)
+SERVER_TYPES: tuple[ServerType, ...] = tuple(ServerType(**t) for t in DATA["server_types"])
 SERVER_TYPE_BY_NAME = {t.name: t for t in SERVER_TYPES}
-SCARCE: frozenset[tuple[str, str]] = frozenset({("fr-par-3", "GP1-XS"), ("pl-waw-3", "DEV1-L")})
-SHORTAGE: frozenset[tuple[str, str]] = frozenset({("nl-ams-3", "GP1-XS")})
+SCARCE: frozenset[tuple[str, str]] = frozenset((z, t) for z, t in DATA["scarce"])
+SHORTAGE: frozenset[tuple[str, str]] = frozenset((z, t) for z, t in DATA["shortage"])
 
 
 def server_type_json(t: ServerType) -> JSON:
@@ -100,12 +96,7 @@ class Distribution:
     description: str
 
 
-DISTRIBUTIONS: tuple[Distribution, ...] = (
-    Distribution("ubuntu_noble", "Ubuntu 24.04 Noble Numbat", "Ubuntu 24.04 LTS"),
-    Distribution("ubuntu_jammy", "Ubuntu 22.04 Jammy Jellyfish", "Ubuntu 22.04 LTS"),
-    Distribution("debian_bookworm", "Debian Bookworm", "Debian 12"),
-    Distribution("rockylinux_9", "Rocky Linux 9", "Rocky Linux 9"),
-)
+DISTRIBUTIONS: tuple[Distribution, ...] = tuple(Distribution(**d) for d in DATA["distributions"])
 LOCAL_IMAGE_TYPES = ("instance_sbs", "instance_local")
 
 
@@ -200,8 +191,10 @@ def instance_image_json(local: JSON) -> JSON:
     }
 
 
-K8S_VERSIONS: tuple[str, ...] = ("1.32.3", "1.31.7", "1.30.11")
-K8S_CNIS = ["cilium", "calico", "kilo", "none"]
+K8S_RELEASES: dict[str, str] = {v["name"]: v["released_at"] for v in DATA["k8s_versions"]}
+K8S_VERSIONS: tuple[str, ...] = tuple(K8S_RELEASES)
+"""Newest first."""
+K8S_CNIS: list[str] = list(DATA["k8s_cnis"])
 
 
 def k8s_version_json(name: str, region: str) -> JSON:
@@ -218,17 +211,14 @@ def k8s_version_json(name: str, region: str) -> JSON:
         "additional_components": {},
         "deprecated_at": None,
         "end_of_life_at": None,
-        "released_at": "2025-03-01T00:00:00Z",
+        "released_at": K8S_RELEASES[name],
     }
 
 
-RDB_ENGINES: dict[str, list[str]] = {"PostgreSQL": ["16", "15", "14"], "MySQL": ["8"]}
-RDB_NODE_TYPES: tuple[tuple[str, int, int, str], ...] = (
-    ("db-dev-s", 2, 2, "DEV"),
-    ("db-dev-m", 3, 4, "DEV"),
-    ("db-play2-pico", 1, 2, "PLAY2"),
-    ("db-gp-xs", 4, 16, "GP"),
-    ("db-pro2-xxs", 2, 8, "PRO2"),
+RDB_ENGINES: dict[str, list[str]] = {e: list(vs) for e, vs in DATA["rdb_engines"].items()}
+"""Versions newest first, per engine."""
+RDB_NODE_TYPES: tuple[tuple[str, int, int, str], ...] = tuple(
+    (t["name"], t["vcpus"], t["memory_gib"], t["range"]) for t in DATA["rdb_node_types"]
 )
 
 

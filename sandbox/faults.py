@@ -13,7 +13,10 @@ Kinds (:class:`FaultKind`):
 - ``429_retry_after``: 429 with a ``Retry-After`` header (``retry_after_s``).
 - ``500`` / ``503``: server errors with a real-shaped body.
 - ``latency``: delay the answer by ``latency_s`` then serve it normally.
-- ``drop``: send the status line and headers, then close the connection mid-body.
+- ``drop``: send the status line and headers, then close the connection mid-body; the
+  request never reaches the API.
+- ``commit_then_drop``: serve the request (the create takes effect and is saved), then drop
+  the answer as ``drop`` does: the client cannot know the id of what it created.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class FaultKind(StrEnum):
     UNAVAILABLE = "503"
     LATENCY = "latency"
     DROP = "drop"
+    COMMIT_THEN_DROP = "commit_then_drop"
 
 
 @dataclass(slots=True)

@@ -3,6 +3,11 @@
 with SandboxServer(speed=1000) as sb:
     client = scaleway.Client(..., api_url=sb.api_url)
     sb.state.faults.add("POST /k8s/v1/regions/{region}/clusters", "429", rate=0.5)
+    sb.s3.faults.add("PUT /{bucket}/{key}", "503", rate=0.2)
+
+``state_path`` keeps the imitated cloud in a SQLite file (see :mod:`sandbox.store`): a
+sandbox started again on the same file finds every resource, S3 bucket and object, with
+lifecycles still timed from their original instants.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from types import TracebackType
 
 import uvicorn
@@ -20,6 +26,7 @@ from sandbox.app import create_app
 from sandbox.lifecycle import Clock
 from sandbox.s3 import S3Server
 from sandbox.state import SandboxState
+from sandbox.store import StateStore
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +57,22 @@ class SandboxServer:
         accepted_keys: Iterable[str] | None = None,
         read_only_keys: Sequence[str] = (),
         quotas: dict[str, int] | None = None,
+        state_path: Path | None = None,
     ) -> None:
         self.host = host
         self.port = port
+        self.store = StateStore(state_path) if state_path is not None else None
         self.state = SandboxState(
-            speed=speed, seed=seed, clock=clock, accepted_keys=accepted_keys, quotas=quotas
+            speed=speed,
+            seed=seed,
+            clock=clock,
+            accepted_keys=accepted_keys,
+            quotas=quotas,
+            store=self.store,
         )
-        self.s3: S3Server | None = S3Server(host, s3_port) if with_s3 else None
+        self.s3: S3Server | None = (
+            S3Server(host, s3_port, seed=seed, store=self.store) if with_s3 else None
+        )
         self._read_only_keys = read_only_keys
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -83,6 +99,7 @@ class SandboxServer:
             self.state,
             read_only_keys=self._read_only_keys,
             on_reset=self.s3.reset if self.s3 is not None else None,
+            s3_faults=self.s3.faults if self.s3 is not None else None,
         )
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -115,7 +132,7 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
-        """Stop both servers (idempotent)."""
+        """Stop both servers and close the state file (idempotent)."""
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout=10)
@@ -124,6 +141,11 @@ class SandboxServer:
         if self.s3 is not None and self._s3_running:
             self.s3.stop()
             self._s3_running = False
+        if self.store is not None:
+            self.state.flush()
+            self.state.store = None
+            self.store.close()
+            self.store = None
 
     def __enter__(self) -> SandboxServer:
         return self.start()

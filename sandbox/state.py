@@ -5,10 +5,15 @@ Resources are :class:`Record` values grouped by kind (``"server"``, ``"cluster"`
 A record's status comes from its timeline (see :mod:`sandbox.lifecycle`); a record whose
 timeline reaches ``GONE`` is dropped on the next read, and the kind's ``on_gone`` hook runs
 (e.g. a terminated server takes its volumes with it).
+
+With a :class:`~sandbox.store.StateStore` the state outlives the process: it loads every
+stored record at start, and :meth:`SandboxState.flush` (called by the app before each answer
+leaves) writes what requests touched. Records are plain JSON-able values, so any kind persists.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections import Counter
@@ -19,6 +24,9 @@ from typing import Any
 from sandbox import errors, lifecycle
 from sandbox.faults import FaultInjector
 from sandbox.lifecycle import GONE, Clock, Phase, SystemClock, Timeline
+from sandbox.store import StateStore
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PROJECT_ID = "00000000-0000-0000-0000-000000000000"
 """Project (and organization) used when a request names none."""
@@ -52,6 +60,12 @@ class Record:
     updated_at: float = 0.0
     seq: int = 0
 
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> Record:
+        """A record from its stored JSON (see :mod:`sandbox.store`)."""
+        timeline = [(float(at), str(status)) for at, status in body["timeline"]]
+        return cls(**{**body, "timeline": timeline})
+
 
 GoneHook = Callable[["SandboxState", Record], None]
 
@@ -66,6 +80,7 @@ class SandboxState:
         clock: Clock | None = None,
         accepted_keys: Iterable[str] | None = None,
         quotas: dict[str, int] | None = None,
+        store: StateStore | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -81,6 +96,43 @@ class SandboxState:
         self._calls: Counter[str] = Counter()
         self._created: Counter[str] = Counter()
         self._seq = 0
+        self.store = store
+        # Records handed out since the last flush (and the flush before: a handler may mutate
+        # a record after another request's flush), and records that went away.
+        self._touched: dict[tuple[str, str], Record] = {}
+        self._touched_before: dict[tuple[str, str], Record] = {}
+        self._gone: set[tuple[str, str]] = set()
+        if store is not None:
+            self._load(store)
+
+    # -- persistence ------------------------------------------------------------------
+    def _load(self, store: StateStore) -> None:
+        bodies, counters = store.load()
+        for body in bodies:
+            record = Record.from_json(body)
+            self._records.setdefault(record.kind, {})[record.id] = record
+            self._seq = max(self._seq, record.seq)
+        self._created.update(counters.get("created", {}))
+        self._seq = max(self._seq, int(counters.get("seq", 0)))
+
+    def _touch(self, record: Record) -> Record:
+        if self.store is not None:
+            self._touched[(record.kind, record.id)] = record
+        return record
+
+    def flush(self) -> None:
+        """Write the records touched since the last flush to the store (no-op without one)."""
+        if self.store is None:
+            return
+        with self.lock:
+            touched = {**self._touched_before, **self._touched}
+            self._touched_before, self._touched = self._touched, {}
+            gone, self._gone = self._gone, set()
+            live = [r for (k, i), r in touched.items() if self._records.get(k, {}).get(i) is r]
+            counters = {"created": dict(self._created), "seq": self._seq}
+            written = self.store.save(live, gone, counters)
+        if written:
+            logger.debug("sandbox state: %d row(s) written", written)
 
     # -- time -------------------------------------------------------------------------
     def now(self) -> float:
@@ -108,7 +160,8 @@ class SandboxState:
             record.seq = self._seq
             self._records.setdefault(record.kind, {})[record.id] = record
             self._created[record.kind] += 1
-            return record
+            self._gone.discard((record.kind, record.id))
+            return self._touch(record)
 
     def get(self, kind: str, record_id: str) -> Record | None:
         """A live record, or None (a record past ``GONE`` is dropped here)."""
@@ -116,7 +169,7 @@ class SandboxState:
             record = self._records.get(kind, {}).get(record_id)
             if record is None or self._reap(record):
                 return None
-            return record
+            return self._touch(record)
 
     def require(self, kind: str, record_id: str, error: errors.ApiError) -> Record:
         """A live record, or raise ``error``."""
@@ -129,13 +182,18 @@ class SandboxState:
         """Every live record of a kind, oldest first."""
         with self.lock:
             records = list(self._records.get(kind, {}).values())
-            live = [r for r in records if not self._reap(r)]
+            live = [self._touch(r) for r in records if not self._reap(r)]
             return sorted(live, key=lambda r: (r.created_at, r.seq))
 
     def remove(self, kind: str, record_id: str) -> None:
         """Forget a record at once (no hook)."""
         with self.lock:
-            self._records.get(kind, {}).pop(record_id, None)
+            self._forget(kind, record_id)
+
+    def _forget(self, kind: str, record_id: str) -> None:
+        self._records.get(kind, {}).pop(record_id, None)
+        if self.store is not None:
+            self._gone.add((kind, record_id))
 
     def set_timeline(self, record: Record, phases: Sequence[Phase]) -> None:
         """Restart a record's lifecycle now with ``phases``."""
@@ -156,7 +214,7 @@ class SandboxState:
     def _reap(self, record: Record) -> bool:
         if self.status(record) != GONE:
             return False
-        self._records.get(record.kind, {}).pop(record.id, None)
+        self._forget(record.kind, record.id)
         hook = self.on_gone.get(record.kind)
         if hook is not None:
             hook(self, record)
@@ -219,3 +277,8 @@ class SandboxState:
             self._calls.clear()
             self._created.clear()
             self.faults.clear()
+            self._touched.clear()
+            self._touched_before.clear()
+            self._gone.clear()
+            if self.store is not None:
+                self.store.clear()

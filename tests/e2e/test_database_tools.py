@@ -53,7 +53,7 @@ async def test_database_from_request_to_ready_with_a_generated_password_in_a_060
 
     assert answer["status"] == "success", answer
     db = answer["data"]
-    assert db["status"] == "ready" and db["engine"] == "PostgreSQL-16"  # newest by default
+    assert db["status"] == "ready" and db["engine"] == "PostgreSQL-17"  # newest by default
     assert db["endpoints"] and db["endpoints"][0]["port"] > 0
     # Progress shows the observed status (on a loaded machine a poll may miss one of the two
     # short transient states of the fast sandbox, so either one proves it).
@@ -112,7 +112,7 @@ async def test_bad_arguments_are_refused_before_any_change(
 ) -> None:
     client, _ = session
     cases: list[tuple[dict[str, Any], str]] = [
-        ({"engine": "Oracle-19"}, "PostgreSQL-16"),  # the message lists the engines offered
+        ({"engine": "Oracle-19"}, "PostgreSQL-17"),  # the message lists the engines offered
         ({"node_type": "db-huge"}, "db-dev-s"),
         ({"password": "short"}, "password"),
         ({"user_name": "1admin"}, "user_name"),

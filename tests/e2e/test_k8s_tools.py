@@ -59,7 +59,7 @@ async def test_cluster_from_request_to_ready_nodes_with_progress(
 
     assert answer["status"] == "success", answer
     cluster = answer["data"]
-    assert cluster["status"] == "ready" and cluster["version"] == "1.32.3"  # newest by default
+    assert cluster["status"] == "ready" and cluster["version"] == "1.35.3"  # newest by default
     assert cluster["pool"]["status"] == "ready"
     assert cluster["pool"]["nodes"] == {"total": 3, "ready": 3}
     assert cluster["private_network_created"] is True
@@ -158,7 +158,7 @@ async def test_bad_arguments_are_refused_before_any_change(
 ) -> None:
     client, _ = session
     cases: list[tuple[dict[str, Any], str]] = [
-        ({"version": "1.20.0"}, "1.32.3"),  # the message lists the versions offered
+        ({"version": "1.20.0"}, "1.35.3"),  # the message lists the versions offered
         ({"node_type": "XXL-9000"}, "node_type 'XXL-9000' is not offered"),
         ({"zone": "nl-ams-1"}, "not in region"),
         ({"pool_size": 3, "max_size": 2, "autoscaling": True}, "min_size"),

@@ -66,7 +66,7 @@ async def _crash_then_finish(h: Harness, operation: str, params: Any, key: str) 
 
 async def test_crash_after_cluster_create_makes_exactly_one_cluster(harness: Harness) -> None:
     h = harness
-    params = {"region": REGION, "name": "prod", "version": "1.32.3", "node_type": "DEV1-M"}
+    params = {"region": REGION, "name": "prod", "version": "1.35.3", "node_type": "DEV1-M"}
     final = await _crash_then_finish(h, "k8s.create_cluster", params, "cluster_id")
     assert h.sandbox.state.created("cluster") == 1
     assert h.sandbox.state.counters["POST /k8s/v1/regions/{region}/clusters"] == 1
@@ -76,7 +76,7 @@ async def test_crash_after_cluster_create_makes_exactly_one_cluster(harness: Har
 
 async def test_crash_after_network_create_makes_exactly_one_network(harness: Harness) -> None:
     h = harness
-    params = {"region": REGION, "name": "prod", "version": "1.32.3", "node_type": "DEV1-M"}
+    params = {"region": REGION, "name": "prod", "version": "1.35.3", "node_type": "DEV1-M"}
     await _crash_then_finish(h, "k8s.create_cluster", params, "private_network_id")
     assert h.sandbox.state.created("private_network") == 1
     assert h.sandbox.state.created("cluster") == 1
@@ -112,7 +112,7 @@ async def test_crash_after_namespace_create_makes_exactly_one_namespace(harness:
 
 async def test_pool_forced_into_error_fails_the_job(harness: Harness) -> None:
     h = harness
-    params = {"region": REGION, "name": "prod", "version": "1.32.3", "node_type": "DEV1-M"}
+    params = {"region": REGION, "name": "prod", "version": "1.35.3", "node_type": "DEV1-M"}
     job_id = await h.submit("k8s.create_cluster", params)
     for _ in range(50):
         await h.step_once()

@@ -37,7 +37,7 @@ def pool_config(name: str = "default", size: int = 1) -> CreateClusterRequestPoo
 
 def create(api: K8SV1API, pools: list[CreateClusterRequestPoolConfig], **kw: object):
     return api.create_cluster(
-        type_="", description="", version="1.31.7", cni="cilium", pools=pools, **kw
+        type_="", description="", version="1.34.6", cni="cilium", pools=pools, **kw
     )  # type: ignore[arg-type]
 
 
@@ -168,9 +168,20 @@ def test_list_clusters_filters_and_versions(client: scaleway.Client, http: httpx
     assert [c["id"] for c in tagged["clusters"]] == [a.id]
     paged = api.list_clusters(page=2, page_size=1)
     assert paged.total_count == 2 and len(paged.clusters) == 1
+    assert api.get_version(version_name="1.34.6").region == "fr-par"
+
+
+def test_versions_are_current_like_the_real_api(client: scaleway.Client) -> None:
+    # Real Kapsule created 1.35.3 clusters in July 2026 and offered 1.34.6 clusters an upgrade.
+    api = K8SV1API(client)
     versions = [v.name for v in api.list_versions().versions]
-    assert versions[:2] == ["1.32.3", "1.31.7"]
-    assert api.get_version(version_name="1.30.11").region == "fr-par"
+    assert versions[:2] == ["1.35.3", "1.34.6"]
+    pools = [pool_config()]
+    newest = api.create_cluster(
+        type_="", description="", version="1.35.3", cni="cilium", pools=pools, name="new"
+    )  # type: ignore[arg-type]
+    older = create(api, pools, name="older")
+    assert not newest.upgrade_available and older.upgrade_available
 
 
 def test_bad_cluster_input(http: httpx.Client) -> None:

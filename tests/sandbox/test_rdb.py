@@ -97,7 +97,8 @@ def test_list_filters_tags_name_project(client: scaleway.Client) -> None:
 def test_engines_and_node_types(client: scaleway.Client) -> None:
     api = RdbV1API(client)
     engines = {e.name: [v.name for v in e.versions] for e in api.list_database_engines().engines}
-    assert "PostgreSQL-16" in engines["PostgreSQL"] and engines["MySQL"] == ["MySQL-8"]
+    assert engines["PostgreSQL"][0] == "PostgreSQL-17"  # seen on the real API in 2026
+    assert "PostgreSQL-15" in engines["PostgreSQL"] and engines["MySQL"] == ["MySQL-8"]
     node_types = [t.name for t in api.list_node_types(include_disabled_types=False).node_types]
     assert "db-dev-s" in node_types
 
