@@ -112,3 +112,55 @@ def test_admin_endpoints_steer_a_remote_sandbox(sb: SandboxServer, http: httpx.C
     assert admin.post("/reset").status_code == 204
     assert admin.get("/counters").json()["calls"] == {}
     assert http.get(PN_PATH).json()["total_count"] == 0
+
+
+CREATES = [
+    (
+        "POST /instance/v1/zones/{zone}/servers",
+        "/instance/v1/zones/fr-par-1/servers",
+        {"commercial_type": "DEV1-S", "image": "ubuntu_jammy"},
+        "server",
+    ),
+    (
+        "POST /vpc/v2/regions/{region}/private-networks",
+        PN_PATH,
+        {"name": "net"},
+        "private_network",
+    ),
+    (
+        "POST /k8s/v1/regions/{region}/clusters",
+        "/k8s/v1/regions/fr-par/clusters",
+        {"name": "kube", "version": "1.35.3", "cni": "cilium", "pools": []},
+        "cluster",
+    ),
+    (
+        "POST /rdb/v1/regions/{region}/instances",
+        "/rdb/v1/regions/fr-par/instances",
+        {
+            "name": "db",
+            "engine": "PostgreSQL-15",
+            "user_name": "admin",
+            "password": "Sandb0x!pass",
+            "node_type": "db-dev-s",
+        },
+        "rdb_instance",
+    ),
+]
+
+
+@pytest.mark.parametrize(("route", "path", "body", "kind"), CREATES)
+def test_commit_then_drop_creates_what_the_caller_never_hears_of(
+    sb: SandboxServer, http: httpx.Client, route: str, path: str, body: dict, kind: str
+) -> None:
+    added = httpx.post(
+        f"{sb.api_url}/_sandbox/faults",
+        json={"route": route, "kind": "commit_then_drop", "times": 1},
+    )
+    assert added.status_code == 201, added.text
+    with pytest.raises(httpx.TransportError):
+        http.post(path, json={**body, "tags": ["job:7"]})
+    (created,) = sb.state.all(kind)
+    assert created.tags == ["job:7"]
+    # The next create is answered normally (the rule fired its one time).
+    assert http.post(path, json={**body, "name": "again"}).status_code in (200, 201)
+    assert len(sb.state.all(kind)) == 2
