@@ -85,14 +85,25 @@ def _reset_sandbox(settings: Settings) -> None:
 
 
 def _start_sandbox(settings: Settings) -> tuple[Settings, object]:
-    from mcp_front.config import SANDBOX_ACCESS_KEY, SANDBOX_PROJECT_ID, SANDBOX_SECRET_KEY
+    from mcp_front.config import (
+        ENV_SANDBOX_FAULTS,
+        SANDBOX_ACCESS_KEY,
+        SANDBOX_PROJECT_ID,
+        SANDBOX_SECRET_KEY,
+    )
+    from sandbox.faults import parse_rules
     from sandbox.server import SandboxServer
     from sandbox.store import StateFileError
 
     try:
+        faults = parse_rules(settings.sandbox_faults) if settings.sandbox_faults else []
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_SANDBOX_FAULTS}: {exc}") from None
+    try:
         server = SandboxServer(speed=settings.sandbox_speed, state_path=settings.sandbox_state_path)
     except StateFileError as exc:
         raise ConfigError(str(exc)) from None
+    server.add_faults(faults)
     server.start()
     logger.warning(
         "SANDBOX MODE: Scaleway is imitated locally at %s (S3 at %s), its state kept in %s; "

@@ -55,6 +55,7 @@ ENV_S3_CONCURRENCY = "SCW_MCP_S3_CONCURRENCY"
 ENV_S3_INLINE_MAX = "SCW_MCP_S3_INLINE_MAX_KB"
 ENV_POLL_SCALE = "SCW_MCP_POLL_SCALE"
 ENV_SANDBOX_SPEED = "SCW_MCP_SANDBOX_SPEED"
+ENV_SANDBOX_FAULTS = "SCW_MCP_SANDBOX_FAULTS"
 ENV_CLUSTER_DEADLINE = "SCW_MCP_CLUSTER_DEADLINE_S"
 ENV_DATABASE_DEADLINE = "SCW_MCP_DATABASE_DEADLINE_S"
 
@@ -102,6 +103,8 @@ class Settings:
     # Every poll interval and deadline times this (a fast sandbox wants e.g. 0.001).
     poll_scale: float = 1.0
     sandbox_speed: float = 10.0
+    # Fault rules the sandbox starts with (JSON text; see sandbox.faults.parse_rules).
+    sandbox_faults: str | None = None
     # How long a cluster (pool) or database may stay in one transitional status.
     cluster_deadline_s: float = 3600.0
     database_deadline_s: float = 3600.0
@@ -307,6 +310,7 @@ def load_settings(
             env, ENV_POLL_SCALE, 1.0 / sandbox_speed if sandbox else 1.0, minimum=1e-6
         ),
         sandbox_speed=sandbox_speed,
+        sandbox_faults=env.get(ENV_SANDBOX_FAULTS) or None,
         cluster_deadline_s=_number(env, ENV_CLUSTER_DEADLINE, 3600.0, minimum=1e-3),
         database_deadline_s=_number(env, ENV_DATABASE_DEADLINE, 3600.0, minimum=1e-3),
     )

@@ -11,10 +11,13 @@ import logging
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
+from sandbox.faults import parse_rules
 from sandbox.server import SandboxServer
 from sandbox.state import DEFAULT_PROJECT_ID
+from sandbox.store import StateFileError, remove_state_file
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +48,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="fault injection seed (default 0)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--no-s3", action="store_true", help="do not start the S3 server")
+    parser.add_argument(
+        "--state",
+        type=Path,
+        help="keep the imitated cloud in this SQLite file across restarts (default: memory)",
+    )
+    parser.add_argument(
+        "--reset", action="store_true", help="with --state: start that file from nothing"
+    )
+    parser.add_argument(
+        "--faults",
+        help='fault rules to start with, as JSON: [{"route": "*", "kind": "503", "rate": 0.1}]',
+    )
 
 
 def banner(sb: SandboxServer) -> str:
@@ -56,6 +71,8 @@ def banner(sb: SandboxServer) -> str:
     exports = [f"export SCW_API_URL={sb.api_url}"]
     if sb.s3 is not None:
         lines.append(f"  S3   {sb.s3_url}")
+    if sb.store is not None:
+        lines.append(f"  state kept in {sb.store.path} (--reset starts it from nothing)")
         exports.append(f"export SCW_S3_ENDPOINT_URL={sb.s3_url}")
     exports += [
         "export SCW_ACCESS_KEY=SCWXXXXXXXXXXXXXXXXX",
@@ -81,19 +98,31 @@ def run(args: argparse.Namespace) -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    sb = SandboxServer(
-        speed=args.speed,
-        seed=args.seed,
-        port=args.port,
-        s3_port=args.s3_port,
-        with_s3=not args.no_s3,
-        host=args.host,
-    )
+    if args.state is not None and args.reset:
+        remove_state_file(args.state)
     try:
-        sb.start()
-    except OSError as exc:
+        faults = parse_rules(args.faults) if args.faults else []
+        sb = SandboxServer(
+            speed=args.speed,
+            seed=args.seed,
+            port=args.port,
+            s3_port=args.s3_port,
+            with_s3=not args.no_s3,
+            host=args.host,
+            state_path=args.state,
+        )
+    except (ValueError, StateFileError) as exc:
         logger.error("cannot start the sandbox: %s", exc)
+        return 2
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        sb.add_faults(faults)
+        sb.start()
+    except (OSError, ValueError) as exc:
+        logger.error("cannot start the sandbox: %s", exc)
+        sb.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         return 1
     try:
         logger.warning("%s", banner(sb))

@@ -21,10 +21,12 @@ Kinds (:class:`FaultKind`):
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from sandbox.types import JSON
 
@@ -140,3 +142,42 @@ class FaultInjector:
                 rule.fired += 1
                 fired.append(rule)
         return fired
+
+
+FAULT_TARGETS = ("api", "s3")
+RULE_FIELDS = frozenset({"route", "kind", "rate", "times", "latency_s", "retry_after_s", "target"})
+
+
+def parse_rules(text: str) -> list[JSON]:
+    """Rules from JSON text (a list of objects like the admin endpoint takes, plus ``target``:
+    ``"api"`` (default) or ``"s3"``), checked; raises ValueError naming what is wrong."""
+    try:
+        data: Any = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"fault rules are not valid JSON: {exc}") from None
+    if not isinstance(data, list):
+        raise ValueError("fault rules must be a JSON list of objects")
+    kinds = [k.value for k in FaultKind]
+    rules = []
+    for index, item in enumerate(data):
+        where = f"fault rule {index}"
+        if not isinstance(item, dict):
+            raise ValueError(f"{where} must be an object")
+        unknown = sorted(set(item) - RULE_FIELDS)
+        if unknown:
+            raise ValueError(f"{where}: unknown field(s) {unknown}; allowed: {sorted(RULE_FIELDS)}")
+        if not isinstance(item.get("route"), str) or not item["route"]:
+            raise ValueError(f"{where}: 'route' must be a route key, a path prefix or '*'")
+        if item.get("kind") not in kinds:
+            raise ValueError(f"{where}: 'kind' must be one of {kinds}")
+        if item.get("target", "api") not in FAULT_TARGETS:
+            raise ValueError(f"{where}: 'target' must be one of {list(FAULT_TARGETS)}")
+        rate = item.get("rate", 1.0)
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+            raise ValueError(f"{where}: 'rate' must be a number between 0 and 1")
+        for name in ("times", "retry_after_s"):
+            value = item.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ValueError(f"{where}: '{name}' must be an integer")
+        rules.append({"target": "api", **item})
+    return rules

@@ -27,6 +27,7 @@ from sandbox.lifecycle import Clock
 from sandbox.s3 import S3Server
 from sandbox.state import SandboxState
 from sandbox.store import StateStore
+from sandbox.types import JSON
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +147,16 @@ class SandboxServer:
             self.state.store = None
             self.store.close()
             self.store = None
+
+    def add_faults(self, rules: Sequence[JSON]) -> None:
+        """Add rules as :func:`sandbox.faults.parse_rules` returns them (``target`` api/s3)."""
+        for rule in rules:
+            spec = dict(rule)
+            target = spec.pop("target", "api")
+            if target == "s3" and self.s3 is None:
+                raise ValueError("an S3 fault rule needs the S3 server")
+            injector = self.s3.faults if target == "s3" and self.s3 else self.state.faults
+            injector.add(spec.pop("route"), spec.pop("kind"), **spec)
 
     def __enter__(self) -> SandboxServer:
         return self.start()
