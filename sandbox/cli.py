@@ -71,9 +71,9 @@ def banner(sb: SandboxServer) -> str:
     exports = [f"export SCW_API_URL={sb.api_url}"]
     if sb.s3 is not None:
         lines.append(f"  S3   {sb.s3_url}")
+        exports.append(f"export SCW_S3_ENDPOINT_URL={sb.s3_url}")
     if sb.store is not None:
         lines.append(f"  state kept in {sb.store.path} (--reset starts it from nothing)")
-        exports.append(f"export SCW_S3_ENDPOINT_URL={sb.s3_url}")
     exports += [
         "export SCW_ACCESS_KEY=SCWXXXXXXXXXXXXXXXXX",
         f"export SCW_SECRET_KEY={DEFAULT_PROJECT_ID}",

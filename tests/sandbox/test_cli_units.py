@@ -12,12 +12,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from scaleway.k8s.v1 import Cluster
 from scaleway.k8s.v1.marshalling import unmarshal_Cluster
 
 from sandbox import cli
-from sandbox.faults import FaultInjector
+from sandbox.faults import FaultInjector, parse_rules
 from sandbox.lifecycle import GONE, plan, status_at, with_failure
+from sandbox.server import SandboxServer
 
 from .conftest import ZERO, missing_fields
 
@@ -127,3 +129,69 @@ def test_strict_checker_reports_missing_required_fields() -> None:
     problems = missing_fields(cluster, raw)
     assert ".version" in problems and ".cluster_url" in problems
     assert ".private_network_id" not in problems  # Optional in the SDK
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("not json", "not valid JSON"),
+        ('{"route": "*"}', "JSON list"),
+        ('[{"route": "*", "kind": "meteor"}]', "commit_then_drop"),
+        ('[{"kind": "503"}]', "'route'"),
+        ('[{"route": "*", "kind": "503", "rate": 2}]', "'rate'"),
+        ('[{"route": "*", "kind": "503", "target": "dns"}]', "'target'"),
+        ('[{"route": "*", "kind": "503", "colour": "red"}]', "unknown field"),
+    ],
+)
+def test_fault_rules_text_is_checked(text: str, expected: str) -> None:
+    with pytest.raises(ValueError, match=expected):
+        parse_rules(text)
+
+
+def test_fault_rules_go_to_the_api_or_the_s3_server() -> None:
+    rules = parse_rules(
+        '[{"route": "POST /instance/v1/zones/{zone}/servers", "kind": "commit_then_drop",'
+        ' "times": 1}, {"route": "PUT /{bucket}/{key}", "kind": "503", "target": "s3",'
+        ' "rate": 0.2}]'
+    )
+    sb = SandboxServer(with_s3=True)
+    sb.add_faults(rules)
+    assert sb.s3 is not None
+    assert [(r["kind"], r["times"]) for r in sb.state.faults.rules()] == [("commit_then_drop", 1)]
+    assert [(r["route"], r["rate"]) for r in sb.s3.faults.rules()] == [("PUT /{bucket}/{key}", 0.2)]
+
+
+def _run_standalone(*flags: str) -> list[str]:
+    """Start ``python -m sandbox`` with flags, create a network, list them, stop it."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--port", str(port), "--no-s3", *flags],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}/vpc/v2/regions/fr-par/private-networks"
+    headers = {"X-Auth-Token": ZERO}
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "sandbox did not start"
+            try:
+                before = httpx.get(base, headers=headers).json()["private_networks"]
+                break
+            except httpx.ConnectError:
+                time.sleep(0.1)
+        httpx.post(base, headers=headers, json={"name": f"net-{len(before)}"})
+        return [n["name"] for n in before]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+
+
+def test_standalone_state_file_keeps_the_cloud_until_reset(tmp_path: Path) -> None:
+    state = str(tmp_path / "cloud.db")
+    assert _run_standalone("--state", state) == []
+    assert _run_standalone("--state", state) == ["net-0"]
+    assert _run_standalone("--state", state, "--reset") == []
