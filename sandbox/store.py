@@ -93,7 +93,16 @@ class StateStore:
         """Upsert changed records (dataclass values), delete ``gone`` ones; rows written."""
         changed: list[tuple[str, str, str]] = []
         for record in records:
-            body = json.dumps(dataclasses.asdict(record), sort_keys=True)
+            try:
+                body = json.dumps(dataclasses.asdict(record), sort_keys=True)
+            except (TypeError, ValueError) as exc:  # a kind keeping a set or an object in data
+                logger.error(
+                    "sandbox state: %s %s is not JSON (%s); it will not survive a restart",
+                    record.kind,
+                    record.id,
+                    exc,
+                )
+                continue
             if self._written.get((record.kind, record.id)) != body:
                 changed.append((record.kind, record.id, body))
         removed = [key for key in gone if key in self._written]

@@ -158,3 +158,46 @@ def test_commit_then_drop_creates_the_resource_but_loses_the_answer(tmp_path: Pa
         assert len(found) == 1
     with running(path, clock) as http:  # it was saved before the connection was cut
         assert [s["id"] for s in http.get(SERVERS).json()["servers"]] == [found[0]["id"]]
+
+
+def test_a_record_that_is_not_json_is_skipped_not_fatal(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock, path = ManualClock(), tmp_path / "cloud.db"
+    with SandboxServer(speed=1, with_s3=False, clock=clock, state_path=path) as sb:
+        odd = Record(
+            kind="odd",
+            id=sb.state.new_id(),
+            location="fr-par",
+            project_id=ZERO,
+            name="odd",
+            tags=[],
+            created_at=clock.now(),
+            timeline=sb.state.plan([("ready", None)]),
+            data={"members": {"a", "b"}},  # a set: not JSON
+        )
+        sb.state.add(odd)
+        with httpx.Client(base_url=sb.api_url, headers={"X-Auth-Token": ZERO}) as http:
+            assert http.post(NETWORKS, json={"name": "still-served"}).status_code == 200
+    assert "odd" in caplog.text and "not JSON" in caplog.text
+    with running(path, clock) as http:
+        assert [n["name"] for n in http.get(NETWORKS).json()["private_networks"]] == [
+            "still-served"
+        ]
+
+
+def test_load_balancers_and_dns_zones_persist_too(tmp_path: Path) -> None:
+    clock, path = ManualClock(), tmp_path / "cloud.db"
+    lbs, zones = "/lb/v1/zones/fr-par-1/lbs", "/domain/v2beta1/dns-zones"
+    with running(path, clock) as http:
+        lb = http.post(lbs, json={"name": "front", "type": "LB-S", "project_id": ZERO})
+        zone = http.post(
+            zones, json={"domain": "example.com", "subdomain": "app", "project_id": ZERO}
+        )
+        assert lb.status_code == 200 and zone.status_code == 200, (lb.text, zone.text)
+    clock.advance(600)
+    with running(path, clock) as http:
+        again = http.get(f"{lbs}/{lb.json()['id']}").json()
+        assert again["name"] == "front" and again["status"] == "ready"
+        listed = http.get(zones).json()["dns_zones"]
+        assert [(z["domain"], z["subdomain"]) for z in listed] == [("example.com", "app")]
