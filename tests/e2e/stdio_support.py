@@ -7,9 +7,10 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import psutil
-from mcp import StdioServerParameters
+from mcp import Client, StdioServerParameters
 
 from jobs.database import create_database, sqlite_url
 from jobs.models import Job
@@ -33,6 +34,35 @@ def serve_env(data_dir: Path, **extra: str) -> dict[str, str]:
     }
     env.update(extra)
     return env
+
+
+def sandbox_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a ``serve --sandbox`` subprocess over ``data_dir``: no credentials."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(data_dir),
+        "SCW_MCP_DATA_DIR": str(data_dir),
+        "SCW_MCP_SANDBOX_SPEED": "200",
+        **extra,
+    }
+
+
+def sandbox_params(data_dir: Path, *flags: str, **extra: str) -> StdioServerParameters:
+    """How an MCP stdio client starts ``serve --sandbox [flags]`` over ``data_dir``."""
+    return StdioServerParameters(
+        command=sys.executable,
+        args=[*SERVE_ARGS, "--sandbox", *flags],
+        env=sandbox_env(data_dir, **extra),
+        cwd=str(REPO_ROOT),
+    )
+
+
+async def call_ok(client: Client, tool: str, **args: Any) -> dict[str, Any]:
+    """Call a tool and return its envelope, which must be a success."""
+    result = await client.call_tool(tool, args)
+    body = result.structured_content
+    assert body is not None and body["status"] == "success", (tool, body)
+    return body
 
 
 def serve_command() -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -11,9 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from mcp import Client, StdioServerParameters
+from mcp import Client
 
-from tests.e2e.stdio_support import REPO_ROOT
+from tests.e2e.stdio_support import REPO_ROOT, call_ok, sandbox_env, sandbox_params
 
 pytestmark = pytest.mark.anyio
 
@@ -26,40 +25,19 @@ LOST_CREATE = [
 ]
 
 
-def _env(data_dir: Path, **extra: str) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(data_dir),
-        "SCW_MCP_DATA_DIR": str(data_dir),
-        "SCW_MCP_SANDBOX_SPEED": "200",
-        **extra,
-    }
-
-
 async def test_a_create_whose_answer_was_lost_makes_one_server(tmp_path: Path) -> None:
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "mcp_front", "serve", "--sandbox"],
-        env=_env(tmp_path, SCW_MCP_SANDBOX_FAULTS=json.dumps(LOST_CREATE)),
-        cwd=str(REPO_ROOT),
-    )
+    params = sandbox_params(tmp_path, SCW_MCP_SANDBOX_FAULTS=json.dumps(LOST_CREATE))
     async with Client(params) as client:
-        created = await client.call_tool(
-            "create_instance",
-            {"name": "web-1", "commercial_type": "DEV1-S", "image": "ubuntu_noble"},
-        )
-        listed = await client.call_tool("list_instances", {})
-    body = created.structured_content
-    assert body is not None and body["status"] == "success", body
-    servers = listed.structured_content["data"]["servers"]  # type: ignore[index]
-    assert [s["id"] for s in servers] == [body["data"]["id"]]
+        created = await call_ok(client, "create_instance", name="web-1", commercial_type="DEV1-S")
+        servers = (await call_ok(client, "list_instances"))["data"]["servers"]
+    assert [s["id"] for s in servers] == [created["data"]["id"]]
 
 
 def test_bad_fault_rules_stop_start_up_naming_the_variable(tmp_path: Path) -> None:
     rules = json.dumps([{"route": "*", "kind": "meteor"}])
     result = subprocess.run(
         [sys.executable, "-m", "mcp_front", "serve", "--sandbox"],
-        env=_env(tmp_path, SCW_MCP_SANDBOX_FAULTS=rules),
+        env=sandbox_env(tmp_path, SCW_MCP_SANDBOX_FAULTS=rules),
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -73,7 +51,7 @@ def test_bad_fault_rules_stop_start_up_naming_the_variable(tmp_path: Path) -> No
 def test_s3_requests_moto_cannot_handle_leave_no_traceback(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "mcp_front", "serve", "--sandbox"],
-        env=_env(tmp_path),
+        env=sandbox_env(tmp_path),
         cwd=REPO_ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,

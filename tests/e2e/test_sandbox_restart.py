@@ -6,51 +6,23 @@ its block, so everything a test sees across blocks went through the sandbox's st
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import anyio
 import pytest
-from mcp import Client, StdioServerParameters
+from mcp import Client
 
-from tests.e2e.stdio_support import REPO_ROOT
+from tests.e2e.stdio_support import REPO_ROOT, call_ok, sandbox_env, sandbox_params
 
 pytestmark = pytest.mark.anyio
-
-
-def _env(data_dir: Path, **extra: str) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(data_dir),
-        "SCW_MCP_DATA_DIR": str(data_dir),
-        "SCW_MCP_SANDBOX_SPEED": "200",
-        **extra,
-    }
-
-
-def _params(data_dir: Path, *flags: str, **extra: str) -> StdioServerParameters:
-    return StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "mcp_front", "serve", "--sandbox", *flags],
-        env=_env(data_dir, **extra),
-        cwd=str(REPO_ROOT),
-    )
-
-
-async def _call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
-    result = await client.call_tool(tool, args)
-    body = result.structured_content
-    assert body is not None and body["status"] == "success", body
-    return body
 
 
 def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mcp_front", *args],
-        env=_env(data_dir),
+        env=sandbox_env(data_dir),
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -59,15 +31,15 @@ def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 async def test_what_one_process_created_the_next_one_lists(tmp_path: Path) -> None:
-    async with Client(_params(tmp_path)) as first:
-        await _call(
+    async with Client(sandbox_params(tmp_path)) as first:
+        await call_ok(
             first, "create_instance", name="web-1", commercial_type="DEV1-S", image="ubuntu_noble"
         )
-        await _call(first, "create_bucket", name="sandbox-notes")
-        await _call(first, "upload_object", bucket="sandbox-notes", key="a.txt", text="hello")
-    async with Client(_params(tmp_path)) as second:
-        servers = (await _call(second, "list_instances"))["data"]["servers"]
-        objects = (await _call(second, "list_objects", bucket="sandbox-notes"))["data"]
+        await call_ok(first, "create_bucket", name="sandbox-notes")
+        await call_ok(first, "upload_object", bucket="sandbox-notes", key="a.txt", text="hello")
+    async with Client(sandbox_params(tmp_path)) as second:
+        servers = (await call_ok(second, "list_instances"))["data"]["servers"]
+        objects = (await call_ok(second, "list_objects", bucket="sandbox-notes"))["data"]
     assert [(s["name"], s["state"]) for s in servers] == [("web-1", "running")]
     assert [o["key"] for o in objects["objects"]] == ["a.txt"]
 
@@ -75,33 +47,33 @@ async def test_what_one_process_created_the_next_one_lists(tmp_path: Path) -> No
 async def test_a_cluster_job_left_waiting_finishes_in_the_next_process(tmp_path: Path) -> None:
     # At speed 20 the cluster and its pool take about 12 s: the first process leaves at once.
     slow = {"SCW_MCP_SANDBOX_SPEED": "20", "SCW_MCP_WAIT_BUDGET_S": "0"}
-    async with Client(_params(tmp_path, **slow)) as first:
-        started = await _call(first, "create_cluster", name="kube", node_type="DEV1-M")
+    async with Client(sandbox_params(tmp_path, **slow)) as first:
+        started = await call_ok(first, "create_cluster", name="kube", node_type="DEV1-M")
     job_id = started["job"]["id"]
     assert started["job"]["state"] in ("queued", "running", "waiting")
-    async with Client(_params(tmp_path, **slow)) as second:
-        done = await _call(second, "get_job_status", job_id=job_id, wait_s=50)
-        clusters = (await _call(second, "list_clusters"))["data"]["clusters"]
+    async with Client(sandbox_params(tmp_path, **slow)) as second:
+        done = await call_ok(second, "get_job_status", job_id=job_id, wait_s=50)
+        clusters = (await call_ok(second, "list_clusters"))["data"]["clusters"]
     assert done["data"]["state"] == "succeeded", done
     assert [(c["name"], c["status"]) for c in clusters] == [("kube", "ready")]
 
 
 async def test_reset_starts_the_cloud_and_its_jobs_from_nothing(tmp_path: Path) -> None:
-    async with Client(_params(tmp_path)) as first:
-        await _call(
+    async with Client(sandbox_params(tmp_path)) as first:
+        await call_ok(
             first, "create_instance", name="web-1", commercial_type="DEV1-S", image="ubuntu_noble"
         )
     assert "instance.create_server" in _cli(tmp_path, "jobs", "list", "--sandbox").stdout
-    async with Client(_params(tmp_path, "--reset")) as second:
-        servers = (await _call(second, "list_instances"))["data"]["servers"]
-        jobs = (await _call(second, "list_jobs"))["data"]["jobs"]
+    async with Client(sandbox_params(tmp_path, "--reset")) as second:
+        servers = (await call_ok(second, "list_instances"))["data"]["servers"]
+        jobs = (await call_ok(second, "list_jobs"))["data"]["jobs"]
     assert servers == [] and jobs == []
 
 
 def test_jobs_cli_reads_the_sandbox_store_only_when_asked(tmp_path: Path) -> None:
     async def create() -> str:
-        async with Client(_params(tmp_path)) as client:
-            body = await _call(client, "create_private_network", name="net-1")
+        async with Client(sandbox_params(tmp_path)) as client:
+            body = await call_ok(client, "create_private_network", name="net-1")
             return str(body["job"]["id"])
 
     job_id = anyio.run(create)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -11,27 +10,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from mcp import Client, StdioServerParameters
+from mcp import Client
 
-from tests.e2e.stdio_support import REPO_ROOT
+from tests.e2e.stdio_support import REPO_ROOT, sandbox_params
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_serve_sandbox_needs_no_credentials_and_labels_its_results(tmp_path: Path) -> None:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "SCW_MCP_DATA_DIR": str(tmp_path),
-        "SCW_MCP_SANDBOX_SPEED": "200",
-    }
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "mcp_front", "serve", "--sandbox"],
-        env=env,
-        cwd=str(REPO_ROOT),
-    )
-    async with Client(params) as client:
+    async with Client(sandbox_params(tmp_path)) as client:
         created = await client.call_tool(
             "create_instance",
             {"name": "web-1", "commercial_type": "DEV1-S", "image": "ubuntu_noble"},

@@ -8,15 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import boto3
 import pytest
-from botocore.config import Config
 from mcp import Client
 
 from mcp_front.config import Settings
 from mcp_front.runtime import build_services, open_runtime
 from mcp_front.server import build_server
 from sandbox.server import SandboxServer
+from tests.support.s3_client import sandbox_s3_client
 from workers.retry import RetryPolicy
 from workers.storage.client import ObjectStorage
 
@@ -80,14 +79,7 @@ async def test_every_storage_job_succeeds_through_20_percent_faults(
 
     fired = sum(rule["fired"] for rule in sandbox.s3.faults.rules())
     sandbox.s3.faults.clear()
-    s3 = boto3.client(
-        "s3",
-        region_name="fr-par",
-        endpoint_url=sandbox.s3_url,
-        aws_access_key_id="SCWXXXXXXXXXXXXXXXXX",
-        aws_secret_access_key="00000000-0000-0000-0000-000000000000",
-        config=Config(s3={"addressing_style": "path"}),
-    )
+    s3 = sandbox_s3_client(sandbox.s3_url)
     left = sorted(
         o["Key"] for b in buckets for o in s3.list_objects_v2(Bucket=b).get("Contents", [])
     )

@@ -7,10 +7,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
-from botocore.config import Config
 from mcp import Client
 from mcp.types import CallToolResult
 
@@ -19,6 +17,7 @@ from mcp_front.config import Settings
 from mcp_front.runtime import open_runtime
 from mcp_front.server import build_server
 from sandbox.server import SandboxServer
+from tests.support.s3_client import sandbox_s3_client
 
 pytestmark = pytest.mark.anyio
 
@@ -34,14 +33,7 @@ def s3(sandbox: SandboxServer) -> Any:
     """A plain boto3 client on the same server, to look behind the product's back."""
     assert sandbox.s3 is not None
     sandbox.s3.reset()
-    return boto3.client(
-        "s3",
-        region_name="fr-par",
-        endpoint_url=sandbox.s3_url,
-        aws_access_key_id="SCWXXXXXXXXXXXXXXXXX",
-        aws_secret_access_key="00000000-0000-0000-0000-000000000000",
-        config=Config(s3={"addressing_style": "path"}),
-    )
+    return sandbox_s3_client(sandbox.s3_url)
 
 
 @pytest.fixture

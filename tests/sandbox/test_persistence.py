@@ -32,6 +32,21 @@ def running(path: Path, clock: ManualClock) -> Iterator[httpx.Client]:
             yield http
 
 
+def _record(sb: SandboxServer, kind: str, data: dict[str, object]) -> Record:
+    """A record of any kind, pending for 60 s then ready, tagged ``job:1``."""
+    return Record(
+        kind=kind,
+        id=sb.state.new_id(),
+        location="fr-par-1",
+        project_id=ZERO,
+        name="front",
+        tags=["job:1"],
+        created_at=sb.state.now(),
+        timeline=sb.state.plan([("pending", 60.0), ("ready", None)]),
+        data=data,
+    )
+
+
 def _create_one_of_each(http: httpx.Client) -> dict[str, str]:
     server = http.post(SERVERS, json={"commercial_type": "DEV1-S", "image": "ubuntu_jammy"})
     network = http.post(NETWORKS, json={"name": "net", "project_id": ZERO})
@@ -107,18 +122,9 @@ def test_a_deletion_finishing_while_stopped_is_gone_after_restart(tmp_path: Path
 def test_any_kind_of_record_persists_without_code_for_it(tmp_path: Path) -> None:
     clock, path = ManualClock(), tmp_path / "cloud.db"
     with SandboxServer(speed=1, with_s3=False, clock=clock, state_path=path) as sb:
-        record = Record(
-            kind="load_balancer",
-            id=sb.state.new_id(),
-            location="fr-par-1",
-            project_id=ZERO,
-            name="front",
-            tags=["job:1"],
-            created_at=clock.now(),
-            timeline=sb.state.plan([("pending", 60.0), ("ready", None)]),
-            data={"ip": {"address": "51.15.0.2"}, "backends": [1, 2]},
+        record = sb.state.add(
+            _record(sb, "load_balancer", {"ip": {"address": "51.15.0.2"}, "backends": [1, 2]})
         )
-        sb.state.add(record)
     clock.advance(61)
     with SandboxServer(speed=1, with_s3=False, clock=clock, state_path=path) as sb:
         again = sb.state.get("load_balancer", record.id)
@@ -165,18 +171,7 @@ def test_a_record_that_is_not_json_is_skipped_not_fatal(
 ) -> None:
     clock, path = ManualClock(), tmp_path / "cloud.db"
     with SandboxServer(speed=1, with_s3=False, clock=clock, state_path=path) as sb:
-        odd = Record(
-            kind="odd",
-            id=sb.state.new_id(),
-            location="fr-par",
-            project_id=ZERO,
-            name="odd",
-            tags=[],
-            created_at=clock.now(),
-            timeline=sb.state.plan([("ready", None)]),
-            data={"members": {"a", "b"}},  # a set: not JSON
-        )
-        sb.state.add(odd)
+        sb.state.add(_record(sb, "odd", {"members": {"a", "b"}}))  # a set: not JSON
         with httpx.Client(base_url=sb.api_url, headers={"X-Auth-Token": ZERO}) as http:
             assert http.post(NETWORKS, json={"name": "still-served"}).status_code == 200
     assert "odd" in caplog.text and "not JSON" in caplog.text

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import httpx
 import pytest
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sandbox.faults import FaultInjector
 from sandbox.s3_layer import route_key
 from sandbox.server import SandboxServer
+from tests.support.s3_client import sandbox_s3_client
 
 PUT_OBJECT = "PUT /{bucket}/{key}"
 
@@ -30,14 +29,7 @@ def s3_faults(fast_sandbox: SandboxServer) -> Iterator[FaultInjector]:
 @pytest.fixture
 def s3(fast_sandbox: SandboxServer, s3_faults: FaultInjector) -> Any:
     """boto3 without its own retries: every injected fault reaches the test."""
-    client = boto3.client(
-        "s3",
-        region_name="fr-par",
-        endpoint_url=fast_sandbox.s3_url,
-        aws_access_key_id="SCWXXXXXXXXXXXXXXXXX",
-        aws_secret_access_key="00000000-0000-0000-0000-000000000000",
-        config=Config(retries={"total_max_attempts": 1}, s3={"addressing_style": "path"}),
-    )
+    client = sandbox_s3_client(fast_sandbox.s3_url, retries={"total_max_attempts": 1})
     bucket = "sandbox-faults"
     if bucket not in [b["Name"] for b in client.list_buckets()["Buckets"]]:
         client.create_bucket(
