@@ -92,6 +92,7 @@ class SandboxMiddleware:
             await send(message)
 
         try:
+            self.state.refresh()  # another process sharing the state file may have written
             await self._handle(scope, receive, marked_send)
         except ApiError as exc:
             if not started:

@@ -18,7 +18,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sandbox import errors, lifecycle
@@ -67,6 +67,7 @@ class Record:
         return cls(**{**body, "timeline": timeline})
 
 
+RECORD_FIELDS = tuple(f.name for f in fields(Record))
 GoneHook = Callable[["SandboxState", Record], None]
 
 
@@ -112,8 +113,39 @@ class SandboxState:
             record = Record.from_json(body)
             self._records.setdefault(record.kind, {})[record.id] = record
             self._seq = max(self._seq, record.seq)
-        self._created.update(counters.get("created", {}))
+        self._merge_counters(counters)
+
+    def _merge_counters(self, counters: dict[str, Any]) -> None:
+        for kind, count in counters.get("created", {}).items():
+            self._created[kind] = max(self._created[kind], int(count))
         self._seq = max(self._seq, int(counters.get("seq", 0)))
+
+    def refresh(self) -> None:
+        """Take in what another process sharing the state file saved since (cheap if nothing).
+
+        Records keep their identity (fields updated in place), so a request holding one sees
+        the new values; records saved before and now gone from the file were deleted there.
+        """
+        if self.store is None or not self.store.changed_elsewhere():
+            return
+        with self.lock:
+            saved_before = self.store.saved
+            known = {(kind, rid) for kind, records in self._records.items() for rid in records}
+            was_saved = {key for key in known if saved_before(key)}
+            bodies, counters = self.store.load()
+            on_disk: set[tuple[str, str]] = set()
+            for body in bodies:
+                fresh = Record.from_json(body)
+                on_disk.add((fresh.kind, fresh.id))
+                current = self._records.get(fresh.kind, {}).get(fresh.id)
+                if current is None:
+                    self._records.setdefault(fresh.kind, {})[fresh.id] = fresh
+                    continue
+                for name in RECORD_FIELDS:
+                    setattr(current, name, getattr(fresh, name))
+            for kind, rid in was_saved - on_disk:
+                self._records.get(kind, {}).pop(rid, None)
+            self._merge_counters(counters)
 
     def _touch(self, record: Record) -> Record:
         if self.store is not None:

@@ -4,7 +4,8 @@ Every resource is one row ``(kind, id, body)`` whose body is the JSON of its
 :class:`~sandbox.state.Record` (timeline included, as absolute instants), so a new kind of
 resource persists without code here and a lifecycle keeps its timing across a restart. A few
 counters live in ``meta``; opaque snapshots (the S3 server's buckets) in ``blobs``. Writes
-skip rows whose JSON did not change. Thread-safe; stdlib ``sqlite3`` only.
+skip rows whose JSON did not change, so processes sharing the file only overwrite what they
+changed; ``changed_elsewhere`` tells when another one committed. Thread-safe; stdlib only.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class StateStore:
             )
         self._lock = threading.Lock()
         self._written: dict[Key, str] = {}
+        self._data_version = -1
 
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -81,13 +83,22 @@ class StateStore:
     def load(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Every stored record body, and the stored counters (``{}`` for a new file)."""
         with self._lock:
+            self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
             rows = self._db.execute("SELECT kind, id, body FROM records").fetchall()
             counters = self._meta("counters")
-        bodies = []
-        for kind, record_id, body in rows:
-            self._written[(kind, record_id)] = body
-            bodies.append(json.loads(body))
+        self._written = {(kind, record_id): body for kind, record_id, body in rows}
+        bodies = [json.loads(body) for _, _, body in rows]
         return bodies, json.loads(counters) if counters else {}
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (another process) committed since the last load."""
+        with self._lock:
+            version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        return bool(version != self._data_version)
+
+    def saved(self, key: Key) -> bool:
+        """Whether the row ``(kind, id)`` was in the file at the last load or save."""
+        return key in self._written
 
     def save(self, records: Iterable[Any], gone: Iterable[Key], counters: dict[str, Any]) -> int:
         """Upsert changed records (dataclass values), delete ``gone`` ones; rows written."""

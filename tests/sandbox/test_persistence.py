@@ -196,3 +196,20 @@ def test_load_balancers_and_dns_zones_persist_too(tmp_path: Path) -> None:
         assert again["name"] == "front" and again["status"] == "ready"
         listed = http.get(zones).json()["dns_zones"]
         assert [(z["domain"], z["subdomain"]) for z in listed] == [("example.com", "app")]
+
+
+def test_two_sandboxes_on_one_file_see_each_others_changes(tmp_path: Path) -> None:
+    clock, path = ManualClock(), tmp_path / "cloud.db"
+    with running(path, clock) as first, running(path, clock) as second:
+        made = first.post(NETWORKS, json={"name": "shared"}).json()
+        assert [n["name"] for n in second.get(NETWORKS).json()["private_networks"]] == ["shared"]
+        renamed = second.patch(f"{NETWORKS}/{made['id']}", json={"name": "renamed"})
+        assert renamed.status_code == 200, renamed.text
+        assert first.get(f"{NETWORKS}/{made['id']}").json()["name"] == "renamed"
+        cluster = second.post(
+            CLUSTERS, json={"name": "kube", "version": "1.35.3", "cni": "cilium", "pools": [POOL]}
+        ).json()
+        clock.advance(91)
+        assert first.get(f"{CLUSTERS}/{cluster['id']}").json()["status"] == "ready"
+        assert first.delete(f"{NETWORKS}/{made['id']}").status_code == 204
+        assert second.get(f"{NETWORKS}/{made['id']}").status_code == 404
