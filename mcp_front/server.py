@@ -10,6 +10,7 @@ from mcp_front.runtime import RuntimeSource
 from mcp_front.toolkit import ToolSpec, build_tool
 from mcp_front.tools import database as database_tools
 from mcp_front.tools import database_admin as database_admin_tools
+from mcp_front.tools import dns as dns_tools
 from mcp_front.tools import instance as instance_tools
 from mcp_front.tools import jobs as job_tools
 from mcp_front.tools import k8s as k8s_tools
@@ -38,6 +39,7 @@ def all_tool_specs() -> list[ToolSpec]:
         *registry_tools.TOOLS,
         *storage_tools.TOOLS,
         *lb_tools.TOOLS,
+        *dns_tools.TOOLS,
     ]
 
 

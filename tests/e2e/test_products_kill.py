@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 from mcp import Client
 
 from sandbox.server import SandboxServer
 from tests.e2e.long_jobs_support import body
 from tests.e2e.stdio_support import kill_serve_children, serve_env, serve_params, stored_jobs
+from tests.integration.scaleway_harness import ZERO_UUID
 
 pytestmark = pytest.mark.anyio
 LB_POST = "POST /lb/v1/zones/{zone}/lbs"
@@ -68,3 +70,19 @@ async def test_load_balancer_create_resumes_after_kill_9_without_a_duplicate(
         assert lb["status"] == "ready"
         assert sb.state.created("lb") == 1 and sb.state.counters[LB_POST] == 1
         assert len(sb.state.all("lb")) == 1
+
+
+async def test_dns_change_resumes_after_kill_9_with_each_record_once(tmp_path: Path) -> None:
+    with SandboxServer(speed=1, with_s3=False) as sb:  # the zone publishes for 5 s
+        env = _env(tmp_path, sb.api_url)
+        headers = {"X-Auth-Token": ZERO_UUID}
+        async with httpx.AsyncClient(base_url=sb.api_url, headers=headers) as http:
+            made = await http.post("/domain/v2beta1/dns-zones", json={"domain": "example.com"})
+            assert made.status_code == 200, made.text
+        change = {"action": "add", "name": "www", "type": "A", "data": "51.15.0.7", "ttl": 300}
+        args = {"zone": "example.com", "changes": [change]}
+        job_id = await kill_midway(env, tmp_path, "change_dns_records", args)
+        result = await finish_after_restart(env, job_id)
+        assert [(r["name"], r["data"]) for r in result["records"]] == [("www", "51.15.0.7")]
+        zone = sb.state.get("dns_zone", "example.com")
+        assert zone is not None and len(zone.data["records"]) == 1
