@@ -17,6 +17,7 @@ from mcp_front.tools import k8s as k8s_tools
 from mcp_front.tools import lb as lb_tools
 from mcp_front.tools import network as network_tools
 from mcp_front.tools import registry as registry_tools
+from mcp_front.tools import serverless as serverless_tools
 from mcp_front.tools import storage as storage_tools
 
 INSTRUCTIONS = (
@@ -40,6 +41,7 @@ def all_tool_specs() -> list[ToolSpec]:
         *storage_tools.TOOLS,
         *lb_tools.TOOLS,
         *dns_tools.TOOLS,
+        *serverless_tools.TOOLS,
     ]
 
 

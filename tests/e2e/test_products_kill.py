@@ -60,6 +60,18 @@ async def finish_after_restart(env: dict[str, str], job_id: str) -> dict[str, An
     return dict(status["data"]["result"])
 
 
+async def run_to_end(client: Client, tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Call a tool and, when it answers with a job id, wait for that job's result."""
+    answer = body(await client.call_tool(tool, args))
+    assert answer["status"] == "success", answer
+    if "job_id" not in answer["data"]:
+        return dict(answer["data"])
+    wait = {"job_id": answer["data"]["job_id"], "wait_s": 30}
+    status = body(await client.call_tool("get_job_status", wait))
+    assert status["data"]["state"] == "succeeded", status
+    return dict(status["data"]["result"])
+
+
 async def test_load_balancer_create_resumes_after_kill_9_without_a_duplicate(
     tmp_path: Path,
 ) -> None:
@@ -86,3 +98,18 @@ async def test_dns_change_resumes_after_kill_9_with_each_record_once(tmp_path: P
         assert [(r["name"], r["data"]) for r in result["records"]] == [("www", "51.15.0.7")]
         zone = sb.state.get("dns_zone", "example.com")
         assert zone is not None and len(zone.data["records"]) == 1
+
+
+async def test_container_deploy_resumes_after_kill_9_without_a_duplicate(tmp_path: Path) -> None:
+    with SandboxServer(speed=10, with_s3=False) as sb:  # namespace 1 s, deploy 3 s
+        env = _env(tmp_path, sb.api_url)
+        async with Client(serve_params(env)) as client:
+            namespace = await run_to_end(
+                client, "create_serverless_namespace", {"kind": "containers", "name": "web"}
+            )
+        args = {"namespace_id": namespace["id"], "name": "api", "image": "nginx:1.27"}
+        job_id = await kill_midway(env, tmp_path, "deploy_container", args)
+        app = await finish_after_restart(env, job_id)
+        assert app["status"] == "ready" and app["created"] is True
+        assert sb.state.created("container") == 1
+        assert sb.state.counters["POST /containers/v1beta1/regions/{region}/containers"] == 1
