@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from mcp_front.config import Settings
 from sandbox.server import SandboxServer
 from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     POLL_SCALE,
     Session,
     call,
+    groups_session_fixture,
     sandbox_fixture,
     sandbox_session,
 )
@@ -24,22 +23,16 @@ ZONE = "example.com"
 PATCH = "PATCH /domain/v2beta1/dns-zones/{dns_zone}/records"
 
 
-@pytest.fixture
-async def session(
-    sandbox: SandboxServer, make_settings: Callable[..., Settings]
-) -> AsyncIterator[Session]:
-    settings = make_settings(
-        SCW_API_URL=sandbox.api_url,
-        SCW_MCP_WAIT_BUDGET_S="20",
-        SCW_MCP_POLL_SCALE=POLL_SCALE,
-        SCW_MCP_TOOL_GROUPS="default,lb,dns",
-    )
+session = groups_session_fixture("default,lb,dns")
+
+
+@pytest.fixture(autouse=True)
+async def zone(sandbox: SandboxServer) -> None:
+    """The zone example.com exists (zones are made in the console, not by these tools)."""
     headers = {"X-Auth-Token": ZERO_UUID}
     async with httpx.AsyncClient(base_url=sandbox.api_url, headers=headers) as http:
         made = await http.post("/domain/v2beta1/dns-zones", json={"domain": ZONE, "subdomain": ""})
         assert made.status_code == 200, made.text
-    async with sandbox_session(settings, sandbox.api_url) as opened:
-        yield opened
 
 
 def records(sandbox: SandboxServer) -> list[tuple[str, str, str, int]]:

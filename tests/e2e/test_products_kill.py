@@ -6,14 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 from mcp import Client
 
 from sandbox.server import SandboxServer
 from tests.e2e.long_jobs_support import body
-from tests.e2e.stdio_support import kill_serve_children, serve_env, serve_params, stored_jobs
+from tests.e2e.stdio_support import finish_after_restart, kill_midway, serve_env, serve_params
 from tests.integration.scaleway_harness import ZERO_UUID
 
 pytestmark = pytest.mark.anyio
@@ -31,33 +30,6 @@ def _env(tmp_path: Path, api_url: str) -> dict[str, str]:
     )
     env.pop("SCW_MCP_EXTRA_OPERATIONS")
     return env
-
-
-async def kill_midway(env: dict[str, str], data_dir: Path, tool: str, args: dict[str, Any]) -> str:
-    """Start a job through a serve process and SIGKILL that process while the job is mid-way."""
-    started: dict[str, Any] = {}
-    killed = 0
-    try:
-        async with Client(serve_params(env)) as client:
-            started = body(await client.call_tool(tool, args))
-            killed = kill_serve_children()
-            await anyio.sleep(0.1)
-    except Exception:  # the session dies with its server, as intended
-        pass
-    assert killed == 1
-    assert started.get("status") == "success", started
-    job_id = str(started["data"]["job_id"])  # the wait budget ran out: the job was mid-way
-    (job,) = await stored_jobs(data_dir, [job_id])
-    assert job.state.value in ("running", "waiting"), job
-    return job_id
-
-
-async def finish_after_restart(env: dict[str, str], job_id: str) -> dict[str, Any]:
-    """The job's result once a new serve process has resumed and finished it."""
-    async with Client(serve_params(env)) as client:
-        status = body(await client.call_tool("get_job_status", {"job_id": job_id, "wait_s": 40}))
-    assert status["data"]["state"] == "succeeded", status
-    return dict(status["data"]["result"])
 
 
 async def run_to_end(client: Client, tool: str, args: dict[str, Any]) -> dict[str, Any]:

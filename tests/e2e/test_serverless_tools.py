@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from mcp import Client
 
-from mcp_front.config import Settings
 from sandbox.server import SandboxServer
 from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     POLL_SCALE,
     Session,
     call,
+    groups_session_fixture,
     sandbox_fixture,
     sandbox_session,
 )
@@ -24,18 +23,7 @@ from tests.integration.scaleway_harness import job_count
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-async def session(
-    sandbox: SandboxServer, make_settings: Callable[..., Settings]
-) -> AsyncIterator[Session]:
-    settings = make_settings(
-        SCW_API_URL=sandbox.api_url,
-        SCW_MCP_WAIT_BUDGET_S="20",
-        SCW_MCP_POLL_SCALE=POLL_SCALE,
-        SCW_MCP_TOOL_GROUPS="serverless",
-    )
-    async with sandbox_session(settings, sandbox.api_url) as opened:
-        yield opened
+session = groups_session_fixture("serverless")
 
 
 async def _namespace(client: Client, kind: str, name: str = "web") -> str:

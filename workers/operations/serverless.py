@@ -4,7 +4,7 @@ it is gone, add a cron trigger."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
@@ -93,47 +93,41 @@ class CreateNamespace(Operation):
         return poll_wait(ctx, client, "serverless", status, f"namespace {ns.name} is {status}")
 
 
-class DeleteNamespace(Operation):
-    """Delete a serverless namespace and wait until it answers 404."""
+class DeleteTarget(Operation):
+    """Delete a namespace, container or function and wait until it answers 404."""
+
+    what: ClassVar[str]  # "namespace" or "app"
+    params_model = Target
+    touches = ("serverless",)
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        p: Target = ctx.params  # type: ignore[assignment]
+        client, _ = services_of(ctx)
+        noun = "namespace" if self.what == "namespace" else p.kind.app
+        get = get_namespace if self.what == "namespace" else get_app
+        delete = getattr(api_of(client, p.kind), f"delete_{noun}")
+        try:
+            found = await get(client, p.kind, p.region, p.id)
+            if not ctx.checkpoint.get("delete_sent") and status_text(found.status) != "deleting":
+                await client.read(delete, region=p.region, **{f"{noun}_id": p.id})
+                await ctx.save(Progress("deleting", f"{noun} {found.name}"), delete_sent=True)
+        except NotFound:
+            return Done({"deleted": p.id, "region": p.region})
+        return poll_wait(ctx, client, "serverless", "deleting", f"{noun} {found.name} goes")
+
+
+class DeleteNamespace(DeleteTarget):
+    """Delete a serverless namespace and wait until it is gone."""
 
     name = "serverless.delete_namespace"
-    params_model = Target
-    touches = ("serverless",)
-
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        p: Target = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
-        api = api_of(client, p.kind)
-        try:
-            ns = await get_namespace(client, p.kind, p.region, p.id)
-            if not ctx.checkpoint.get("delete_sent") and status_text(ns.status) != "deleting":
-                await client.read(api.delete_namespace, region=p.region, namespace_id=p.id)
-                await ctx.save(Progress("deleting", f"namespace {ns.name}"), delete_sent=True)
-        except NotFound:
-            return Done({"deleted": p.id, "region": p.region})
-        return poll_wait(ctx, client, "serverless", "deleting", f"namespace {ns.name} goes")
+    what = "namespace"
 
 
-class DeleteApp(Operation):
-    """Delete a container or function (its crons go too) and wait until it answers 404."""
+class DeleteApp(DeleteTarget):
+    """Delete a container or function (its crons go too) and wait until it is gone."""
 
     name = "serverless.delete_app"
-    params_model = Target
-    touches = ("serverless",)
-
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        p: Target = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
-        api = api_of(client, p.kind)
-        delete = api.delete_container if p.kind is Kind.CONTAINERS else api.delete_function
-        try:
-            app = await get_app(client, p.kind, p.region, p.id)
-            if not ctx.checkpoint.get("delete_sent") and status_text(app.status) != "deleting":
-                await client.read(delete, region=p.region, **{f"{p.kind.app}_id": p.id})
-                await ctx.save(Progress("deleting", f"{p.kind.app} {app.name}"), delete_sent=True)
-        except NotFound:
-            return Done({"deleted": p.id, "region": p.region})
-        return poll_wait(ctx, client, "serverless", "deleting", f"{p.kind.app} {app.name} goes")
+    what = "app"
 
 
 class CreateCron(Operation):

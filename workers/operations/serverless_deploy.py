@@ -22,6 +22,7 @@ from workers.scaleway.power import poll_wait, services_of
 from workers.scaleway.serverless import (
     APP_WAIT,
     Kind,
+    api_of,
     app_summary,
     find_app,
     get_app,
@@ -67,15 +68,34 @@ class DeployApp(Operation):
     touches = ("serverless",)
 
     @abc.abstractmethod
-    async def _create(self, client: ScalewayClient, params: Any) -> Any:
-        """Create the container or function (not deployed yet)."""
-
-    @abc.abstractmethod
-    async def _update(self, client: ScalewayClient, params: Any, app_id: str) -> Any:
-        """Bring an existing one to the parameters (deployed afterwards)."""
+    def _own_fields(self, params: Any) -> dict[str, Any]:
+        """The SDK arguments only this kind has (image and port, runtime and handler)."""
 
     async def _before_deploy(self, ctx: StepContext, client: ScalewayClient, app_id: str) -> None:
         """What must happen between the create and the deploy (a function's code)."""
+
+    def _fields(self, p: AppParams) -> dict[str, Any]:
+        return {
+            "region": p.region,
+            "environment_variables": p.env,
+            "min_scale": p.min_scale,
+            "max_scale": p.max_scale,
+            "memory_limit": p.memory_mb,
+            "privacy": p.privacy,
+            "description": p.description,
+            "tags": p.tags,
+            **self._own_fields(p),
+        }
+
+    async def _create(self, client: ScalewayClient, params: AppParams) -> Any:
+        create = getattr(api_of(client, self.kind), f"create_{self.kind.app}")
+        return await client.call(
+            create, namespace_id=params.namespace_id, name=params.name, **self._fields(params)
+        )
+
+    async def _update(self, client: ScalewayClient, params: AppParams, app_id: str) -> Any:
+        update = getattr(api_of(client, self.kind), f"update_{self.kind.app}")
+        return await client.read(update, **{f"{self.kind.app}_id": app_id}, **self._fields(params))
 
     async def step(self, ctx: StepContext) -> StepOutcome:
         params: AppParams = ctx.params  # type: ignore[assignment]
@@ -89,13 +109,12 @@ class DeployApp(Operation):
                 found, created = await self._create(client, params), True
             else:
                 await self._update(client, params, found.id)
-            await ctx.save(Progress("created", f"{kind.app} {params.name}"), app_id=found.id)
-            cp["created"] = created
+            progress = Progress("created", f"{kind.app} {params.name}")
+            await ctx.save(progress, app_id=found.id, created=created)
         app_id = cp["app_id"]
         if not cp.get("deploy_sent"):
             await self._before_deploy(ctx, client, app_id)
-            api = client.containers if kind is Kind.CONTAINERS else client.functions
-            deploy = api.deploy_container if kind is Kind.CONTAINERS else api.deploy_function
+            deploy = getattr(api_of(client, kind), f"deploy_{kind.app}")
             try:
                 await client.read(deploy, region=params.region, **{f"{kind.app}_id": app_id})
             except Conflict as exc:
@@ -121,9 +140,7 @@ class DeployApp(Operation):
         app_id = ctx.checkpoint.get("app_id")
         return {
             "app": {"id": app_id, "kind": self.kind.app} if app_id else None,
-            "note": f"delete_{self.kind.app} removes it"
-            if app_id
-            else f"no {self.kind.app} exists",
+            "note": "delete_serverless_app removes it" if app_id else f"no {self.kind.app} exists",
         }
 
 
@@ -134,32 +151,8 @@ class DeployContainer(DeployApp):
     params_model = ContainerParams
     kind = Kind.CONTAINERS
 
-    def _fields(self, p: ContainerParams) -> dict[str, Any]:
-        return {
-            "region": p.region,
-            "environment_variables": p.env,
-            "min_scale": p.min_scale,
-            "max_scale": p.max_scale,
-            "memory_limit": p.memory_mb,
-            "privacy": p.privacy,
-            "description": p.description,
-            "registry_image": p.image,
-            "port": p.port,
-            "tags": p.tags,
-        }
-
-    async def _create(self, client: ScalewayClient, params: Any) -> Any:
-        return await client.call(
-            client.containers.create_container,
-            namespace_id=params.namespace_id,
-            name=params.name,
-            **self._fields(params),
-        )
-
-    async def _update(self, client: ScalewayClient, params: Any, app_id: str) -> Any:
-        return await client.read(
-            client.containers.update_container, container_id=app_id, **self._fields(params)
-        )
+    def _own_fields(self, params: Any) -> dict[str, Any]:
+        return {"registry_image": params.image, "port": params.port}
 
 
 class DeployFunction(DeployApp):
@@ -169,32 +162,8 @@ class DeployFunction(DeployApp):
     params_model = FunctionParams
     kind = Kind.FUNCTIONS
 
-    def _fields(self, p: FunctionParams) -> dict[str, Any]:
-        return {
-            "region": p.region,
-            "environment_variables": p.env,
-            "min_scale": p.min_scale,
-            "max_scale": p.max_scale,
-            "memory_limit": p.memory_mb,
-            "privacy": p.privacy,
-            "description": p.description,
-            "runtime": p.runtime,
-            "handler": p.handler,
-            "tags": p.tags,
-        }
-
-    async def _create(self, client: ScalewayClient, params: Any) -> Any:
-        return await client.call(
-            client.functions.create_function,
-            namespace_id=params.namespace_id,
-            name=params.name,
-            **self._fields(params),
-        )
-
-    async def _update(self, client: ScalewayClient, params: Any, app_id: str) -> Any:
-        return await client.read(
-            client.functions.update_function, function_id=app_id, **self._fields(params)
-        )
+    def _own_fields(self, params: Any) -> dict[str, Any]:
+        return {"runtime": params.runtime, "handler": params.handler}
 
     async def _before_deploy(self, ctx: StepContext, client: ScalewayClient, app_id: str) -> None:
         params: FunctionParams = ctx.params  # type: ignore[assignment]

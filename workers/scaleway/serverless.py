@@ -58,13 +58,9 @@ async def find_namespace(client: ScalewayClient, kind: Kind, region: str, name: 
 
 async def get_app(client: ScalewayClient, kind: Kind, region: str, app_id: str) -> Any:
     """The container or function, or NotFound saying where to look."""
-    if kind is Kind.CONTAINERS:
-        getter = client.containers.get_container
-    else:
-        getter = client.functions.get_function
     return await get_or_explain(
         client,
-        getter,
+        getattr(api_of(client, kind), f"get_{kind.app}"),
         f"{kind.app} {app_id} was not found in {region}; list_{kind} shows them",
         resource=kind.app,
         resource_id=app_id,
@@ -75,8 +71,7 @@ async def get_app(client: ScalewayClient, kind: Kind, region: str, app_id: str) 
 
 async def apps_of(client: ScalewayClient, kind: Kind, region: str, ns_id: str | None) -> list[Any]:
     """The containers or functions of a region, or of one namespace."""
-    api = api_of(client, kind)
-    lister = api.list_containers_all if kind is Kind.CONTAINERS else api.list_functions_all
+    lister = getattr(api_of(client, kind), f"list_{kind.value}_all")
     return await client.read(lister, region=region, namespace_id=ns_id)  # type: ignore[no-any-return]
 
 
