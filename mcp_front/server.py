@@ -10,12 +10,14 @@ from mcp_front.runtime import RuntimeSource
 from mcp_front.toolkit import ToolSpec, build_tool
 from mcp_front.tools import database as database_tools
 from mcp_front.tools import database_admin as database_admin_tools
+from mcp_front.tools import dns as dns_tools
 from mcp_front.tools import instance as instance_tools
 from mcp_front.tools import jobs as job_tools
 from mcp_front.tools import k8s as k8s_tools
 from mcp_front.tools import lb as lb_tools
 from mcp_front.tools import network as network_tools
 from mcp_front.tools import registry as registry_tools
+from mcp_front.tools import serverless as serverless_tools
 from mcp_front.tools import storage as storage_tools
 
 INSTRUCTIONS = (
@@ -38,6 +40,8 @@ def all_tool_specs() -> list[ToolSpec]:
         *registry_tools.TOOLS,
         *storage_tools.TOOLS,
         *lb_tools.TOOLS,
+        *dns_tools.TOOLS,
+        *serverless_tools.TOOLS,
     ]
 
 

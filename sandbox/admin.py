@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox import errors
+from sandbox.api import serverless
 from sandbox.api.common import Fields, json_response, read_json, state_of
 from sandbox.api.registry import image_json, push_image
 from sandbox.faults import FaultInjector, FaultKind
@@ -137,4 +138,5 @@ routes = [
     Route("/_sandbox/reset", reset, methods=["POST"]),
     Route("/_sandbox/resources/{kind}/{id}/status", force_status, methods=["POST"]),
     Route("/_sandbox/registry/images", push, methods=["POST"]),
+    Route("/_sandbox/function-code/{function_id}", serverless.put_function_code, methods=["PUT"]),
 ]

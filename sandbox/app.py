@@ -31,6 +31,7 @@ from sandbox.api import (
     rdb,
     rdb_extras,
     registry,
+    serverless,
     vpc,
 )
 from sandbox.api.common import is_uuid, json_response
@@ -56,6 +57,7 @@ API_ROUTES: list[BaseRoute] = [
     *rdb_extras.routes,
     *registry.routes,
     *domain.routes,
+    *serverless.routes,
 ]
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNAVAILABLE_TEXT = (
@@ -224,6 +226,7 @@ def create_app(
     k8s.install(state)
     registry.install(state)
     lb.install(state)
+    serverless.install(state)
     app = Starlette()
     app.state.sandbox = state
     app.state.on_reset = on_reset

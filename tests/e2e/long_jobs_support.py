@@ -53,6 +53,25 @@ async def session_fixture(
         yield opened
 
 
+def groups_session_fixture(groups: str) -> Any:
+    """The ``session`` fixture with the tool groups ``groups`` (e.g. ``default,lb``) on."""
+
+    @pytest.fixture(name="session")
+    async def fixture(
+        sandbox: SandboxServer, make_settings: Callable[..., Settings]
+    ) -> AsyncIterator[Session]:
+        settings = make_settings(
+            SCW_API_URL=sandbox.api_url,
+            SCW_MCP_WAIT_BUDGET_S="20",
+            SCW_MCP_POLL_SCALE=POLL_SCALE,
+            SCW_MCP_TOOL_GROUPS=groups,
+        )
+        async with sandbox_session(settings, sandbox.api_url) as opened:
+            yield opened
+
+    return fixture
+
+
 def body(result: CallToolResult) -> dict[str, Any]:
     """The envelope of a tool result."""
     assert result.structured_content is not None

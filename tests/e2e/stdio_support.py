@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import anyio
 import psutil
 from mcp import Client, StdioServerParameters
 
@@ -95,3 +96,35 @@ async def stored_jobs(data_dir: Path, job_ids: list[str]) -> list[Job]:
         return [await store.get(job_id) for job_id in job_ids]
     finally:
         await db.close()
+
+
+def _body(result: Any) -> dict[str, Any]:
+    assert result.structured_content is not None
+    return dict(result.structured_content)
+
+
+async def kill_midway(env: dict[str, str], data_dir: Path, tool: str, args: dict[str, Any]) -> str:
+    """Start a job through a serve process and SIGKILL that process while the job is mid-way."""
+    started: dict[str, Any] = {}
+    killed = 0
+    try:
+        async with Client(serve_params(env)) as client:
+            started = _body(await client.call_tool(tool, args))
+            killed = kill_serve_children()
+            await anyio.sleep(0.1)
+    except Exception:  # the session dies with its server, as intended
+        pass
+    assert killed == 1
+    assert started.get("status") == "success", started
+    job_id = str(started["data"]["job_id"])  # the wait budget ran out: the job was mid-way
+    (job,) = await stored_jobs(data_dir, [job_id])
+    assert job.state.value in ("running", "waiting"), job
+    return job_id
+
+
+async def finish_after_restart(env: dict[str, str], job_id: str) -> dict[str, Any]:
+    """The job's result once a new serve process has resumed and finished it."""
+    async with Client(serve_params(env)) as client:
+        status = _body(await client.call_tool("get_job_status", {"job_id": job_id, "wait_s": 40}))
+    assert status["data"]["state"] == "succeeded", status
+    return dict(status["data"]["result"])

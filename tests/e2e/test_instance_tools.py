@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 
 from sandbox.server import SandboxServer
-from tests.e2e.stdio_support import kill_serve_children, serve_env, serve_params, stored_jobs
+from tests.e2e.stdio_support import finish_after_restart, kill_midway, serve_env
 from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
     MISSING,
     SERVERS_ROUTE,
@@ -205,50 +205,20 @@ async def test_every_job_succeeds_through_20_percent_429_and_503(
 
 
 # -- kill -9 of a serve process in the middle of create_instance and delete_instance -------
-async def _job_state(data_dir: Path, job_id: str) -> str:
-    (job,) = await stored_jobs(data_dir, [job_id])
-    return job.state.value
-
-
-async def _kill_midway(env: dict[str, str], data_dir: Path, tool: str, args: dict[str, Any]) -> str:
-    """Start a job through a serve process and SIGKILL that process while the job is mid-way."""
-    started: dict[str, Any] = {}
-    killed = 0
-    try:
-        async with Client(serve_params(env)) as client:
-            started = body(await client.call_tool(tool, args))
-            killed = kill_serve_children()
-            await anyio.sleep(0.1)
-    except Exception:  # the session dies with its server, as intended
-        pass
-    assert killed == 1
-    assert started.get("status") == "success", started
-    job_id = str(started["data"]["job_id"])  # the wait budget ran out: the job was mid-way
-    assert await _job_state(data_dir, job_id) in ("running", "waiting")
-    return job_id
-
-
-async def _finish_after_restart(env: dict[str, str], job_id: str) -> dict[str, Any]:
-    async with Client(serve_params(env)) as client:
-        status = body(await client.call_tool("get_job_status", {"job_id": job_id, "wait_s": 40}))
-    assert status["data"]["state"] == "succeeded", status
-    return dict(status["data"]["result"])
-
-
 async def test_create_and_delete_resume_after_kill_9(tmp_path: Path) -> None:
     with SandboxServer(speed=20, with_s3=False) as sb:  # a start takes 0.25 s, a stop 1.8 s
         env = serve_env(
             tmp_path, SCW_API_URL=sb.api_url, SCW_MCP_WAIT_BUDGET_S="0.3", SCW_MCP_LEASE_S="1"
         )
         env.pop("SCW_MCP_EXTRA_OPERATIONS")
-        job_id = await _kill_midway(
+        job_id = await kill_midway(
             env, tmp_path, "create_instance", {"name": "web-1", "commercial_type": "DEV1-S"}
         )
-        server = await _finish_after_restart(env, job_id)
+        server = await finish_after_restart(env, job_id)
         assert server["state"] == "running"
         assert sb.state.created("server") == 1 and sb.state.counters[SERVERS_ROUTE] == 1
 
-        job_id = await _kill_midway(env, tmp_path, "delete_instance", {"server_id": server["id"]})
-        deleted = await _finish_after_restart(env, job_id)
+        job_id = await kill_midway(env, tmp_path, "delete_instance", {"server_id": server["id"]})
+        deleted = await finish_after_restart(env, job_id)
         assert deleted["deleted"] == server["id"]
         assert sb.state.all("server") == [] and sb.state.all("volume") == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     POLL_SCALE,
     Session,
     call,
+    groups_session_fixture,
     sandbox_fixture,
     sandbox_session,
 )
@@ -23,18 +24,7 @@ pytestmark = pytest.mark.anyio
 LB_POST = "POST /lb/v1/zones/{zone}/lbs"
 
 
-@pytest.fixture
-async def session(
-    sandbox: SandboxServer, make_settings: Callable[..., Settings]
-) -> AsyncIterator[Session]:
-    settings = make_settings(
-        SCW_API_URL=sandbox.api_url,
-        SCW_MCP_WAIT_BUDGET_S="20",
-        SCW_MCP_POLL_SCALE=POLL_SCALE,
-        SCW_MCP_TOOL_GROUPS="default,lb",
-    )
-    async with sandbox_session(settings, sandbox.api_url) as opened:
-        yield opened
+session = groups_session_fixture("default,lb")
 
 
 async def _servers(client: Client, tag: str, count: int) -> list[dict[str, Any]]:

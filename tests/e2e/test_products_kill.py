@@ -6,13 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import anyio
+import httpx
 import pytest
 from mcp import Client
 
 from sandbox.server import SandboxServer
 from tests.e2e.long_jobs_support import body
-from tests.e2e.stdio_support import kill_serve_children, serve_env, serve_params, stored_jobs
+from tests.e2e.stdio_support import finish_after_restart, kill_midway, serve_env, serve_params
+from tests.integration.scaleway_harness import ZERO_UUID
 
 pytestmark = pytest.mark.anyio
 LB_POST = "POST /lb/v1/zones/{zone}/lbs"
@@ -31,29 +32,14 @@ def _env(tmp_path: Path, api_url: str) -> dict[str, str]:
     return env
 
 
-async def kill_midway(env: dict[str, str], data_dir: Path, tool: str, args: dict[str, Any]) -> str:
-    """Start a job through a serve process and SIGKILL that process while the job is mid-way."""
-    started: dict[str, Any] = {}
-    killed = 0
-    try:
-        async with Client(serve_params(env)) as client:
-            started = body(await client.call_tool(tool, args))
-            killed = kill_serve_children()
-            await anyio.sleep(0.1)
-    except Exception:  # the session dies with its server, as intended
-        pass
-    assert killed == 1
-    assert started.get("status") == "success", started
-    job_id = str(started["data"]["job_id"])  # the wait budget ran out: the job was mid-way
-    (job,) = await stored_jobs(data_dir, [job_id])
-    assert job.state.value in ("running", "waiting"), job
-    return job_id
-
-
-async def finish_after_restart(env: dict[str, str], job_id: str) -> dict[str, Any]:
-    """The job's result once a new serve process has resumed and finished it."""
-    async with Client(serve_params(env)) as client:
-        status = body(await client.call_tool("get_job_status", {"job_id": job_id, "wait_s": 40}))
+async def run_to_end(client: Client, tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Call a tool and, when it answers with a job id, wait for that job's result."""
+    answer = body(await client.call_tool(tool, args))
+    assert answer["status"] == "success", answer
+    if "job_id" not in answer["data"]:
+        return dict(answer["data"])
+    wait = {"job_id": answer["data"]["job_id"], "wait_s": 30}
+    status = body(await client.call_tool("get_job_status", wait))
     assert status["data"]["state"] == "succeeded", status
     return dict(status["data"]["result"])
 
@@ -68,3 +54,34 @@ async def test_load_balancer_create_resumes_after_kill_9_without_a_duplicate(
         assert lb["status"] == "ready"
         assert sb.state.created("lb") == 1 and sb.state.counters[LB_POST] == 1
         assert len(sb.state.all("lb")) == 1
+
+
+async def test_dns_change_resumes_after_kill_9_with_each_record_once(tmp_path: Path) -> None:
+    with SandboxServer(speed=1, with_s3=False) as sb:  # the zone publishes for 5 s
+        env = _env(tmp_path, sb.api_url)
+        headers = {"X-Auth-Token": ZERO_UUID}
+        async with httpx.AsyncClient(base_url=sb.api_url, headers=headers) as http:
+            made = await http.post("/domain/v2beta1/dns-zones", json={"domain": "example.com"})
+            assert made.status_code == 200, made.text
+        change = {"action": "add", "name": "www", "type": "A", "data": "51.15.0.7", "ttl": 300}
+        args = {"zone": "example.com", "changes": [change]}
+        job_id = await kill_midway(env, tmp_path, "change_dns_records", args)
+        result = await finish_after_restart(env, job_id)
+        assert [(r["name"], r["data"]) for r in result["records"]] == [("www", "51.15.0.7")]
+        zone = sb.state.get("dns_zone", "example.com")
+        assert zone is not None and len(zone.data["records"]) == 1
+
+
+async def test_container_deploy_resumes_after_kill_9_without_a_duplicate(tmp_path: Path) -> None:
+    with SandboxServer(speed=10, with_s3=False) as sb:  # namespace 1 s, deploy 3 s
+        env = _env(tmp_path, sb.api_url)
+        async with Client(serve_params(env)) as client:
+            namespace = await run_to_end(
+                client, "create_serverless_namespace", {"kind": "containers", "name": "web"}
+            )
+        args = {"namespace_id": namespace["id"], "name": "api", "image": "nginx:1.27"}
+        job_id = await kill_midway(env, tmp_path, "deploy_container", args)
+        app = await finish_after_restart(env, job_id)
+        assert app["status"] == "ready" and app["created"] is True
+        assert sb.state.created("container") == 1
+        assert sb.state.counters["POST /containers/v1beta1/regions/{region}/containers"] == 1

@@ -12,7 +12,9 @@ import httpx
 import pytest
 import scaleway
 from scaleway.block.v1alpha1 import api as block_api
+from scaleway.container.v1beta1 import api as container_api
 from scaleway.domain.v2beta1 import api as domain_api
+from scaleway.function.v1beta1 import api as function_api
 from scaleway.instance.v1 import api as instance_api
 from scaleway.k8s.v1 import api as k8s_api
 from scaleway.lb.v1 import api as lb_api
@@ -36,6 +38,8 @@ SDK_MODULES = (
     block_api,
     lb_api,
     domain_api,
+    container_api,
+    function_api,
 )
 
 

@@ -23,8 +23,10 @@ def product_operations() -> list[Operation]:
     operations += database.OPERATIONS
     operations += database_admin.OPERATIONS
     operations += registry.OPERATIONS
-    from workers.operations import dns, lb
+    from workers.operations import dns, lb, serverless, serverless_deploy
 
     operations += lb.OPERATIONS
     operations += dns.OPERATIONS
+    operations += serverless.OPERATIONS
+    operations += serverless_deploy.OPERATIONS
     return operations

@@ -26,7 +26,9 @@ from workers.scaleway.ratelimit import RateLimiter
 if TYPE_CHECKING:
     import requests
     from scaleway.block.v1alpha1 import BlockV1Alpha1API
+    from scaleway.container.v1beta1 import ContainerV1Beta1API
     from scaleway.domain.v2beta1 import DomainV2Beta1API
+    from scaleway.function.v1beta1 import FunctionV1Beta1API
     from scaleway.instance.v1.custom_api import InstanceUtilsV1API
     from scaleway.k8s.v1 import K8SV1API
     from scaleway.lb.v1 import LbV1ZonedAPI
@@ -186,6 +188,20 @@ class ScalewayClient:
         from scaleway.domain.v2beta1 import DomainV2Beta1API
 
         return self._api(DomainV2Beta1API)  # type: ignore[no-any-return]
+
+    @property
+    def containers(self) -> ContainerV1Beta1API:
+        """Serverless Containers v1beta1 (namespaces, containers, crons)."""
+        from scaleway.container.v1beta1 import ContainerV1Beta1API
+
+        return self._api(ContainerV1Beta1API)  # type: ignore[no-any-return]
+
+    @property
+    def functions(self) -> FunctionV1Beta1API:
+        """Serverless Functions v1beta1 (namespaces, functions, crons, code uploads)."""
+        from scaleway.function.v1beta1 import FunctionV1Beta1API
+
+        return self._api(FunctionV1Beta1API)  # type: ignore[no-any-return]
 
     @property
     def rdb(self) -> RdbV1API:
