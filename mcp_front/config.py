@@ -7,6 +7,7 @@ Environment variables win over the Scaleway config file (``SCW_CONFIG_PATH``, de
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -54,6 +55,7 @@ ENV_POLL_SCALE = "SCW_MCP_POLL_SCALE"
 ENV_SANDBOX_SPEED = "SCW_MCP_SANDBOX_SPEED"
 ENV_CLUSTER_DEADLINE = "SCW_MCP_CLUSTER_DEADLINE_S"
 ENV_DATABASE_DEADLINE = "SCW_MCP_DATABASE_DEADLINE_S"
+ENV_FILE_ROOTS = "SCW_MCP_FILE_ROOTS"
 
 
 class ConfigError(Exception):
@@ -102,6 +104,9 @@ class Settings:
     # How long a cluster (pool) or database may stay in one transitional status.
     cluster_deadline_s: float = 3600.0
     database_deadline_s: float = 3600.0
+    # Folders tools may read and write besides the data dir's downloads/uploads and the home.
+    file_roots: tuple[Path, ...] = ()
+    home: Path | None = None
 
     @property
     def secrets_dir(self) -> Path:
@@ -301,7 +306,22 @@ def load_settings(
         sandbox_speed=sandbox_speed,
         cluster_deadline_s=_number(env, ENV_CLUSTER_DEADLINE, 3600.0, minimum=1e-3),
         database_deadline_s=_number(env, ENV_DATABASE_DEADLINE, 3600.0, minimum=1e-3),
+        file_roots=_file_roots(env),
+        home=Path(env["HOME"]) if env.get("HOME") else None,
     )
+
+
+def _file_roots(env: Mapping[str, str]) -> tuple[Path, ...]:
+    """The extra file roots: absolute folders separated by ``os.pathsep`` (``:``)."""
+    roots = []
+    for text in env.get(ENV_FILE_ROOTS, "").split(os.pathsep):
+        if not text.strip():
+            continue
+        path = Path(text.strip()).expanduser()
+        if not path.is_absolute():
+            raise ConfigError(f"{ENV_FILE_ROOTS}: {text!r} is not an absolute path")
+        roots.append(path)
+    return tuple(roots)
 
 
 def check_credentials(settings: Settings) -> None:

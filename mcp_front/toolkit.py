@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 
 
 class ToolInput(BaseModel):
-    """Base of tool input models: unknown fields are refused."""
+    """Base of tool input models: unknown fields are refused, numbers and booleans are strict
+    (``true`` is not 1, ``"5"`` is not 5) and NaN or infinity is never a number."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 Handler = Callable[[Any, Runtime, Context], Awaitable[CallToolResult]]
