@@ -23,9 +23,9 @@ SANDBOX_SECRET_KEY = "00000000-0000-0000-0000-000000000000"
 SANDBOX_PROJECT_ID = "00000000-0000-0000-0000-000000000000"
 
 UUID_RE = re.compile(
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
 )
-ACCESS_KEY_RE = re.compile(r"^SCW[A-Z0-9]{17}$")
+ACCESS_KEY_RE = re.compile(r"^SCW[A-Z0-9]{17}\Z")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TOOL_GROUPS = ("jobs", "instance", "network", "storage", "k8s", "database", "registry")
 """The groups offered by default."""
