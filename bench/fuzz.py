@@ -261,9 +261,11 @@ async def fuzz(
                 problem = answer_problem(result)
                 body = result.structured_content or {}
                 tally.outcomes[str(body.get("status"))] += 1
-                job = body.get("job")
-                if isinstance(job, dict) and "id" in job:
-                    tally.answered_jobs.add(str(job["id"]))
+                # A job that failed within the answer is in details: valid, yet refused by the API.
+                details = body.get("details")
+                for job in (body.get("job"), details.get("job") if details else None):
+                    if isinstance(job, dict) and "id" in job:
+                        tally.answered_jobs.add(str(job["id"]))
         tally.calls += 1
         tally.by_tool[tool] += 1
         if problem:
