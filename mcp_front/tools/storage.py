@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import time
 from pathlib import Path
 
@@ -125,7 +124,7 @@ def _inline_bytes(args: UploadObjectInput, cap: int) -> bytes:
         field = "content_base64"
         try:
             body = base64.b64decode(args.content_base64 or "", validate=True)
-        except binascii.Error:
+        except ValueError:  # binascii.Error, or text that is not ASCII
             raise ToolInputError(field, "is not valid base64") from None
     if len(body) > cap:
         raise ToolInputError(

@@ -131,6 +131,7 @@ async def test_json_strings_still_give_enums_and_times(session: Any) -> None:
             {"bucket": "docs", "key": "k", "text": "x", "metadata": {"a b": "x"}},
             "metadata",
         ),
+        ("upload_object", {"bucket": "docs", "key": "k", "content_base64": "é"}, "content_base64"),
         ("create_bucket", {"name": "docs", "tags": {"team": "a\nb"}}, "tags"),
         ("create_bucket", {"name": "docs", "tags": {"": "x"}}, "tags"),
         ("create_private_network", {"name": "prod\n"}, "name"),
