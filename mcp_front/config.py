@@ -7,6 +7,7 @@ Environment variables win over the Scaleway config file (``SCW_CONFIG_PATH``, de
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -25,9 +26,9 @@ SANDBOX_STATE_FILE = "sandbox-cloud.db"
 """The sandbox's imitated cloud (resources, S3), beside its job database in the data dir."""
 
 UUID_RE = re.compile(
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
 )
-ACCESS_KEY_RE = re.compile(r"^SCW[A-Z0-9]{17}$")
+ACCESS_KEY_RE = re.compile(r"^SCW[A-Z0-9]{17}\Z")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TOOL_GROUPS = ("jobs", "instance", "network", "storage", "k8s", "database", "registry")
 """The groups offered by default."""
@@ -58,6 +59,7 @@ ENV_SANDBOX_SPEED = "SCW_MCP_SANDBOX_SPEED"
 ENV_SANDBOX_FAULTS = "SCW_MCP_SANDBOX_FAULTS"
 ENV_CLUSTER_DEADLINE = "SCW_MCP_CLUSTER_DEADLINE_S"
 ENV_DATABASE_DEADLINE = "SCW_MCP_DATABASE_DEADLINE_S"
+ENV_FILE_ROOTS = "SCW_MCP_FILE_ROOTS"
 
 
 class ConfigError(Exception):
@@ -108,6 +110,9 @@ class Settings:
     # How long a cluster (pool) or database may stay in one transitional status.
     cluster_deadline_s: float = 3600.0
     database_deadline_s: float = 3600.0
+    # Folders tools may read and write besides the data dir's downloads/uploads and the home.
+    file_roots: tuple[Path, ...] = ()
+    home: Path | None = None
 
     @property
     def sandbox_state_path(self) -> Path:
@@ -313,7 +318,22 @@ def load_settings(
         sandbox_faults=env.get(ENV_SANDBOX_FAULTS) or None,
         cluster_deadline_s=_number(env, ENV_CLUSTER_DEADLINE, 3600.0, minimum=1e-3),
         database_deadline_s=_number(env, ENV_DATABASE_DEADLINE, 3600.0, minimum=1e-3),
+        file_roots=_file_roots(env),
+        home=Path(env["HOME"]) if env.get("HOME") else None,
     )
+
+
+def _file_roots(env: Mapping[str, str]) -> tuple[Path, ...]:
+    """The extra file roots: absolute folders separated by ``os.pathsep`` (``:``)."""
+    roots = []
+    for text in env.get(ENV_FILE_ROOTS, "").split(os.pathsep):
+        if not text.strip():
+            continue
+        path = Path(text.strip()).expanduser()
+        if not path.is_absolute():
+            raise ConfigError(f"{ENV_FILE_ROOTS}: {text!r} is not an absolute path")
+        roots.append(path)
+    return tuple(roots)
 
 
 def check_credentials(settings: Settings) -> None:

@@ -16,7 +16,7 @@ from mcp_front.errors import ToolInputError
 from mcp_front.runtime import Runtime
 from mcp_front.toolkit import ToolInput
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}\Z")
 NAME_RULE = "1-63 characters: letters, digits, '.', '_' or '-', starting with a letter or digit"
 RESERVED_TAG_PREFIX = "job:"
 

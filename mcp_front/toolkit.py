@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -22,9 +23,16 @@ if TYPE_CHECKING:
 
 
 class ToolInput(BaseModel):
-    """Base of tool input models: unknown fields are refused."""
+    """Base of tool input models: unknown fields are refused, numbers and booleans are strict
+    (``true`` is not 1, ``"5"`` is not 5) and NaN or infinity is never a number."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+def parse_arguments(model: type[BaseModel], arguments: dict[str, Any]) -> BaseModel:
+    """``arguments`` validated as the JSON they arrived as: strict, yet ISO times and enum
+    names are read from their strings as JSON has them. Raises ValidationError."""
+    return model.model_validate_json(json.dumps(arguments))
 
 
 Handler = Callable[[Any, Runtime, Context], Awaitable[CallToolResult]]
@@ -96,7 +104,7 @@ def build_tool(spec: ToolSpec, source: RuntimeSource) -> Tool:
         # None means "not given": clients send null for omitted optional arguments.
         given = {k: v for k, v in arguments.items() if v is not None}
         try:
-            args = spec.input_model.model_validate(given)
+            args = parse_arguments(spec.input_model, given)
             return await spec.handler(args, await source.get(), ctx)
         except Exception as exc:
             return envelope.error(error_message(exc, source.settings.secret_values()))

@@ -85,6 +85,8 @@ def password_problem(password: str) -> str | None:
     """Why ``password`` breaks the Scaleway database password rules, or None."""
     if not 8 <= len(password) <= 128:
         return "must be 8 to 128 characters long"
+    if any(ord(c) < 32 or ord(c) == 127 for c in password):
+        return "must not contain control characters"
     kinds = (
         any(c.islower() for c in password),
         any(c.isupper() for c in password),

@@ -41,7 +41,7 @@ from workers.scaleway.rdb import (
 )
 from workers.secret_files import generate_password, password_problem, safe_file_name, write_secret
 
-USER_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_-]{0,62}$")
+USER_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_-]{0,62}\Z")
 VOLUME_TYPES = ("sbs_5k", "sbs_15k", "lssd", "bssd")
 DB_STATUSES = (
     "ready",

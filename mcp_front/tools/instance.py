@@ -63,7 +63,7 @@ class CreateInstanceInput(ZoneInput):
     @field_validator("image")
     @classmethod
     def _image(cls, value: str) -> str:
-        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", value):
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z", value):
             raise ValueError("must be a Marketplace label such as ubuntu_noble, or an image id")
         return value
 

@@ -3,7 +3,6 @@ create and delete clusters and scale pools through jobs."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
@@ -13,6 +12,7 @@ from pydantic import Field, model_validator
 from mcp_front import envelope
 from mcp_front.config import check_zone
 from mcp_front.errors import ToolInputError
+from mcp_front.file_roots import FileRoots
 from mcp_front.inputs import (
     NamedInput,
     PageInput,
@@ -85,6 +85,7 @@ class KubeconfigInput(ClusterInput):
     include_content: bool = Field(
         False, description="Also return the kubeconfig text (it holds a credential)."
     )
+    overwrite: bool = Field(False, description="Replace the file at path if there is one.")
 
 
 class DeleteClusterInput(ClusterInput):
@@ -152,10 +153,12 @@ async def get_cluster_kubeconfig(
 ) -> CallToolResult:
     """Write the kubeconfig to a 0600 file; return its path, server URL and context."""
     region = region_of(runtime, args.region)
+    roots = FileRoots.of(runtime.settings)
+    chosen = roots.writable("path", args.path, overwrite=args.overwrite) if args.path else None
     text = await fetch_kubeconfig(scaleway(runtime), region, args.cluster_id)
     facts = kubeconfig_facts(text)
     name = safe_file_name("kubeconfig", str(facts["context"] or ""), args.cluster_id[:8])
-    target = Path(args.path) if args.path else runtime.settings.secrets_dir / f"{name}.yaml"
+    target = chosen or runtime.settings.secrets_dir / f"{name}.yaml"
     try:
         path = write_secret(target, text)
     except OSError as exc:

@@ -87,7 +87,7 @@ class BackendInput(LbInput):
     @field_validator("health_check_path")
     @classmethod
     def _path(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^/[\x21-\x7e]*$", value):
+        if value is not None and not re.match(r"^/[\x21-\x7e]*\Z", value):
             raise ValueError("must be a URL path starting with '/', e.g. /health")
         return value
 

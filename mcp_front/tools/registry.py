@@ -24,7 +24,7 @@ from workers.scaleway.registry import (
     tag_summary,
 )
 
-NAMESPACE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,52}[a-z0-9]$")
+NAMESPACE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,52}[a-z0-9]\Z")
 
 
 class ListNamespacesInput(PageInput):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import time
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from mcp.types import CallToolResult
 from jobs.models import JSON
 from mcp_front import envelope
 from mcp_front.errors import ToolInputError
+from mcp_front.file_roots import FileRoots
 from mcp_front.job_view import iso
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
@@ -42,7 +42,6 @@ from workers.storage.names import (
     human_size,
     is_text_type,
 )
-from workers.storage.paths import LocalPathError, check_destination, check_source, resolve
 
 
 def _storage(runtime: Runtime) -> ObjectStorage:
@@ -54,13 +53,6 @@ def _storage(runtime: Runtime) -> ObjectStorage:
 
 def _region(runtime: Runtime, region: str | None) -> str:
     return region or runtime.settings.credentials.region
-
-
-def _local(field: str, text: str) -> Path:
-    try:
-        return resolve(text)
-    except LocalPathError as exc:
-        raise ToolInputError(field, str(exc)) from None
 
 
 async def list_buckets(args: ListBucketsInput, runtime: Runtime, ctx: Context) -> CallToolResult:
@@ -132,7 +124,7 @@ def _inline_bytes(args: UploadObjectInput, cap: int) -> bytes:
         field = "content_base64"
         try:
             body = base64.b64decode(args.content_base64 or "", validate=True)
-        except binascii.Error:
+        except ValueError:  # binascii.Error, or text that is not ASCII
             raise ToolInputError(field, "is not valid base64") from None
     if len(body) > cap:
         raise ToolInputError(
@@ -154,11 +146,7 @@ async def upload_object(args: UploadObjectInput, runtime: Runtime, ctx: Context)
     }
     content_type = args.content_type
     if args.path is not None:
-        path = _local("path", args.path)
-        try:
-            check_source(path)
-        except LocalPathError as exc:
-            raise ToolInputError("path", str(exc)) from None
+        path = FileRoots.of(runtime.settings).readable("path", args.path)
         params["path"] = str(path)
         content_type = content_type or guess_content_type(args.key)
         if content_type == "application/octet-stream":
@@ -197,15 +185,11 @@ async def download_object(
         if inline is not None:
             return inline
     if args.path is not None:
-        path = _local("path", args.path)
+        target: str | Path = args.path
     else:
-        folder = runtime.settings.data_dir / "downloads" / args.bucket
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / (args.key.rstrip("/").rsplit("/", 1)[-1] or "object")
-    try:
-        check_destination(path, overwrite=args.overwrite)
-    except LocalPathError as exc:
-        raise ToolInputError("path", str(exc)) from None
+        name = args.key.rstrip("/").rsplit("/", 1)[-1].strip(".") or "object"
+        target = runtime.settings.data_dir / "downloads" / args.bucket / name
+    path = FileRoots.of(runtime.settings).writable("path", target, overwrite=args.overwrite)
     params = {
         "bucket": args.bucket,
         "key": args.key,

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import Field, field_validator, model_validator
 
 from mcp_front.config import ConfigError, check_region
 from mcp_front.toolkit import ToolInput
-from workers.storage.names import bucket_name_problem, key_problem
+from workers.storage.names import (
+    bucket_name_problem,
+    bucket_reference_problem,
+    bucket_tags_problem,
+    content_type_problem,
+    key_problem,
+    metadata_problem,
+)
 
+_V = TypeVar("_V")
 _REGION = "Region (fr-par, nl-ams, pl-waw); the configured default when omitted."
+
+
+def _checked(problem: str | None, value: _V) -> _V:
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 def _region_or_none(value: str | None) -> str | None:
@@ -31,24 +45,22 @@ class _Regional(ToolInput):
         return _region_or_none(value)
 
 
-class _ObjectInput(_Regional):
+class _BucketInput(_Regional):
     bucket: str = Field(description="Bucket name.")
-    key: str = Field(description="Object key, e.g. 'reports/2024/q1.csv'.")
 
     @field_validator("bucket")
     @classmethod
     def _check_bucket(cls, value: str) -> str:
-        if not value or "/" in value or len(value) > 255:
-            raise ValueError("must be a bucket name (no '/')")
-        return value
+        return _checked(bucket_reference_problem(value), value)
+
+
+class _ObjectInput(_BucketInput):
+    key: str = Field(description="Object key, e.g. 'reports/2024/q1.csv'.")
 
     @field_validator("key")
     @classmethod
     def _check_key(cls, value: str) -> str:
-        problem = key_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return _checked(key_problem(value), value)
 
 
 class ListBucketsInput(_Regional):
@@ -64,10 +76,12 @@ class CreateBucketInput(_Regional):
     @field_validator("name")
     @classmethod
     def _check_name(cls, value: str) -> str:
-        problem = bucket_name_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return _checked(bucket_name_problem(value), value)
+
+    @field_validator("tags")
+    @classmethod
+    def _check_tags(cls, value: dict[str, str]) -> dict[str, str]:
+        return _checked(bucket_tags_problem(value), value)
 
 
 class DeleteBucketInput(_Regional):
@@ -76,9 +90,13 @@ class DeleteBucketInput(_Regional):
         False, description="Also delete every object, version and unfinished upload in it."
     )
 
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        return _checked(bucket_reference_problem(value), value)
 
-class ListObjectsInput(_Regional):
-    bucket: str = Field(description="Bucket name.")
+
+class ListObjectsInput(_BucketInput):
     prefix: str = Field("", description="Only keys starting with this.")
     delimiter: str | None = Field(None, description="Group keys into folders, usually '/'.")
     continuation_token: str | None = Field(None, description="next_token of the previous page.")
@@ -94,6 +112,16 @@ class UploadObjectInput(_ObjectInput):
         None, description="STANDARD (default), ONEZONE_IA or GLACIER."
     )
     metadata: dict[str, str] = Field(default_factory=dict, description="x-amz-meta-* headers.")
+
+    @field_validator("content_type")
+    @classmethod
+    def _check_content_type(cls, value: str | None) -> str | None:
+        return _checked(content_type_problem(value), value) if value is not None else None
+
+    @field_validator("metadata")
+    @classmethod
+    def _check_metadata(cls, value: dict[str, str]) -> dict[str, str]:
+        return _checked(metadata_problem(value), value)
 
     @model_validator(mode="after")
     def _one_source(self) -> UploadObjectInput:

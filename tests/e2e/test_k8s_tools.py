@@ -105,6 +105,7 @@ async def test_kubeconfig_goes_to_a_0600_file_and_stays_out_of_output_and_logs(
     assert "content" not in data and token not in str(answer)
 
     chosen = tmp_path / "kube" / "prod.yaml"
+    chosen.parent.mkdir()
     inline = await call(
         client,
         "get_cluster_kubeconfig",

@@ -16,7 +16,7 @@ from workers.scaleway.k8s import status_text
 ZONE_ACTIVE = "active"
 ZONE_WAIT = frozenset({"pending"})
 TTL_MIN_S, TTL_MAX_S = 60, 2_592_000
-HOST_RE = re.compile(r"^([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9_-]{1,63}\.?$")
+HOST_RE = re.compile(r"^([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9_-]{1,63}\.?\Z")
 
 
 class RecordType(StrEnum):

@@ -13,8 +13,15 @@ MAX_PART_SIZE = 5 * 1024 * MIB
 MAX_PARTS = 1000
 MAX_OBJECT_SIZE = MAX_PARTS * MAX_PART_SIZE
 
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_IPV4_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z")
+_IPV4_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}\Z")
+_EXISTING_BUCKET_RE = re.compile(r"^[A-Za-z0-9._-]{1,255}\Z")
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_CONTENT_TYPE_RE = re.compile(rf"^{_TOKEN}/{_TOKEN}( *; *{_TOKEN}=(?:{_TOKEN}|\"[ -~]*\"))*\Z")
+_META_KEY_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}\Z")
+_HEADER_VALUE_RE = re.compile(r"^[ -~]*\Z")
+_TAG_RE = re.compile(r"^[\w .:/=+\-@]*\Z")
+MAX_METADATA_BYTES = 2048
 STORAGE_CLASSES = ("STANDARD", "ONEZONE_IA", "GLACIER")
 _TEXT_TYPES = (
     "application/json",
@@ -42,6 +49,48 @@ def bucket_name_problem(name: str) -> str | None:
         return "must not look like an IP address"
     if name.startswith("xn--") or name.endswith("-s3alias"):
         return "must not start with 'xn--' or end with '-s3alias'"
+    return None
+
+
+def bucket_reference_problem(name: str) -> str | None:
+    """Why ``name`` cannot name an existing bucket (the S3 clients' own rule, looser than the
+    one for new buckets so that older names still work), or None."""
+    if not _EXISTING_BUCKET_RE.match(name):
+        return "must be a bucket name: 1-255 letters, digits, '.', '-' or '_'"
+    return None
+
+
+def content_type_problem(content_type: str) -> str | None:
+    """Why ``content_type`` is not a MIME type an HTTP header can carry, or None."""
+    if len(content_type) > 255 or not _CONTENT_TYPE_RE.match(content_type):
+        return "must be a MIME type such as text/plain or text/csv; charset=utf-8 (one line)"
+    return None
+
+
+def metadata_problem(metadata: dict[str, str]) -> str | None:
+    """Why ``metadata`` cannot be sent as x-amz-meta-* headers, or None."""
+    size = 0
+    for key, value in metadata.items():
+        if not _META_KEY_RE.match(key):
+            return f"key {key[:40]!r} must be 1-128 letters, digits, '-', '_' or '.'"
+        if not _HEADER_VALUE_RE.match(value):
+            return f"value of {key!r} must be printable ASCII text without line breaks"
+        size += len(key) + len(value)
+    if size > MAX_METADATA_BYTES:
+        return f"is {size} bytes in all; the limit is {MAX_METADATA_BYTES}"
+    return None
+
+
+def bucket_tags_problem(tags: dict[str, str]) -> str | None:
+    """Why ``tags`` break the S3 tagging rules (at most 50; key 1-128, value 0-256
+    characters of letters, digits, spaces and _ . : / = + - @), or None."""
+    if len(tags) > 50:
+        return "at most 50 tags"
+    for key, value in tags.items():
+        if not 1 <= len(key) <= 128 or not _TAG_RE.match(key):
+            return f"key {key[:40]!r}: 1-128 letters, digits, spaces or _ . : / = + - @"
+        if len(value) > 256 or not _TAG_RE.match(value):
+            return f"value of {key[:40]!r}: up to 256 letters, digits, spaces or _ . : / = + - @"
     return None
 
 
