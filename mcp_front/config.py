@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,15 @@ ENV_SANDBOX_FAULTS = "SCW_MCP_SANDBOX_FAULTS"
 ENV_CLUSTER_DEADLINE = "SCW_MCP_CLUSTER_DEADLINE_S"
 ENV_DATABASE_DEADLINE = "SCW_MCP_DATABASE_DEADLINE_S"
 ENV_FILE_ROOTS = "SCW_MCP_FILE_ROOTS"
+ENV_CONFIRM = "SCW_MCP_CONFIRM"
+ENV_HTTP_SESSION_IDLE = "SCW_MCP_HTTP_SESSION_IDLE_S"
+
+
+class ConfirmMode(StrEnum):
+    """Whether destructive tools ask first: ``ask`` (default) or ``never`` (unattended)."""
+
+    ASK = "ask"
+    NEVER = "never"
 
 
 class ConfigError(Exception):
@@ -113,6 +123,9 @@ class Settings:
     # Folders tools may read and write besides the data dir's downloads/uploads and the home.
     file_roots: tuple[Path, ...] = ()
     home: Path | None = None
+    confirm: ConfirmMode = ConfirmMode.ASK
+    # An HTTP session with no request for this long is closed.
+    http_session_idle_s: float = 1800.0
 
     @property
     def sandbox_state_path(self) -> Path:
@@ -289,6 +302,9 @@ def load_settings(
     if http_token is not None and len(http_token) < 16:
         raise ConfigError(f"{ENV_HTTP_TOKEN} must be at least 16 characters long")
     extra = tuple(m.strip() for m in env.get(ENV_EXTRA_OPERATIONS, "").split(",") if m.strip())
+    confirm = env.get(ENV_CONFIRM, "ask").strip().lower() or "ask"
+    if confirm not in {m.value for m in ConfirmMode}:
+        raise ConfigError(f"{ENV_CONFIRM} must be one of ask, never; got {confirm!r}")
     return Settings(
         credentials=credentials,
         data_dir=data_dir,
@@ -320,6 +336,8 @@ def load_settings(
         database_deadline_s=_number(env, ENV_DATABASE_DEADLINE, 3600.0, minimum=1e-3),
         file_roots=_file_roots(env),
         home=Path(env["HOME"]) if env.get("HOME") else None,
+        confirm=ConfirmMode(confirm),
+        http_session_idle_s=_number(env, ENV_HTTP_SESSION_IDLE, 1800.0, minimum=1.0),
     )
 
 

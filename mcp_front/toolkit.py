@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from pydantic import BaseModel, ConfigDict
 
-from mcp_front import envelope
+from mcp_front import confirmation, envelope
 from mcp_front.errors import ToolInputError, error_message
 from mcp_front.runtime import Runtime, RuntimeSource
 
@@ -52,6 +52,8 @@ class ToolSpec:
     destructive: bool = False
     idempotent: bool = False
     open_world: bool = True
+    # A destructive tool's sentence on what goes and what depends on it (confirmation.py).
+    describe: confirmation.Describer | None = None
 
     def annotations(self) -> ToolAnnotations:
         """The MCP tool annotations."""
@@ -71,6 +73,7 @@ def spec(
     description: str,
     model: type[BaseModel],
     handler: Handler,
+    describe: confirmation.Describer | None = None,
     **hints: bool,
 ) -> ToolSpec:
     """A tool of ``group``: name, words for the model, input model, handler and hints."""
@@ -81,6 +84,7 @@ def spec(
         input_model=model,
         handler=handler,
         group=group,
+        describe=describe,
         **hints,
     )
 
@@ -100,12 +104,20 @@ def build_tool(spec: ToolSpec, source: RuntimeSource) -> Tool:
     that our own validation produces the error envelope naming the field.
     """
 
-    async def entry(ctx: Context, **arguments: Any) -> CallToolResult:
+    async def entry(ctx: Context, **arguments: Any) -> CallToolResult | InputRequiredResult:
         # None means "not given": clients send null for omitted optional arguments.
         given = {k: v for k, v in arguments.items() if v is not None}
         try:
+            confirmed = confirmation.pop_confirm(given) if spec.destructive else False
             args = parse_arguments(spec.input_model, given)
-            return await spec.handler(args, await source.get(), ctx)
+            runtime = await source.get()
+            if spec.destructive:
+                refusal = await confirmation.confirm_destruction(
+                    spec, args, confirmed, runtime, ctx
+                )
+                if refusal is not None:
+                    return refusal
+            return await spec.handler(args, runtime, ctx)
         except Exception as exc:
             return envelope.error(error_message(exc, source.settings.secret_values()))
 
@@ -122,7 +134,8 @@ def build_tool(spec: ToolSpec, source: RuntimeSource) -> Tool:
         description=spec.description,
         annotations=spec.annotations(),
     )
-    tool.parameters = compact_schema(spec.input_model.model_json_schema())
+    schema = compact_schema(spec.input_model.model_json_schema())
+    tool.parameters = confirmation.with_confirm_field(schema) if spec.destructive else schema
     # Let unknown arguments through the SDK's own check, so that the spec's model (which
     # forbids them) names them in the error envelope instead of them vanishing silently.
     tool.fn_metadata.arg_model = _PassThroughArguments

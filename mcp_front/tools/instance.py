@@ -4,7 +4,7 @@ jobs."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
@@ -156,6 +156,32 @@ async def delete_instance(
     return await submit_and_wait(runtime, ctx, "instance.delete_server", params)
 
 
+async def _server_phrase(zone: str, server_id: str, runtime: Runtime) -> tuple[str, Any]:
+    server = await get_server(scaleway(runtime), zone, server_id)
+    state = state_text(server.state)
+    return f"server {server.name} ({server.commercial_type}, {state}, {zone})", server
+
+
+async def describe_stop(args: ServerInput, runtime: Runtime) -> str:
+    """What ``stop_instance`` interrupts."""
+    phrase, _ = await _server_phrase(zone_of(runtime, args.zone), args.server_id, runtime)
+    return f"Power off {phrase}; whatever runs on it stops until it is started again."
+
+
+async def describe_deletion(args: DeleteInstanceInput, runtime: Runtime) -> str:
+    """What ``delete_instance`` takes away: the server, its volumes and IPs as asked."""
+    phrase, server = await _server_phrase(zone_of(runtime, args.zone), args.server_id, runtime)
+    gone, kept = [], []
+    volumes = len(getattr(server, "volumes", None) or {})
+    if volumes:
+        (gone if args.delete_volumes else kept).append(f"{volumes} volume(s)")
+    ips = server_summary(server).get("public_ip")
+    if ips:
+        (gone if args.delete_ips else kept).append(f"public IP {ips}")
+    text = f"Delete {phrase}" + (f" with its {' and '.join(gone)}" if gone else "")
+    return text + (f"; {' and '.join(kept)} stay." if kept else ".")
+
+
 TOOLS = [
     spec(
         "instance",
@@ -203,6 +229,7 @@ TOOLS = [
         "Power a server off and wait for stopped (job).",
         ServerInput,
         stop_instance,
+        describe=describe_stop,
         read_only=False,
         destructive=True,
         idempotent=True,
@@ -225,6 +252,7 @@ TOOLS = [
         "public IPs.",
         DeleteInstanceInput,
         delete_instance,
+        describe=describe_deletion,
         read_only=False,
         destructive=True,
     ),

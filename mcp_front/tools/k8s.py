@@ -26,12 +26,16 @@ from mcp_front.runtime import Runtime
 from mcp_front.toolkit import scaleway, spec
 from mcp_front.tools.paging import Listing
 from workers.scaleway.k8s import (
+    cluster_nodes,
     cluster_summary,
     cluster_with_pools,
     fetch_kubeconfig,
     get_pool,
     kubeconfig_facts,
     resolve_version,
+)
+from workers.scaleway.k8s import (
+    get_cluster as read_cluster,
 )
 from workers.scaleway.servers import check_commercial_type
 from workers.secret_files import safe_file_name, write_secret
@@ -207,6 +211,25 @@ async def update_pool(args: UpdatePoolInput, runtime: Runtime, ctx: Context) -> 
     return await submit_and_wait(runtime, ctx, "k8s.update_pool", params)
 
 
+async def describe_cluster_deletion(args: DeleteClusterInput, runtime: Runtime) -> str:
+    """What ``delete_cluster`` takes away: the cluster, its nodes, its network if asked."""
+    region = region_of(runtime, args.region)
+    client = scaleway(runtime)
+    cluster = await read_cluster(client, region, args.cluster_id)
+    nodes = len(await cluster_nodes(client, region, args.cluster_id))
+    what = f"Delete cluster {cluster.name} ({nodes} node{'s' * (nodes != 1)}, {region})"
+    network = cluster.private_network_id
+    if network:
+        response = await client.read(
+            client.vpc.get_private_network, region=region, private_network_id=network
+        )
+        name = response.name
+        if args.with_additional_resources:
+            return f"{what}, its volumes, load balancers and its private network {name} if empty."
+        return f"{what}; its private network {name} stays."
+    return f"{what}."
+
+
 TOOLS = [
     spec(
         "k8s",
@@ -256,6 +279,7 @@ TOOLS = [
         "deletes its volumes, load balancers and empty private network.",
         DeleteClusterInput,
         delete_cluster,
+        describe=describe_cluster_deletion,
         read_only=False,
         destructive=True,
         idempotent=True,

@@ -246,6 +246,12 @@ async def delete_object(args: DeleteObjectInput, runtime: Runtime, ctx: Context)
     return await submit_and_wait(runtime, ctx, DELETE_OBJECT, params)
 
 
+async def describe_object_deletion(args: DeleteObjectInput, runtime: Runtime) -> str:
+    """What ``delete_object`` takes away."""
+    versions = "every version of " if args.all_versions else ""
+    return f"Delete {versions}object {args.key} from bucket {args.bucket}."
+
+
 TOOLS = [
     ToolSpec(
         name="list_buckets",
@@ -316,6 +322,7 @@ TOOLS = [
         ),
         input_model=DeleteObjectInput,
         handler=delete_object,
+        describe=describe_object_deletion,
         group="storage",
         read_only=False,
         destructive=True,

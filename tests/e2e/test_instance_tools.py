@@ -83,14 +83,14 @@ async def test_server_lifecycle_through_the_tools(session: Session, sandbox: San
     detail = await call(client, "get_instance", server_id=server["id"], zone=ZONE)
     assert detail["data"]["id"] == server["id"] and detail["data"]["commercial_type"] == "DEV1-S"
 
-    stopped = await call(client, "stop_instance", server_id=server["id"], zone=ZONE)
+    stopped = await call(client, "stop_instance", server_id=server["id"], zone=ZONE, confirm=True)
     assert stopped["data"]["state"] == "stopped" and stopped["data"]["already"] is False
-    again = await call(client, "stop_instance", server_id=server["id"], zone=ZONE)
+    again = await call(client, "stop_instance", server_id=server["id"], zone=ZONE, confirm=True)
     assert again["status"] == "success" and again["data"]["already"] is True
     started = await call(client, "start_instance", server_id=server["id"], zone=ZONE)
     assert started["data"]["state"] == "running"
 
-    deleted = await call(client, "delete_instance", server_id=server["id"], zone=ZONE)
+    deleted = await call(client, "delete_instance", server_id=server["id"], zone=ZONE, confirm=True)
     assert deleted["status"] == "success" and deleted["data"]["deleted"] == server["id"]
     assert sandbox.state.all("server") == [] and sandbox.state.all("volume") == []
     assert (await call(client, "list_instances", zone=ZONE))["data"]["servers"] == []
@@ -176,7 +176,7 @@ async def test_quota_and_precondition_errors(session: Session, sandbox: SandboxS
     record = sandbox.state.get("server", server["id"])
     assert record is not None
     record.data["protected"] = True
-    refused = await call(client, "delete_instance", server_id=server["id"])
+    refused = await call(client, "delete_instance", server_id=server["id"], confirm=True)
     assert refused["status"] == "error" and "protected" in refused["message"]
     assert sandbox.state.get("server", server["id"]) is not None
 
@@ -192,7 +192,9 @@ async def test_every_job_succeeds_through_20_percent_429_and_503(
     async def create_and_delete(name: str) -> None:
         created = await call(client, "create_instance", name=name, commercial_type="DEV1-S")
         assert created["status"] == "success", created
-        deleted = await call(client, "delete_instance", server_id=created["data"]["id"])
+        deleted = await call(
+            client, "delete_instance", server_id=created["data"]["id"], confirm=True
+        )
         results[name] = deleted
 
     async with anyio.create_task_group() as tg:
@@ -218,7 +220,9 @@ async def test_create_and_delete_resume_after_kill_9(tmp_path: Path) -> None:
         assert server["state"] == "running"
         assert sb.state.created("server") == 1 and sb.state.counters[SERVERS_ROUTE] == 1
 
-        job_id = await kill_midway(env, tmp_path, "delete_instance", {"server_id": server["id"]})
+        job_id = await kill_midway(
+            env, tmp_path, "delete_instance", {"server_id": server["id"], "confirm": True}
+        )
         deleted = await finish_after_restart(env, job_id)
         assert deleted["deleted"] == server["id"]
         assert sb.state.all("server") == [] and sb.state.all("volume") == []

@@ -207,7 +207,11 @@ async def test_delete_cluster_with_its_network(session: Session, sandbox: Sandbo
     client, _ = session
     cluster = (await create(client, pool_size=1))["data"]
     answer = await call(
-        client, "delete_cluster", cluster_id=cluster["id"], with_additional_resources=True
+        client,
+        "delete_cluster",
+        cluster_id=cluster["id"],
+        with_additional_resources=True,
+        confirm=True,
     )
     assert answer["status"] == "success", answer
     assert answer["data"]["deleted"] == cluster["id"]

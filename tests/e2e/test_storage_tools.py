@@ -281,18 +281,20 @@ async def test_delete_object_and_all_its_versions(client: Client, s3: Any) -> No
         s3.put_object(Bucket="history", Key="doc.txt", Body=body)
     s3.put_object(Bucket="history", Key="other.txt", Body=b"keep")
 
-    first = await ok(client, "delete_object", bucket="history", key="doc.txt")
+    first = await ok(client, "delete_object", bucket="history", key="doc.txt", confirm=True)
     assert first["deleted"] is True and first["existed"] is True
     versions = s3.list_object_versions(Bucket="history", Prefix="doc.txt")
     assert len(versions["Versions"]) == 3 and len(versions["DeleteMarkers"]) == 1
 
-    purge = await ok(client, "delete_object", bucket="history", key="doc.txt", all_versions=True)
+    purge = await ok(
+        client, "delete_object", bucket="history", key="doc.txt", all_versions=True, confirm=True
+    )
     assert purge["versions_deleted"] == 4
     versions = s3.list_object_versions(Bucket="history", Prefix="doc")
     assert "Versions" not in versions and "DeleteMarkers" not in versions
     assert s3.get_object(Bucket="history", Key="other.txt")["Body"].read() == b"keep"
 
-    again = await ok(client, "delete_object", bucket="history", key="doc.txt")
+    again = await ok(client, "delete_object", bucket="history", key="doc.txt", confirm=True)
     assert again["existed"] is False
 
 

@@ -1,0 +1,178 @@
+"""Destructive tools ask the user first, on both protocol generations, before any job exists."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from mcp import Client
+from mcp.types import ElicitRequestParams, ElicitResult
+
+from mcp_front.config import Settings
+from mcp_front.runtime import Runtime, open_runtime, poll_settings
+from mcp_front.server import build_server
+from sandbox.server import SandboxServer
+from tests.e2e.long_jobs_support import POLL_SCALE, body, sandbox_fixture  # noqa: F401
+from tests.integration.scaleway_harness import fast_client
+from workers.services import Services
+
+pytestmark = pytest.mark.anyio
+MODES = ["legacy", "2026-07-28"]
+
+
+class User:
+    """An elicitation callback that records every question and answers as told."""
+
+    def __init__(self, answer: str = "accept", confirm: bool = True) -> None:
+        self.answer, self.confirm = answer, confirm
+        self.questions: list[str] = []
+
+    async def __call__(self, context: Any, params: ElicitRequestParams) -> ElicitResult:
+        self.questions.append(params.message)
+        content = {"confirm": self.confirm} if self.answer == "accept" else None
+        return ElicitResult(action=self.answer, content=content)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(sandbox: SandboxServer, make_settings: Callable[..., Settings]) -> Settings:
+    made = make_settings(
+        SCW_API_URL=sandbox.api_url, SCW_MCP_WAIT_BUDGET_S="20", SCW_MCP_POLL_SCALE=POLL_SCALE
+    )
+    return replace(made, sandbox=True)
+
+
+@asynccontextmanager
+async def connected(
+    settings: Settings, api_url: str, mode: str, user: User | None
+) -> AsyncIterator[tuple[Client, Runtime]]:
+    """A runtime on the sandbox and a client of ``mode`` that elicits through ``user``."""
+    client = fast_client(api_url, polling=poll_settings(settings))
+    services = Services(secrets_dir=settings.secrets_dir, scaleway=client, sandbox=True)
+    async with open_runtime(settings, services=services) as runtime:
+        async with Client(build_server(runtime), mode=mode, elicitation_callback=user) as session:
+            yield session, runtime
+
+
+async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
+    return body(await client.call_tool(tool, args))
+
+
+async def new_server(client: Client) -> str:
+    made = await call(client, "create_instance", name="web-1", commercial_type="DEV1-S")
+    assert made["status"] == "success", made
+    return str(made["data"]["id"])
+
+
+async def job_count(runtime: Runtime) -> int:
+    return sum((await runtime.store.count_by_state()).values())
+
+
+async def test_every_destructive_tool_offers_confirm_and_no_other_does(
+    settings: Settings, sandbox: SandboxServer
+) -> None:
+    async with connected(settings, sandbox.api_url, "legacy", None) as (client, _):
+        tools = (await client.list_tools()).tools
+    destructive = {t.name for t in tools if t.annotations and t.annotations.destructive_hint}
+    assert destructive >= {"delete_instance", "stop_instance", "delete_cluster", "delete_object"}
+    for tool in tools:
+        assert ("confirm" in tool.input_schema["properties"]) is (tool.name in destructive)
+        assert "confirm" not in tool.input_schema.get("required", []), tool.name
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_accepted_deletion_names_the_server_then_deletes_it(
+    mode: str, settings: Settings, sandbox: SandboxServer
+) -> None:
+    user = User()
+    async with connected(settings, sandbox.api_url, mode, user) as (client, _):
+        server_id = await new_server(client)
+        answer = await call(client, "delete_instance", server_id=server_id, delete_ips=False)
+
+    assert answer["status"] == "success", answer
+    [question] = user.questions
+    assert "Delete server web-1 (DEV1-S, running, fr-par-1)" in question, question
+    assert "public IP" in question and "stay" in question, question
+    assert sandbox.state.get("server", server_id) is None
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("action", "agreed"), [("decline", True), ("cancel", True), ("accept", False)]
+)
+async def test_a_declined_deletion_creates_no_job_and_says_so(
+    mode: str, action: str, agreed: bool, settings: Settings, sandbox: SandboxServer
+) -> None:
+    user = User(action, agreed)
+    async with connected(settings, sandbox.api_url, mode, user) as (client, runtime):
+        server_id = await new_server(client)
+        jobs_before, calls_before = await job_count(runtime), sandbox.state.calls("POST")
+        answer = await call(client, "delete_instance", server_id=server_id, confirm=True)
+        jobs_after = await job_count(runtime)
+
+    assert answer["status"] == "error" and "the user declined" in answer["message"], answer
+    assert answer["details"]["declined"] is True
+    # confirm: true from the model never replaces the user's answer.
+    assert len(user.questions) == 1
+    assert jobs_after == jobs_before
+    assert sandbox.state.get("server", server_id) is not None
+    assert sandbox.state.calls("DELETE") == 0 and sandbox.state.calls("POST") == calls_before
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_client_without_elicitation_must_pass_confirm(
+    mode: str, settings: Settings, sandbox: SandboxServer
+) -> None:
+    async with connected(settings, sandbox.api_url, mode, None) as (client, runtime):
+        server_id = await new_server(client)
+        jobs_before = await job_count(runtime)
+        refused = await call(client, "stop_instance", server_id=server_id)
+        jobs_after = await job_count(runtime)
+        stopped = await call(client, "stop_instance", server_id=server_id, confirm=True)
+        wrong = await call(client, "stop_instance", server_id=server_id, confirm="yes")
+
+    assert refused["status"] == "error", refused
+    message = refused["message"]
+    assert message.startswith("confirm:") and "confirm: true" in message, message
+    assert "no elicitation" in message and "Power off server web-1" in message, message
+    assert jobs_after == jobs_before
+    assert stopped["status"] == "success" and stopped["data"]["state"] == "stopped", stopped
+    assert wrong["status"] == "error" and "confirm: must be true or false" in wrong["message"]
+
+
+async def test_cluster_question_names_its_nodes_and_private_network(
+    settings: Settings, sandbox: SandboxServer
+) -> None:
+    user = User()
+    async with connected(settings, sandbox.api_url, "2026-07-28", user) as (client, _):
+        made = await call(client, "create_cluster", name="web", node_type="DEV1-M", pool_size=3)
+        assert made["status"] == "success", made
+        cluster_id = made["data"]["id"]
+        answer = await call(
+            client, "delete_cluster", cluster_id=cluster_id, with_additional_resources=True
+        )
+
+    assert answer["status"] == "success", answer
+    [question] = user.questions
+    assert "Delete cluster web (3 nodes, fr-par)" in question, question
+    assert "private network web-pn" in question, question
+
+
+async def test_confirm_never_skips_the_question(
+    sandbox: SandboxServer, make_settings: Callable[..., Settings]
+) -> None:
+    settings = replace(
+        make_settings(
+            SCW_API_URL=sandbox.api_url, SCW_MCP_POLL_SCALE=POLL_SCALE, SCW_MCP_CONFIRM="never"
+        ),
+        sandbox=True,
+    )
+    user = User("decline")
+    async with connected(settings, sandbox.api_url, "legacy", user) as (client, _):
+        server_id = await new_server(client)
+        answer = await call(client, "delete_instance", server_id=server_id)
+
+    assert answer["status"] == "success", answer
+    assert user.questions == []
