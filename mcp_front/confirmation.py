@@ -16,7 +16,7 @@ from mcp.server.elicitation import AcceptedElicitation, ElicitationResult
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.resolve import Elicit, Resolve, build_resolver_plans, resolve_arguments
 from mcp.types import CallToolResult, InputRequiredResult
-from mcp_types.version import is_version_at_least
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, Field
 
 from mcp_front import envelope
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
     from mcp_front.toolkit import ToolSpec
 
 CONFIRM_FIELD = "confirm"
-# First protocol revision that elicits through InputRequiredResult instead of a request.
-_INPUT_REQUIRED_VERSION = "2026-07-28"
 
 Describer = Callable[[Any, Runtime], Awaitable[str]]
 """A destructive tool's hook: what goes and what depends on it, as one sentence (reads only)."""
@@ -67,7 +65,8 @@ async def confirm_destruction(
     """None to go ahead; else the answer to return instead (declined, or a question round)."""
     if runtime.settings.confirm is ConfirmMode.NEVER:
         return None
-    modern = _input_required(ctx)
+    # 2026-07-28 elicits through an InputRequiredResult round instead of a request.
+    modern = ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
     if not _can_elicit(ctx, modern):
         if confirmed:
             return None
@@ -97,11 +96,6 @@ async def describe(spec: ToolSpec, args: BaseModel, runtime: Runtime) -> str:
     given = args.model_dump(exclude_defaults=True)
     shown = ", ".join(f"{k}={v}" for k, v in given.items())
     return f"{spec.title}: {shown}." if shown else f"{spec.title}."
-
-
-def _input_required(ctx: Context) -> bool:
-    version = ctx.protocol_version
-    return version is not None and is_version_at_least(version, _INPUT_REQUIRED_VERSION)
 
 
 def _can_elicit(ctx: Context, modern: bool) -> bool:

@@ -10,6 +10,7 @@ from mcp.types import CallToolResult
 from jobs.models import JSON, Job
 from mcp_front import envelope
 from mcp_front.job_view import job_detail, job_summary
+from mcp_front.mcp_logging import JobLog
 from mcp_front.runtime import Runtime
 
 # Fallback poll for jobs another process runs; in-process changes wake us at once.
@@ -36,10 +37,11 @@ async def submit_and_wait(
 async def wait_for_job(runtime: Runtime, ctx: Context | None, job: Job, budget_s: float) -> Job:
     """Follow ``job`` for up to ``budget_s``, sending progress notifications as it moves."""
     deadline = time.monotonic() + budget_s
-    reporter = _ProgressReporter(ctx)
+    reporter, log = _ProgressReporter(ctx), JobLog(ctx)
     while True:
         job = await runtime.store.get(job.id)
         await reporter.report(job, runtime.store.clock.now())
+        await log.moved(job)
         remaining = deadline - time.monotonic()
         if job.state.is_terminal or remaining <= 0:
             return job

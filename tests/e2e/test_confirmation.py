@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -12,15 +11,12 @@ from mcp import Client
 from mcp.types import ElicitRequestParams, ElicitResult
 
 from mcp_front.config import Settings
-from mcp_front.runtime import Runtime, open_runtime, poll_settings
-from mcp_front.server import build_server
+from mcp_front.runtime import Runtime
 from sandbox.server import SandboxServer
-from tests.e2e.long_jobs_support import POLL_SCALE, body, sandbox_fixture  # noqa: F401
-from tests.integration.scaleway_harness import fast_client
-from workers.services import Services
+from tests.e2e.client_support import MODES, call, connected, settings_fixture  # noqa: F401
+from tests.e2e.long_jobs_support import POLL_SCALE, sandbox_fixture  # noqa: F401
 
 pytestmark = pytest.mark.anyio
-MODES = ["legacy", "2026-07-28"]
 
 
 class User:
@@ -36,30 +32,6 @@ class User:
         return ElicitResult(action=self.answer, content=content)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def settings(sandbox: SandboxServer, make_settings: Callable[..., Settings]) -> Settings:
-    made = make_settings(
-        SCW_API_URL=sandbox.api_url, SCW_MCP_WAIT_BUDGET_S="20", SCW_MCP_POLL_SCALE=POLL_SCALE
-    )
-    return replace(made, sandbox=True)
-
-
-@asynccontextmanager
-async def connected(
-    settings: Settings, api_url: str, mode: str, user: User | None
-) -> AsyncIterator[tuple[Client, Runtime]]:
-    """A runtime on the sandbox and a client of ``mode`` that elicits through ``user``."""
-    client = fast_client(api_url, polling=poll_settings(settings))
-    services = Services(secrets_dir=settings.secrets_dir, scaleway=client, sandbox=True)
-    async with open_runtime(settings, services=services) as runtime:
-        async with Client(build_server(runtime), mode=mode, elicitation_callback=user) as session:
-            yield session, runtime
-
-
-async def call(client: Client, tool: str, **args: Any) -> dict[str, Any]:
-    return body(await client.call_tool(tool, args))
-
-
 async def new_server(client: Client) -> str:
     made = await call(client, "create_instance", name="web-1", commercial_type="DEV1-S")
     assert made["status"] == "success", made
@@ -73,7 +45,7 @@ async def job_count(runtime: Runtime) -> int:
 async def test_every_destructive_tool_offers_confirm_and_no_other_does(
     settings: Settings, sandbox: SandboxServer
 ) -> None:
-    async with connected(settings, sandbox.api_url, "legacy", None) as (client, _):
+    async with connected(settings, sandbox.api_url, "legacy") as (client, _):
         tools = (await client.list_tools()).tools
     destructive = {t.name for t in tools if t.annotations and t.annotations.destructive_hint}
     assert destructive >= {"delete_instance", "stop_instance", "delete_cluster", "delete_object"}
@@ -87,7 +59,7 @@ async def test_accepted_deletion_names_the_server_then_deletes_it(
     mode: str, settings: Settings, sandbox: SandboxServer
 ) -> None:
     user = User()
-    async with connected(settings, sandbox.api_url, mode, user) as (client, _):
+    async with connected(settings, sandbox.api_url, mode, elicitation_callback=user) as (client, _):
         server_id = await new_server(client)
         answer = await call(client, "delete_instance", server_id=server_id, delete_ips=False)
 
@@ -106,7 +78,10 @@ async def test_a_declined_deletion_creates_no_job_and_says_so(
     mode: str, action: str, agreed: bool, settings: Settings, sandbox: SandboxServer
 ) -> None:
     user = User(action, agreed)
-    async with connected(settings, sandbox.api_url, mode, user) as (client, runtime):
+    async with connected(settings, sandbox.api_url, mode, elicitation_callback=user) as (
+        client,
+        runtime,
+    ):
         server_id = await new_server(client)
         jobs_before, calls_before = await job_count(runtime), sandbox.state.calls("POST")
         answer = await call(client, "delete_instance", server_id=server_id, confirm=True)
@@ -125,7 +100,7 @@ async def test_a_declined_deletion_creates_no_job_and_says_so(
 async def test_a_client_without_elicitation_must_pass_confirm(
     mode: str, settings: Settings, sandbox: SandboxServer
 ) -> None:
-    async with connected(settings, sandbox.api_url, mode, None) as (client, runtime):
+    async with connected(settings, sandbox.api_url, mode) as (client, runtime):
         server_id = await new_server(client)
         jobs_before = await job_count(runtime)
         refused = await call(client, "stop_instance", server_id=server_id)
@@ -146,7 +121,10 @@ async def test_cluster_question_names_its_nodes_and_private_network(
     settings: Settings, sandbox: SandboxServer
 ) -> None:
     user = User()
-    async with connected(settings, sandbox.api_url, "2026-07-28", user) as (client, _):
+    async with connected(settings, sandbox.api_url, "2026-07-28", elicitation_callback=user) as (
+        client,
+        _,
+    ):
         made = await call(client, "create_cluster", name="web", node_type="DEV1-M", pool_size=3)
         assert made["status"] == "success", made
         cluster_id = made["data"]["id"]
@@ -170,7 +148,10 @@ async def test_confirm_never_skips_the_question(
         sandbox=True,
     )
     user = User("decline")
-    async with connected(settings, sandbox.api_url, "legacy", user) as (client, _):
+    async with connected(settings, sandbox.api_url, "legacy", elicitation_callback=user) as (
+        client,
+        _,
+    ):
         server_id = await new_server(client)
         answer = await call(client, "delete_instance", server_id=server_id)
 
