@@ -5,6 +5,7 @@ from __future__ import annotations
 from mcp.server.mcpserver import MCPServer
 
 from mcp_front import __version__, mcp_logging
+from mcp_front.resources import JobResources
 from mcp_front.config import Settings
 from mcp_front.runtime import RuntimeSource
 from mcp_front.toolkit import ToolSpec, build_tool
@@ -58,6 +59,7 @@ def build_server(source: RuntimeSource, extra_specs: list[ToolSpec] | None = Non
     """The MCP server over a runtime, open or opening (``extra_specs``: tests and plug-ins)."""
     specs = selected_tool_specs(source.settings) + list(extra_specs or ())
     tools = [build_tool(spec, source) for spec in specs]
+    resources = JobResources(source)
     server = MCPServer(
         "scaleway-mcp-connector",
         title="Scaleway MCP Connector",
@@ -65,6 +67,9 @@ def build_server(source: RuntimeSource, extra_specs: list[ToolSpec] | None = Non
         version=__version__,
         tools=tools,
         log_level=source.settings.log_level,  # type: ignore[arg-type]
+        lifespan=resources.lifespan,
+        subscriptions=resources.bus,
     )
+    resources.install(server)
     mcp_logging.install(server)
     return server

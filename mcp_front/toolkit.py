@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mcp_front import confirmation, envelope
 from mcp_front.errors import ToolInputError, error_message
+from mcp_front.resources import link_job
 from mcp_front.runtime import Runtime, RuntimeSource
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def build_tool(spec: ToolSpec, source: RuntimeSource) -> Tool:
                 )
                 if refusal is not None:
                     return refusal
-            return await spec.handler(args, runtime, ctx)
+            return link_job(await spec.handler(args, runtime, ctx))
         except Exception as exc:
             return envelope.error(error_message(exc, source.settings.secret_values()))
 
