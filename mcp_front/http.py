@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
 import logging
 
+import anyio
 from mcp.server.mcpserver import MCPServer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -45,6 +47,26 @@ class BearerTokenMiddleware:
         await self.app(scope, receive, send)
 
 
+class QuietShutdown:
+    """Ends requests still in flight when the server stops, without an ASGI traceback.
+
+    uvicorn cancels them once the grace period is over; their jobs are durable and the
+    client may follow them again from another session.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.stopping = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except anyio.get_cancelled_exc_class():
+            if not self.stopping or scope["type"] != "http":
+                raise
+            logger.info("HTTP request %s ended by shutdown", scope.get("path"))
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -55,14 +77,42 @@ def _is_loopback(host: str) -> bool:
 
 
 async def run_http(server: MCPServer, settings: Settings, *, host: str, port: int) -> None:
-    """Serve MCP over streamable HTTP until cancelled."""
+    """Serve MCP over streamable HTTP until cancelled, then shut down gracefully.
+
+    Cancelling (the CLI does on SIGTERM/SIGINT) stops accepting connections, gives requests
+    in flight ``shutdown_grace_s`` to end, then closes the sessions: no traceback.
+    """
     import uvicorn
 
     if not settings.http_token:
         raise ConfigError(f"the HTTP transport needs a bearer token: set {ENV_HTTP_TOKEN}")
     if not _is_loopback(host):
         logger.warning("HTTP transport bound to %s, which is not loopback", host)
-    app = BearerTokenMiddleware(server.streamable_http_app(host=host), settings.http_token)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    mcp_app = server.streamable_http_app(
+        host=host, session_idle_timeout=settings.http_session_idle_s
+    )
+    app = QuietShutdown(BearerTokenMiddleware(mcp_app, settings.http_token))
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
+    )
+    web = uvicorn.Server(config)
+    # The CLI owns the signals; uvicorn's own capture would re-raise them after shutdown.
+    web.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
     logger.info("MCP over HTTP at http://%s:%d/mcp", host, port)
-    await uvicorn.Server(config).serve()
+
+    async def serve() -> None:
+        with anyio.CancelScope(shield=True):
+            await web.serve()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(serve)
+        try:
+            await anyio.sleep_forever()
+        finally:
+            logger.info("HTTP transport: stopping (grace %ss)", config.timeout_graceful_shutdown)
+            app.stopping = web.should_exit = True

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from mcp.server.mcpserver import MCPServer
 
-from mcp_front import __version__, mcp_logging
-from mcp_front.resources import JobResources
+from mcp_front import __version__, mcp_logging, prompts
 from mcp_front.config import Settings
+from mcp_front.resources import JobResources
 from mcp_front.runtime import RuntimeSource
 from mcp_front.toolkit import ToolSpec, build_tool
 from mcp_front.tools import database as database_tools
@@ -72,4 +72,5 @@ def build_server(source: RuntimeSource, extra_specs: list[ToolSpec] | None = Non
     )
     resources.install(server)
     mcp_logging.install(server)
+    prompts.install(server)
     return server
