@@ -39,7 +39,7 @@ async def test_delete_database_waits_until_it_is_gone(
 ) -> None:
     client, _ = session
     iid = await _database(client)
-    answer = await call(client, "delete_database", instance_id=iid)
+    answer = await call(client, "delete_database", instance_id=iid, confirm=True)
     assert answer["status"] == "success", answer
     assert answer["data"]["deleted"] == iid
     assert sandbox.state.all("rdb_instance") == []
@@ -59,7 +59,7 @@ async def test_delete_database_with_a_read_replica_is_refused_naming_it(
         {"id": replica, "endpoints": [], "status": "ready", "region": "fr-par", "same_zone": True}
     ]
     before = await _jobs(session)
-    answer = await call(client, "delete_database", instance_id=iid)
+    answer = await call(client, "delete_database", instance_id=iid, confirm=True)
     assert answer["status"] == "error" and replica in answer["message"], answer
     assert await _jobs(session) == before and sandbox.state.calls("DELETE") == 0
 

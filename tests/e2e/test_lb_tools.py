@@ -101,7 +101,7 @@ async def test_web_front_from_servers_by_tag_to_frontend_and_network(
     listed = await call(client, "list_load_balancers", tags=["env:test"])
     assert [x["id"] for x in listed["data"]["lbs"]] == [lb["id"]]
 
-    deleted = await call(client, "delete_load_balancer", lb_id=lb["id"])
+    deleted = await call(client, "delete_load_balancer", lb_id=lb["id"], confirm=True)
     assert deleted["status"] == "success", deleted
     assert sandbox.state.all("lb") == [] and sandbox.state.all("lb_ip") == []
     assert sandbox.state.counters[LB_POST] == 1

@@ -49,7 +49,7 @@ async def test_reboot_brings_a_running_server_back_to_running(
 ) -> None:
     client, _ = session
     server = await _server(client)
-    answer = await call(client, "reboot_instance", server_id=server["id"], zone=ZONE)
+    answer = await call(client, "reboot_instance", server_id=server["id"], zone=ZONE, confirm=True)
     assert answer["status"] == "success", answer
     assert answer["data"]["state"] == "running"
     assert sandbox.state.counters["POST /instance/v1/zones/{zone}/servers/{server_id}/action"] == 2
@@ -61,7 +61,7 @@ async def test_reboot_of_a_stopped_server_is_refused_without_a_job(
     client, runtime = session
     server = await _server(client, start=False)
     jobs_before = await job_count(runtime)
-    answer = await call(client, "reboot_instance", server_id=server["id"])
+    answer = await call(client, "reboot_instance", server_id=server["id"], confirm=True)
     assert answer["status"] == "error" and "server_id" in answer["message"], answer
     assert "stopped" in answer["message"]
     assert await job_count(runtime) == jobs_before
@@ -80,7 +80,7 @@ async def test_a_network_in_use_is_refused_naming_the_server_and_nic_then_delete
     nic_id = attached["data"]["id"]
 
     jobs_before = await job_count(runtime)
-    refused = await call(client, "delete_private_network", private_network_id=pn_id)
+    refused = await call(client, "delete_private_network", private_network_id=pn_id, confirm=True)
     assert refused["status"] == "error", refused
     assert server["id"] in refused["message"] and nic_id in refused["message"]
     assert "app-1" in refused["message"] and "detach_instance_from_network" in refused["message"]
@@ -88,18 +88,26 @@ async def test_a_network_in_use_is_refused_naming_the_server_and_nic_then_delete
     assert sandbox.state.calls("DELETE") == 0
 
     detached = await call(
-        client, "detach_instance_from_network", server_id=server["id"], private_network_id=pn_id
+        client,
+        "detach_instance_from_network",
+        server_id=server["id"],
+        private_network_id=pn_id,
+        confirm=True,
     )
     assert detached["status"] == "success", detached
     assert detached["data"]["detached"] == nic_id
     assert sandbox.state.all("private_nic") == []
 
     again = await call(
-        client, "detach_instance_from_network", server_id=server["id"], private_network_id=pn_id
+        client,
+        "detach_instance_from_network",
+        server_id=server["id"],
+        private_network_id=pn_id,
+        confirm=True,
     )
     assert again["status"] == "error" and "private_network_id" in again["message"], again
 
-    deleted = await call(client, "delete_private_network", private_network_id=pn_id)
+    deleted = await call(client, "delete_private_network", private_network_id=pn_id, confirm=True)
     assert deleted["status"] == "success", deleted
     assert deleted["data"] == {"deleted": pn_id, "region": REGION}
     assert sandbox.state.all("private_network") == []
@@ -107,6 +115,6 @@ async def test_a_network_in_use_is_refused_naming_the_server_and_nic_then_delete
 
 async def test_deleting_a_missing_network_names_it_without_a_job(session: Session) -> None:
     client, runtime = session
-    answer = await call(client, "delete_private_network", private_network_id=MISSING)
+    answer = await call(client, "delete_private_network", private_network_id=MISSING, confirm=True)
     assert answer["status"] == "error" and MISSING in answer["message"], answer
     assert await job_count(runtime) == 0

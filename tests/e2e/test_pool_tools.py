@@ -30,12 +30,18 @@ async def _pool(client: Client, **args: Any) -> dict[str, Any]:
 async def test_scale_up_then_turn_autoscaling_on(session: Session, sandbox: SandboxServer) -> None:
     client, _ = session
     pool = await _pool(client)
-    scaled = await call(client, "update_pool", pool_id=pool["id"], size=3)
+    scaled = await call(client, "update_pool", pool_id=pool["id"], size=3, confirm=True)
     assert scaled["status"] == "success", scaled
     assert scaled["data"]["size"] == 3 and scaled["data"]["nodes"] == {"total": 3, "ready": 3}
 
     auto = await call(
-        client, "update_pool", pool_id=pool["id"], autoscaling=True, min_size=2, max_size=5
+        client,
+        "update_pool",
+        pool_id=pool["id"],
+        autoscaling=True,
+        min_size=2,
+        max_size=5,
+        confirm=True,
     )
     assert auto["status"] == "success", auto
     data = auto["data"]
@@ -58,7 +64,7 @@ async def test_impossible_sizes_are_refused_before_any_job(
     client, runtime = session
     pool = await _pool(client)
     jobs = await job_count(runtime)
-    answer = await call(client, "update_pool", pool_id=pool["id"], **args)
+    answer = await call(client, "update_pool", pool_id=pool["id"], **args, confirm=True)
     assert answer["status"] == "error" and field in answer["message"], answer
     assert await job_count(runtime) == jobs
     assert POOL_PATCH not in sandbox.state.counters

@@ -77,13 +77,15 @@ async def test_a_namespace_with_images_is_refused_unless_forced(
     push_image(sandbox.state, ns["id"], "api", ["v1"])
     jobs = await job_count(runtime)
 
-    refused = await call(client, "delete_registry_namespace", namespace_id=ns["id"])
+    refused = await call(client, "delete_registry_namespace", namespace_id=ns["id"], confirm=True)
     assert refused["status"] == "error" and "image api" in refused["message"], refused
     assert "force" in refused["message"]
     assert await job_count(runtime) == jobs
     assert sandbox.state.calls("DELETE") == 0
 
-    forced = await call(client, "delete_registry_namespace", namespace_id=ns["id"], force=True)
+    forced = await call(
+        client, "delete_registry_namespace", namespace_id=ns["id"], force=True, confirm=True
+    )
     assert forced["status"] == "success", forced
     assert forced["data"]["deleted"] == ns["id"]
     assert sandbox.state.all("registry_namespace") == []
@@ -93,7 +95,7 @@ async def test_a_namespace_with_images_is_refused_unless_forced(
 async def test_an_empty_namespace_is_deleted_and_a_missing_one_named(session: Session) -> None:
     client, _ = session
     ns = (await call(client, "create_registry_namespace", name="team-empty"))["data"]
-    deleted = await call(client, "delete_registry_namespace", namespace_id=ns["id"])
+    deleted = await call(client, "delete_registry_namespace", namespace_id=ns["id"], confirm=True)
     assert deleted["status"] == "success", deleted
-    missing = await call(client, "delete_registry_namespace", namespace_id=ns["id"])
+    missing = await call(client, "delete_registry_namespace", namespace_id=ns["id"], confirm=True)
     assert missing["status"] == "error" and ns["id"] in missing["message"], missing

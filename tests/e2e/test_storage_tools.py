@@ -315,12 +315,12 @@ async def test_delete_bucket_refuses_contents_without_a_job_then_force_empties_i
         s3.put_object(Bucket="old-data", Key=f"k{i}", Body=b"v2")
     jobs_before = len((await ok(client, "list_jobs"))["jobs"])
 
-    message = await error(client, "delete_bucket", name="old-data")
+    message = await error(client, "delete_bucket", name="old-data", confirm=True)
     assert "object k0" in message and "force" in message
     assert len((await ok(client, "list_jobs"))["jobs"]) == jobs_before
 
-    deleted = await ok(client, "delete_bucket", name="old-data", force=True)
+    deleted = await ok(client, "delete_bucket", name="old-data", force=True, confirm=True)
     assert deleted == {"bucket": "old-data", "region": "fr-par", "deleted": True, "removed": 6}
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == []
-    missing = await error(client, "delete_bucket", name="old-data")
+    missing = await error(client, "delete_bucket", name="old-data", confirm=True)
     assert "old-data" in missing and "does not exist" in missing
