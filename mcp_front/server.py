@@ -51,7 +51,7 @@ def selected_tool_specs(settings: Settings) -> list[ToolSpec]:
     return [
         spec
         for spec in all_tool_specs()
-        if spec.group in settings.tool_groups and (spec.read_only or not settings.read_only)
+        if spec.group in settings.tool_groups and (spec.changes_nothing or not settings.read_only)
     ]
 
 

@@ -53,14 +53,21 @@ class ToolSpec:
     destructive: bool = False
     idempotent: bool = False
     open_world: bool = True
+    # Writes files on this machine (kubeconfigs, downloads): not read-only, whatever the cloud.
+    writes_local_files: bool = False
     # A destructive tool's sentence on what goes and what depends on it (confirmation.py).
     describe: confirmation.Describer | None = None
 
+    @property
+    def changes_nothing(self) -> bool:
+        """True when the tool changes nothing, in Scaleway or on this machine."""
+        return self.read_only and not self.writes_local_files
+
     def annotations(self) -> ToolAnnotations:
-        """The MCP tool annotations."""
+        """The MCP tool annotations (``readOnlyHint`` also false for local file writers)."""
         return ToolAnnotations(
             title=self.title,
-            read_only_hint=self.read_only,
+            read_only_hint=self.changes_nothing,
             destructive_hint=self.destructive,
             idempotent_hint=self.idempotent or self.read_only,
             open_world_hint=self.open_world,

@@ -216,6 +216,7 @@ TOOLS = [
         CreateDatabaseInput,
         create_database,
         read_only=False,
+        writes_local_files=True,
     ),
     spec(
         "database",

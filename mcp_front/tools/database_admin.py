@@ -196,6 +196,7 @@ TOOLS = [
         CreateUserInput,
         create_database_user,
         read_only=False,
+        writes_local_files=True,
     ),
     spec(
         "database",

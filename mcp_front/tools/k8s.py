@@ -270,6 +270,7 @@ TOOLS = [
         KubeconfigInput,
         get_cluster_kubeconfig,
         read_only=True,
+        writes_local_files=True,
     ),
     spec(
         "k8s",

@@ -311,6 +311,7 @@ TOOLS = [
         handler=download_object,
         group="storage",
         read_only=False,
+        writes_local_files=True,
         idempotent=True,
     ),
     ToolSpec(

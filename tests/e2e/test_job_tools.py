@@ -226,9 +226,22 @@ async def test_read_only_mode_hides_mutating_tools(make_settings: Any) -> None:
     settings = make_settings(SCW_MCP_READ_ONLY="true")
     async with open_runtime(settings, run_workers=False) as rt:
         async with Client(build_server(rt)) as client:
-            names = {t.name for t in (await client.list_tools()).tools}
-    assert "get_job_status" in names and "list_jobs" in names
+            tools = (await client.list_tools()).tools
+    names = {t.name for t in tools}
+    assert "get_job_status" in names and "list_jobs" in names and "get_cluster" in names
     assert "cancel_job" not in names
+    # Writing local files is a change too: both such reads are off, like every mutation.
+    assert "get_cluster_kubeconfig" not in names and "download_object" not in names
+    assert all(t.annotations and t.annotations.read_only_hint for t in tools)
+
+
+async def test_tools_that_write_local_files_say_so_in_their_annotations(runtime: Runtime) -> None:
+    async with Client(build_server(runtime)) as client:
+        tools = {t.name: t.annotations for t in (await client.list_tools()).tools}
+    for name in ("get_cluster_kubeconfig", "download_object", "create_database"):
+        hints = tools[name]
+        assert hints is not None and hints.read_only_hint is False, name
+        assert hints.destructive_hint is False, name
 
 
 async def test_cancel_a_waiting_job_lets_its_operation_word_the_result(

@@ -40,7 +40,7 @@ async def test_k8s_tools_carry_the_promised_annotations(session: Session) -> Non
     expected = {  # name: (read_only, destructive, idempotent)
         "list_clusters": (True, False, True),
         "get_cluster": (True, False, True),
-        "get_cluster_kubeconfig": (True, False, True),
+        "get_cluster_kubeconfig": (False, False, True),  # it writes a local file
         "create_cluster": (False, False, False),
         "delete_cluster": (False, True, True),
     }
