@@ -34,8 +34,7 @@ Describer = Callable[[Any, Runtime], Awaitable[str]]
 
 CONFIRM_SCHEMA: dict[str, Any] = {
     "type": "boolean",
-    "description": "Only for clients that cannot ask the user (no elicitation): true once "
-    "the user agreed to this destruction.",
+    "description": "true once the user agreed (clients without elicitation only).",
 }
 
 
