@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mcp.server.mcpserver import MCPServer
 
-from mcp_front import __version__, mcp_logging, prompts
+from mcp_front import __version__, mcp_logging, monitor_view, prompts
 from mcp_front.config import Settings
 from mcp_front.resources import JobResources
 from mcp_front.runtime import RuntimeSource
@@ -58,7 +58,7 @@ def selected_tool_specs(settings: Settings) -> list[ToolSpec]:
 def build_server(source: RuntimeSource, extra_specs: list[ToolSpec] | None = None) -> MCPServer:
     """The MCP server over a runtime, open or opening (``extra_specs``: tests and plug-ins)."""
     specs = selected_tool_specs(source.settings) + list(extra_specs or ())
-    tools = [build_tool(spec, source) for spec in specs]
+    tools = monitor_view.bind_view([build_tool(spec, source) for spec in specs])
     resources = JobResources(source)
     server = MCPServer(
         "scaleway-mcp-connector",
@@ -69,6 +69,7 @@ def build_server(source: RuntimeSource, extra_specs: list[ToolSpec] | None = Non
         log_level=source.settings.log_level,  # type: ignore[arg-type]
         lifespan=resources.lifespan,
         subscriptions=resources.bus,
+        extensions=[monitor_view.apps_extension()],
     )
     resources.install(server)
     mcp_logging.install(server)
