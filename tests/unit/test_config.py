@@ -478,3 +478,19 @@ def test_data_dir_expands_the_home_directory(home: Path, monkeypatch: pytest.Mon
 def test_a_short_http_token_is_refused(home: Path) -> None:
     with pytest.raises(ConfigError, match="SCW_MCP_HTTP_TOKEN must be at least 16"):
         load(home, **CREDENTIALS, SCW_MCP_HTTP_TOKEN="short")
+
+
+def test_destructive_tools_ask_unless_confirmation_is_turned_off(home: Path) -> None:
+    from mcp_front.config import ConfirmMode
+
+    assert load(home).confirm is ConfirmMode.ASK
+    assert load(home, SCW_MCP_CONFIRM="never").confirm is ConfirmMode.NEVER
+    with pytest.raises(ConfigError, match=r"^SCW_MCP_CONFIRM must be one of ask, never"):
+        load(home, SCW_MCP_CONFIRM="sometimes")
+
+
+def test_http_session_idle_limit_is_configurable(home: Path) -> None:
+    assert load(home).http_session_idle_s == 1800.0
+    assert load(home, SCW_MCP_HTTP_SESSION_IDLE_S="60").http_session_idle_s == 60.0
+    with pytest.raises(ConfigError, match="SCW_MCP_HTTP_SESSION_IDLE_S"):
+        load(home, SCW_MCP_HTTP_SESSION_IDLE_S="0")
