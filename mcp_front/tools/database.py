@@ -177,13 +177,26 @@ async def create_database(
 
 async def delete_database(args: DatabaseInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Delete a database instance (a job); one with read replicas is refused, no job."""
+    region, db = await _deletable_database(args, runtime)
+    params = {"region": region, "instance_id": db.id}
+    return await submit_and_wait(runtime, ctx, "rdb.delete_database", params)
+
+
+async def describe_database_deletion(args: DatabaseInput, runtime: Runtime) -> str:
+    """What ``delete_database`` takes away: the instance and every database in it."""
+    region, db = await _deletable_database(args, runtime)
+    what = f"database instance {db.name} ({db.engine}, {db.node_type}, {region})"
+    return f"Delete {what} and all its data."
+
+
+async def _deletable_database(args: DatabaseInput, runtime: Runtime) -> tuple[str, Any]:
+    """Region and instance, or InUse naming the read replicas that depend on it."""
     region = region_of(runtime, args.region)
     db = await get_database(scaleway(runtime), region, args.instance_id)
     dependents = replica_dependents(db)
     if dependents:
         raise InUse(f"database {db.name} ({db.id})", dependents, REPLICA_ADVICE)
-    params = {"region": region, "instance_id": db.id}
-    return await submit_and_wait(runtime, ctx, "rdb.delete_database", params)
+    return region, db
 
 
 TOOLS = [
@@ -226,6 +239,7 @@ TOOLS = [
         "while it has read replicas.",
         DatabaseInput,
         delete_database,
+        describe=describe_database_deletion,
         read_only=False,
         destructive=True,
     ),

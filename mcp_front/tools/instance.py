@@ -132,13 +132,7 @@ async def stop_instance(args: ServerInput, runtime: Runtime, ctx: Context) -> Ca
 
 async def reboot_instance(args: ServerInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Reboot a running server (a job); a server that is not running is refused, no job."""
-    zone = zone_of(runtime, args.zone)
-    server = await get_server(scaleway(runtime), zone, args.server_id)
-    state = state_text(server.state)
-    if state != "running":
-        raise ToolInputError(
-            "server_id", f"server {server.name} is {state}; only a running server reboots"
-        )
+    zone, _ = await _running_server(args, runtime)
     params = {"zone": zone, "server_id": args.server_id}
     return await submit_and_wait(runtime, ctx, "instance.reboot_server", params)
 
@@ -160,6 +154,27 @@ async def _server_phrase(zone: str, server_id: str, runtime: Runtime) -> tuple[s
     server = await get_server(scaleway(runtime), zone, server_id)
     state = state_text(server.state)
     return f"server {server.name} ({server.commercial_type}, {state}, {zone})", server
+
+
+async def describe_reboot(args: ServerInput, runtime: Runtime) -> str:
+    """What ``reboot_instance`` interrupts."""
+    zone, server = await _running_server(args, runtime)
+    return (
+        f"Reboot server {server.name} ({server.commercial_type}, {zone}): whatever runs on it "
+        "stops and is unreachable until it is back."
+    )
+
+
+async def _running_server(args: ServerInput, runtime: Runtime) -> tuple[str, Any]:
+    """Zone and server, or ToolInputError when it is not running."""
+    zone = zone_of(runtime, args.zone)
+    server = await get_server(scaleway(runtime), zone, args.server_id)
+    state = state_text(server.state)
+    if state != "running":
+        raise ToolInputError(
+            "server_id", f"server {server.name} is {state}; only a running server reboots"
+        )
+    return zone, server
 
 
 async def describe_stop(args: ServerInput, runtime: Runtime) -> str:
@@ -241,6 +256,7 @@ TOOLS = [
         "Reboot a running server and wait until it runs again (job).",
         ServerInput,
         reboot_instance,
+        describe=describe_reboot,
         read_only=False,
         destructive=True,
     ),

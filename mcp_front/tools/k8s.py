@@ -9,6 +9,7 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field, model_validator
 
+from jobs.models import JSON
 from mcp_front import envelope
 from mcp_front.config import check_zone
 from mcp_front.errors import ToolInputError
@@ -194,6 +195,22 @@ async def delete_cluster(
 
 async def update_pool(args: UpdatePoolInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Scale a pool (a job); sizes outside min/max are refused before any job."""
+    region, pool, changes, _ = await _pool_change(args, runtime)
+    params = {"region": region, "pool_id": pool.id, **changes}
+    return await submit_and_wait(runtime, ctx, "k8s.update_pool", params)
+
+
+async def describe_pool_change(args: UpdatePoolInput, runtime: Runtime) -> str:
+    """What ``update_pool`` changes: the pool's node count (fewer nodes drain workloads)."""
+    _, pool, _, size = await _pool_change(args, runtime)
+    what = f"Scale pool {pool.name} (cluster {pool.cluster_id}) from {pool.size} to {size} nodes"
+    if size < pool.size:
+        return f"{what}: {pool.size - size} node(s) and the pods on them go away."
+    return f"{what}."
+
+
+async def _pool_change(args: UpdatePoolInput, runtime: Runtime) -> tuple[str, Any, JSON, int]:
+    """Region, pool, changes and resulting size of a valid ``update_pool`` call."""
     region = region_of(runtime, args.region)
     pool = await get_pool(scaleway(runtime), region, args.pool_id)
     changes = args.model_dump(exclude={"region", "pool_id"}, exclude_none=True)
@@ -207,8 +224,7 @@ async def update_pool(args: UpdatePoolInput, runtime: Runtime, ctx: Context) -> 
         raise ToolInputError("min_size", f"min_size {low} is above max_size {high}")
     if autoscaling and not low <= size <= high:
         raise ToolInputError("size", f"size {size} is outside min_size {low}..max_size {high}")
-    params = {"region": region, "pool_id": pool.id, **changes}
-    return await submit_and_wait(runtime, ctx, "k8s.update_pool", params)
+    return region, pool, changes, size
 
 
 async def describe_cluster_deletion(args: DeleteClusterInput, runtime: Runtime) -> str:
@@ -292,6 +308,7 @@ TOOLS = [
         "Change a pool's size or autoscaling (min/max) and wait until its nodes are ready (job).",
         UpdatePoolInput,
         update_pool,
+        describe=describe_pool_change,
         read_only=False,
         destructive=True,
         idempotent=True,

@@ -259,6 +259,20 @@ async def delete_load_balancer(
     return await submit_and_wait(runtime, ctx, "lb.delete_lb", params)
 
 
+async def describe_lb_deletion(args: DeleteLbInput, runtime: Runtime) -> str:
+    """What ``delete_load_balancer`` takes away: the balancer, its routes, its IP if asked."""
+    zone = zone_of(runtime, args.zone)
+    lb = await get_lb(scaleway(runtime), zone, args.lb_id)
+    what = (
+        f"Delete load balancer {lb.name} ({zone}) with its {lb.frontend_count} frontend(s) "
+        f"and {lb.backend_count} backend(s)"
+    )
+    ips = ", ".join(ip.ip_address for ip in lb.ip or [])
+    if ips:
+        return f"{what}; its IP {ips} is " + ("released." if args.release_ip else "kept.")
+    return f"{what}."
+
+
 TOOLS = [
     spec(
         "lb",
@@ -323,6 +337,7 @@ TOOLS = [
         "Delete a load balancer (job) with its backends and frontends; releases its IP by default.",
         DeleteLbInput,
         delete_load_balancer,
+        describe=describe_lb_deletion,
         read_only=False,
         destructive=True,
     ),

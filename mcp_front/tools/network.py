@@ -4,7 +4,7 @@ through jobs. Deleting a network that servers or clusters use is refused, naming
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
@@ -133,6 +133,22 @@ async def detach_instance_from_network(
     args: AttachInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Remove a server's NIC on a private network (a job); no NIC there is refused, no job."""
+    zone, server = await _attached_server(args, runtime)
+    params = {"zone": zone, "server_id": server.id, "private_network_id": args.private_network_id}
+    return await submit_and_wait(runtime, ctx, "network.detach_server", params)
+
+
+async def describe_detach(args: AttachInput, runtime: Runtime) -> str:
+    """What ``detach_instance_from_network`` cuts."""
+    _, server = await _attached_server(args, runtime)
+    return (
+        f"Detach server {server.name} from private network {args.private_network_id}: "
+        "it loses its address there and whatever reaches it through that network."
+    )
+
+
+async def _attached_server(args: AttachInput, runtime: Runtime) -> tuple[str, Any]:
+    """Zone and server, or ToolInputError when it has no NIC on the network."""
     zone = zone_of(runtime, args.zone)
     client = scaleway(runtime)
     server = await get_server(client, zone, args.server_id)
@@ -141,17 +157,30 @@ async def detach_instance_from_network(
             "private_network_id",
             f"server {server.name} has no NIC on private network {args.private_network_id}",
         )
-    params = {"zone": zone, "server_id": server.id, "private_network_id": args.private_network_id}
-    return await submit_and_wait(runtime, ctx, "network.detach_server", params)
+    return zone, server
 
 
 async def delete_private_network(
     args: NetworkInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Delete a private network (a job); one in use is refused naming its users, no job."""
+    region, _ = await _unused_network(args, runtime)
+    params = {"region": region, "private_network_id": args.private_network_id}
+    return await submit_and_wait(runtime, ctx, "network.delete_private_network", params)
+
+
+async def describe_network_deletion(args: NetworkInput, runtime: Runtime) -> str:
+    """What ``delete_private_network`` takes away (only an unused network gets this far)."""
+    region, network = await _unused_network(args, runtime)
+    subnets = ", ".join(s.subnet for s in (network.subnets or []) if getattr(s, "subnet", None))
+    return f"Delete private network {network.name} ({subnets or 'no subnet'}, {region})."
+
+
+async def _unused_network(args: NetworkInput, runtime: Runtime) -> tuple[str, Any]:
+    """Region and network, or InUse naming the servers and clusters on it."""
     region = region_of(runtime, args.region)
     client, pn_id = scaleway(runtime), args.private_network_id
-    await get_or_explain(
+    network = await get_or_explain(
         client,
         client.vpc.get_private_network,
         f"private network {pn_id} was not found in {region}; list_private_networks shows them",
@@ -163,8 +192,7 @@ async def delete_private_network(
     dependents = await network_dependents(client, region, pn_id)
     if dependents:
         raise InUse(f"private network {pn_id}", dependents, DETACH_ADVICE)
-    params = {"region": region, "private_network_id": pn_id}
-    return await submit_and_wait(runtime, ctx, "network.delete_private_network", params)
+    return region, network
 
 
 TOOLS = [
@@ -204,6 +232,7 @@ TOOLS = [
         "Remove a server's NIC on a private network (job) and wait until it is gone.",
         AttachInput,
         detach_instance_from_network,
+        describe=describe_detach,
         read_only=False,
         destructive=True,
         idempotent=True,
@@ -215,6 +244,7 @@ TOOLS = [
         "Delete a private network (job). Refused while servers or clusters use it.",
         NetworkInput,
         delete_private_network,
+        describe=describe_network_deletion,
         read_only=False,
         destructive=True,
     ),

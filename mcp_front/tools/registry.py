@@ -4,7 +4,7 @@ namespaces through jobs (a namespace with images only with ``force``)."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
@@ -93,6 +93,20 @@ async def delete_registry_namespace(
     args: DeleteNamespaceInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Delete a namespace (a job); one holding images is refused, naming them, unless force."""
+    region, namespace = await _deletable_namespace(args, runtime)
+    params = {"region": region, "namespace_id": namespace.id}
+    return await submit_and_wait(runtime, ctx, "registry.delete_namespace", params)
+
+
+async def describe_namespace_deletion(args: DeleteNamespaceInput, runtime: Runtime) -> str:
+    """What ``delete_registry_namespace`` takes away: the namespace and its images."""
+    region, namespace = await _deletable_namespace(args, runtime)
+    images = f" and its {namespace.image_count} image(s)" if namespace.image_count else ""
+    return f"Delete registry namespace {namespace.name} ({region}){images}."
+
+
+async def _deletable_namespace(args: DeleteNamespaceInput, runtime: Runtime) -> tuple[str, Any]:
+    """Region and namespace, or InUse naming its images unless ``force``."""
     region = region_of(runtime, args.region)
     client = scaleway(runtime)
     namespace = await get_namespace(client, region, args.namespace_id)
@@ -100,8 +114,7 @@ async def delete_registry_namespace(
         images = await namespace_images(client, region, namespace.id)
         advice = "delete them first, or pass force=true to delete them with the namespace"
         raise InUse(f"registry namespace {namespace.name}", images, advice)
-    params = {"region": region, "namespace_id": namespace.id}
-    return await submit_and_wait(runtime, ctx, "registry.delete_namespace", params)
+    return region, namespace
 
 
 IMAGES = Listing("registry", "images", lambda c: c.registry.list_images, image_summary)
@@ -172,6 +185,7 @@ TOOLS = [
         "Delete a registry namespace (job). Refused while it holds images unless force=true.",
         DeleteNamespaceInput,
         delete_registry_namespace,
+        describe=describe_namespace_deletion,
         read_only=False,
         destructive=True,
     ),

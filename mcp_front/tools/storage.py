@@ -36,7 +36,7 @@ from workers.operations.storage import (
 )
 from workers.storage import buckets
 from workers.storage.client import ObjectStorage
-from workers.storage.emptying import bucket_contents
+from workers.storage.emptying import BucketContents, bucket_contents
 from workers.storage.names import (
     guess_content_type,
     human_size,
@@ -80,12 +80,28 @@ async def create_bucket(args: CreateBucketInput, runtime: Runtime, ctx: Context)
 
 async def delete_bucket(args: DeleteBucketInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Enqueue a bucket's deletion; one holding anything is refused, naming it, unless force."""
+    region, _ = await _deletable_bucket(args, runtime)
+    params = {"bucket": args.name, "region": region, "force": args.force}
+    return await submit_and_wait(runtime, ctx, DELETE_BUCKET, params)
+
+
+async def describe_bucket_deletion(args: DeleteBucketInput, runtime: Runtime) -> str:
+    """What ``delete_bucket`` takes away: the bucket and, with force, what it holds."""
+    _, contents = await _deletable_bucket(args, runtime)
+    if contents.empty:
+        return f"Delete the empty bucket {args.name}."
+    return f"Delete bucket {args.name} and everything in it: {', '.join(contents.describe(5))}."
+
+
+async def _deletable_bucket(
+    args: DeleteBucketInput, runtime: Runtime
+) -> tuple[str, BucketContents]:
+    """Region and a look at the contents, or InUse naming them unless ``force``."""
     region = _region(runtime, args.region)
     contents = await bucket_contents(_storage(runtime), args.name, region)
     if not args.force and not contents.empty:
         raise InUse(f"bucket {args.name}", contents.describe(), FORCE_ADVICE)
-    params = {"bucket": args.name, "region": region, "force": args.force}
-    return await submit_and_wait(runtime, ctx, DELETE_BUCKET, params)
+    return region, contents
 
 
 async def list_objects(args: ListObjectsInput, runtime: Runtime, ctx: Context) -> CallToolResult:
@@ -339,6 +355,7 @@ TOOLS = [
         input_model=DeleteBucketInput,
         handler=delete_bucket,
         group="storage",
+        describe=describe_bucket_deletion,
         read_only=False,
         destructive=True,
     ),

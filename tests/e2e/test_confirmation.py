@@ -157,3 +157,33 @@ async def test_confirm_never_skips_the_question(
 
     assert answer["status"] == "success", answer
     assert user.questions == []
+
+
+async def test_refusals_come_before_the_question_and_questions_name_what_depends(
+    settings: Settings, sandbox: SandboxServer
+) -> None:
+    user = User()
+    async with connected(settings, sandbox.api_url, "2026-07-28", elicitation_callback=user) as (
+        client,
+        _,
+    ):
+        server_id = await new_server(client)
+        made = await call(client, "create_private_network", name="backend", region="fr-par")
+        pn_id = made["data"]["id"]
+        await call(
+            client, "attach_instance_to_network", server_id=server_id, private_network_id=pn_id
+        )
+        in_use = await call(client, "delete_private_network", private_network_id=pn_id)
+        questions_when_refused = list(user.questions)
+        detached = await call(
+            client, "detach_instance_from_network", server_id=server_id, private_network_id=pn_id
+        )
+        deleted = await call(client, "delete_private_network", private_network_id=pn_id)
+
+    # A network still in use is refused, naming its server, and nobody is asked anything.
+    assert in_use["status"] == "error" and "web-1" in in_use["message"], in_use
+    assert questions_when_refused == []
+    assert detached["status"] == "success" and deleted["status"] == "success", (detached, deleted)
+    detach_question, delete_question = user.questions
+    assert "Detach server web-1 from private network" in detach_question, detach_question
+    assert "Delete private network backend (" in delete_question, delete_question
