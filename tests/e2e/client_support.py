@@ -30,6 +30,16 @@ def settings_fixture(sandbox: SandboxServer, make_settings: Callable[..., Settin
     return replace(made, sandbox=True)
 
 
+def no_wait_settings(
+    sandbox: SandboxServer, make_settings: Callable[..., Settings], poll_scale: str
+) -> Settings:
+    """Settings on ``sandbox`` where a mutation returns its job id at once (no wait budget)."""
+    made = make_settings(
+        SCW_API_URL=sandbox.api_url, SCW_MCP_WAIT_BUDGET_S="0", SCW_MCP_POLL_SCALE=poll_scale
+    )
+    return replace(made, sandbox=True)
+
+
 @asynccontextmanager
 async def connected(
     settings: Settings, api_url: str, mode: str, **options: Any

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -16,7 +15,7 @@ from mcp.types import ResourceLink, ResourceUpdatedNotification, TextResourceCon
 
 from mcp_front.config import Settings
 from sandbox.server import SandboxServer
-from tests.e2e.client_support import MODES, connected
+from tests.e2e.client_support import MODES, connected, no_wait_settings
 
 pytestmark = [pytest.mark.anyio, pytest.mark.filterwarnings("ignore:resources/")]
 
@@ -30,11 +29,7 @@ def sandbox() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def settings(sandbox: SandboxServer, make_settings: Callable[..., Settings]) -> Settings:
-    """Mutations return their job id at once (no wait budget)."""
-    made = make_settings(
-        SCW_API_URL=sandbox.api_url, SCW_MCP_WAIT_BUDGET_S="0", SCW_MCP_POLL_SCALE="0.007"
-    )
-    return replace(made, sandbox=True)
+    return no_wait_settings(sandbox, make_settings, poll_scale="0.007")
 
 
 async def read_json(client: Client, uri: str) -> Any:

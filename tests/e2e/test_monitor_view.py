@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from mcp.types import CallToolResult, TextResourceContents
 from mcp_front.config import Settings
 from mcp_front.monitor_view import VIEW_URI
 from sandbox.server import SandboxServer
-from tests.e2e.client_support import call, connected
+from tests.e2e.client_support import call, connected, no_wait_settings
 
 pytestmark = pytest.mark.anyio
 SHOTS = Path(__file__).resolve().parents[2] / "bench" / "results"
@@ -43,10 +42,7 @@ def sandbox() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def settings(sandbox: SandboxServer, make_settings: Callable[..., Settings]) -> Settings:
-    made = make_settings(
-        SCW_API_URL=sandbox.api_url, SCW_MCP_WAIT_BUDGET_S="0", SCW_MCP_POLL_SCALE="0.01"
-    )
-    return replace(made, sandbox=True)
+    return no_wait_settings(sandbox, make_settings, poll_scale="0.01")
 
 
 def chromium() -> str:
