@@ -57,6 +57,7 @@ async def test_add_set_and_delete_records_wait_for_the_zone_to_be_active(
             {"action": "add", "name": "@", "type": "MX", "data": "mx.example.net.", "priority": 10},
             {"action": "add", "name": "@", "type": "TXT", "data": "v=spf1 -all"},
         ],
+        confirm=True,
     )
     assert added["status"] == "success", added
     assert added["data"]["status"] == "active"
@@ -70,6 +71,7 @@ async def test_add_set_and_delete_records_wait_for_the_zone_to_be_active(
             {"action": "set", "name": "www", "type": "A", "data": "51.15.0.2", "ttl": 60},
             {"action": "delete", "name": "@", "type": "TXT"},
         ],
+        confirm=True,
     )
     assert changed["status"] == "success", changed
     assert records(sandbox) == [("", "MX", "mx.example.net.", 3600), ("www", "A", "51.15.0.2", 60)]
@@ -83,12 +85,21 @@ async def test_point_a_name_at_a_load_balancer_and_a_server(
     client, _ = session
     lb = await call(client, "create_load_balancer", name="front")
     server = await call(client, "create_instance", name="api-1", commercial_type="DEV1-S")
-    pointed = await call(client, "point_dns_name", zone=ZONE, name="www", lb_id=lb["data"]["id"])
+    pointed = await call(
+        client, "point_dns_name", zone=ZONE, name="www", lb_id=lb["data"]["id"], confirm=True
+    )
     assert pointed["status"] == "success", pointed
-    again = await call(client, "point_dns_name", zone=ZONE, name="www", lb_id=lb["data"]["id"])
+    again = await call(
+        client, "point_dns_name", zone=ZONE, name="www", lb_id=lb["data"]["id"], confirm=True
+    )
     assert again["status"] == "success", again
     api = await call(
-        client, "point_dns_name", zone=ZONE, name="api", server_id=server["data"]["id"]
+        client,
+        "point_dns_name",
+        zone=ZONE,
+        name="api",
+        server_id=server["data"]["id"],
+        confirm=True,
     )
     assert api["status"] == "success", api
     assert records(sandbox) == [
@@ -113,7 +124,7 @@ async def test_bad_records_are_refused_before_any_call(
     session: Session, sandbox: SandboxServer, change: dict[str, Any], field: str
 ) -> None:
     client, runtime = session
-    answer = await call(client, "change_dns_records", zone=ZONE, changes=[change])
+    answer = await call(client, "change_dns_records", zone=ZONE, changes=[change], confirm=True)
     assert answer["status"] == "error" and field in answer["message"], answer
     assert await job_count(runtime) == 0 and PATCH not in sandbox.state.counters
 
@@ -121,8 +132,10 @@ async def test_bad_records_are_refused_before_any_call(
 async def test_unknown_zone_and_target_are_refused_without_a_job(session: Session) -> None:
     client, runtime = session
     change = {"action": "add", "name": "www", "type": "A", "data": "1.2.3.4"}
-    missing = await call(client, "change_dns_records", zone="nope.org", changes=[change])
+    missing = await call(
+        client, "change_dns_records", zone="nope.org", changes=[change], confirm=True
+    )
     assert missing["status"] == "error" and "nope.org" in missing["message"]
-    both = await call(client, "point_dns_name", zone=ZONE, name="www")
+    both = await call(client, "point_dns_name", zone=ZONE, name="www", confirm=True)
     assert both["status"] == "error" and "lb_id" in both["message"]
     assert await job_count(runtime) == 0

@@ -64,7 +64,7 @@ async def test_dns_change_resumes_after_kill_9_with_each_record_once(tmp_path: P
             made = await http.post("/domain/v2beta1/dns-zones", json={"domain": "example.com"})
             assert made.status_code == 200, made.text
         change = {"action": "add", "name": "www", "type": "A", "data": "51.15.0.7", "ttl": 300}
-        args = {"zone": "example.com", "changes": [change]}
+        args = {"zone": "example.com", "changes": [change], "confirm": True}
         job_id = await kill_midway(env, tmp_path, "change_dns_records", args)
         result = await finish_after_restart(env, job_id)
         assert [(r["name"], r["data"]) for r in result["records"]] == [("www", "51.15.0.7")]

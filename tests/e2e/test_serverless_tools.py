@@ -66,12 +66,18 @@ async def test_container_deploy_redeploy_cron_and_delete(
     detail = await call(client, "get_serverless_app", kind="containers", id=app["id"])
     assert [c["schedule"] for c in detail["data"]["crons"]] == ["0 3 * * *"]
 
-    refused = await call(client, "delete_serverless_namespace", kind="containers", namespace_id=ns)
+    refused = await call(
+        client, "delete_serverless_namespace", kind="containers", namespace_id=ns, confirm=True
+    )
     assert refused["status"] == "error" and "container api" in refused["message"], refused
 
-    gone = await call(client, "delete_serverless_app", kind="containers", id=app["id"])
+    gone = await call(
+        client, "delete_serverless_app", kind="containers", id=app["id"], confirm=True
+    )
     assert gone["status"] == "success", gone
-    emptied = await call(client, "delete_serverless_namespace", kind="containers", namespace_id=ns)
+    emptied = await call(
+        client, "delete_serverless_namespace", kind="containers", namespace_id=ns, confirm=True
+    )
     assert emptied["status"] == "success", emptied
     assert sandbox.state.all("container") == [] and sandbox.state.all("container_namespace") == []
 

@@ -71,7 +71,7 @@ async def test_every_storage_job_succeeds_through_20_percent_faults(
         await _ok(client, "download_object", bucket=bucket, key=key, path=str(target))
         assert target.read_text() == f"note {i}"
         if i % 2:
-            await _ok(client, "delete_object", bucket=bucket, key=key)
+            await _ok(client, "delete_object", bucket=bucket, key=key, confirm=True)
 
     async with anyio.create_task_group() as tg:
         for i in range(OBJECTS):
