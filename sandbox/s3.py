@@ -11,9 +11,13 @@ takes the first label as the bucket. Such names must resolve to 127.0.0.1 on the
 
 Faults: ``server.faults`` (a :class:`~sandbox.faults.FaultInjector` of its own, seeded) or
 ``/_sandbox/s3/faults`` on the API port. Persistence: with a
-:class:`~sandbox.store.StateStore`, moto's buckets are restored at start and a pickled
-snapshot is written shortly (~0.2 s) after writes settle and at stop; a process killed in that
-window loses its last S3 writes. moto keeps one S3 backend per process.
+:class:`~sandbox.store.StateStore`, each bucket is a pickled blob, restored at start and
+rewritten before the answer to any write in it (object put, copy, delete, multipart
+complete, bucket settings); a part upload only marks its bucket for a save ~0.2 s after parts
+settle (and at stop), so a process killed mid-upload may lose the upload in progress, never a
+stored object. A write costs one pickling of its bucket: fine for a sandbox, not for
+gigabytes. moto keeps one S3 backend per process: two processes on one state file share the
+API resources but not S3 (each writes only the buckets it changed).
 """
 
 from __future__ import annotations
@@ -31,9 +35,9 @@ from sandbox.store import StateStore
 
 logger = logging.getLogger(__name__)
 
-SNAPSHOT_BLOB = "s3"
+BUCKET_BLOB = "s3/bucket/"
 SETTLE_S = 0.2
-"""How long writes must pause before a snapshot is taken."""
+"""How long part uploads must pause before their bucket is saved."""
 
 
 class S3Server:
@@ -55,6 +59,9 @@ class S3Server:
         self._thread: threading.Thread | None = None
         self._snapshots: threading.Thread | None = None
         self._dirty = threading.Event()
+        self._dirty_all = False
+        self._dirty_buckets: set[str] = set()
+        self._marks = threading.Lock()  # guards the two dirty marks above
         self._stopping = threading.Event()
         self._write_lock = threading.Lock()
 
@@ -73,7 +80,7 @@ class S3Server:
         app = S3Layer(
             DomainDispatcherApplication(create_backend_app),
             self.faults,
-            on_write=self._dirty.set if self._store is not None else None,
+            on_write=self._on_write if self._store is not None else None,
             write_lock=self._write_lock if self._store is not None else None,
         )
         self._server = make_server(
@@ -101,6 +108,8 @@ class S3Server:
         """Forget every bucket and object (and fault rule)."""
         self.faults.clear()
         httpx.post(f"{self.url}/moto-api/reset", timeout=10.0)
+        with self._marks:
+            self._dirty_all = True
         self._dirty.set()
 
     def stop(self) -> None:
@@ -117,45 +126,71 @@ class S3Server:
             self._snapshots = None
 
     # -- persistence --------------------------------------------------------------------------
+    def _on_write(self, bucket: str | None, part: bool) -> None:
+        """Save the bucket now (objects are saved before their answer), or soon for a part."""
+        if bucket is not None and not part:
+            self._save_bucket(bucket)
+            return
+        with self._marks:
+            if bucket is None:
+                self._dirty_all = True
+            else:
+                self._dirty_buckets.add(bucket)
+        self._dirty.set()
+
     def _snapshot_loop(self) -> None:
         while not self._stopping.is_set():
-            if not self._dirty.wait(0.1):
-                continue
-            self._stopping.wait(SETTLE_S)
-            self._dirty.clear()
-            self._snapshot()
-        if self._dirty.is_set():
-            self._dirty.clear()
-            self._snapshot()
+            if self._dirty.wait(0.1):
+                self._stopping.wait(SETTLE_S)
+                self._save_dirty()
+        self._save_dirty()
 
-    def _snapshot(self) -> None:
+    def _save_dirty(self) -> None:
+        self._dirty.clear()
+        with self._marks:
+            everything, self._dirty_all = self._dirty_all, False
+            buckets, self._dirty_buckets = self._dirty_buckets, set()
+        if everything:
+            self._save_all()
+        for bucket in buckets:
+            self._save_bucket(bucket)
+
+    def _save_all(self) -> None:
         from moto.s3.models import s3_backends
 
         assert self._store is not None
         with self._write_lock:
-            accounts = {
-                account_id: s3_backends[account_id]["aws"].buckets
-                for account_id in list(s3_backends.keys())
-            }
-            blob = pickle.dumps(
-                {"accounts": accounts, "bucket_accounts": dict(s3_backends.bucket_accounts)}
-            )
-        self._store.put_blob(SNAPSHOT_BLOB, blob)
-        logger.debug("S3 snapshot: %d bytes", len(blob))
+            names = set(s3_backends.bucket_accounts)
+        for name, _ in self._store.blobs(BUCKET_BLOB):
+            if name[len(BUCKET_BLOB) :] not in names:
+                self._store.delete_blob(name)
+        for bucket in names:
+            self._save_bucket(bucket)
+
+    def _save_bucket(self, bucket: str) -> None:
+        """Write one bucket (objects, settings, uploads in progress), or forget it if gone."""
+        from moto.s3.models import s3_backends
+
+        assert self._store is not None
+        with self._write_lock:
+            owner = s3_backends.bucket_accounts.get(bucket)
+            found = None if owner is None else s3_backends[owner[1]][owner[0]].buckets.get(bucket)
+            blob = None if found is None else pickle.dumps((owner, found))
+        if blob is None:
+            self._store.delete_blob(BUCKET_BLOB + bucket)
+        else:
+            self._store.put_blob(BUCKET_BLOB + bucket, blob)
 
     @staticmethod
     def _restore(store: StateStore) -> None:
         from moto.s3.models import s3_backends
 
-        blob = store.get_blob(SNAPSHOT_BLOB)
-        if blob is None:
-            return
-        try:
-            # The blob is this sandbox's own snapshot, in the user's own data directory.
-            snapshot = pickle.loads(blob)
-        except Exception as exc:  # a moto upgrade can change its classes
-            logger.warning("sandbox S3 snapshot could not be read (%s); S3 starts empty", exc)
-            return
-        for account_id, buckets in snapshot["accounts"].items():
-            s3_backends[account_id]["aws"].buckets.update(buckets)
-        s3_backends.bucket_accounts.update(snapshot["bucket_accounts"])
+        for name, blob in store.blobs(BUCKET_BLOB):
+            try:
+                # The blob is this sandbox's own snapshot, in the user's own data directory.
+                (partition, account_id), bucket = pickle.loads(blob)
+            except Exception as exc:  # a moto upgrade can change its classes
+                logger.warning("sandbox S3: %s could not be read (%s); skipped", name, exc)
+                continue
+            s3_backends[account_id][partition].buckets[bucket.name] = bucket
+            s3_backends.bucket_accounts[bucket.name] = (partition, account_id)

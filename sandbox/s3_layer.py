@@ -63,6 +63,25 @@ def error_xml(code: str, message: str, resource: str) -> bytes:
     ).encode()
 
 
+def bucket_of(environ: dict[str, Any]) -> str | None:
+    """The bucket a request addresses (path-style, or virtual-host ``<bucket>.host``)."""
+    host = (environ.get("HTTP_HOST") or "").rsplit(":", 1)[0]
+    if host and not host.replace(".", "").isdigit() and "." in host and host != "localhost":
+        return host.split(".", 1)[0]
+    first = (environ.get("PATH_INFO") or "/").lstrip("/").split("/", 1)[0]
+    return first or None
+
+
+def is_part_upload(environ: dict[str, Any]) -> bool:
+    """Whether a request uploads one part of a multipart upload (not yet an object)."""
+    query = environ.get("QUERY_STRING") or ""
+    return "uploadId=" in query and "partNumber=" in query
+
+
+WriteHook = Callable[[str | None, bool], None]
+"""Called after a served write with the bucket (None: unknown) and whether it is a part."""
+
+
 class S3Layer:
     """Wraps moto's WSGI app; ``on_write`` runs after each served PUT/POST/DELETE."""
 
@@ -71,7 +90,7 @@ class S3Layer:
         app: WSGIApp,
         faults: FaultInjector,
         *,
-        on_write: Callable[[], None] | None = None,
+        on_write: WriteHook | None = None,
         write_lock: threading.Lock | None = None,
     ) -> None:
         self.app = app
@@ -115,7 +134,7 @@ class S3Layer:
         else:
             answer = _call(self.app, environ, path)
         if writes and self.on_write is not None:
-            self.on_write()
+            self.on_write(bucket_of(environ), is_part_upload(environ))
         return answer
 
 

@@ -157,11 +157,18 @@ class StateStore:
                 "INSERT OR REPLACE INTO blobs (name, value) VALUES (?, ?)", (name, value)
             )
 
-    def get_blob(self, name: str) -> bytes | None:
-        """The snapshot stored under ``name``, if any."""
+    def delete_blob(self, name: str) -> None:
+        """Forget the snapshot stored under ``name`` (if any)."""
         with self._lock:
-            row = self._db.execute("SELECT value FROM blobs WHERE name = ?", (name,)).fetchone()
-        return None if row is None else bytes(row[0])
+            self._db.execute("DELETE FROM blobs WHERE name = ?", (name,))
+
+    def blobs(self, prefix: str) -> list[tuple[str, bytes]]:
+        """Every snapshot whose name starts with ``prefix``."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT name, value FROM blobs WHERE substr(name, 1, ?) = ?", (len(prefix), prefix)
+            ).fetchall()
+        return [(str(name), bytes(value)) for name, value in rows]
 
     def close(self) -> None:
         """Close the file (idempotent)."""

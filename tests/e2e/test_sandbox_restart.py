@@ -14,7 +14,13 @@ import anyio
 import pytest
 from mcp import Client
 
-from tests.e2e.stdio_support import REPO_ROOT, call_ok, sandbox_env, sandbox_params
+from tests.e2e.stdio_support import (
+    REPO_ROOT,
+    call_ok,
+    kill_serve_children,
+    sandbox_env,
+    sandbox_params,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -42,6 +48,25 @@ async def test_what_one_process_created_the_next_one_lists(tmp_path: Path) -> No
         objects = (await call_ok(second, "list_objects", bucket="sandbox-notes"))["data"]
     assert [(s["name"], s["state"]) for s in servers] == [("web-1", "running")]
     assert [o["key"] for o in objects["objects"]] == ["a.txt"]
+
+
+async def test_what_was_answered_survives_a_kill_9(tmp_path: Path) -> None:
+    killed = 0
+    try:
+        async with Client(sandbox_params(tmp_path)) as first:
+            await call_ok(first, "create_private_network", name="kept-net")
+            await call_ok(first, "create_bucket", name="kept-bucket")
+            await call_ok(first, "upload_object", bucket="kept-bucket", key="a.txt", text="hi")
+            killed = kill_serve_children()  # no time to save anything after the answers
+            await anyio.sleep(0.1)
+    except Exception:  # the session dies with its server, as intended
+        pass
+    assert killed == 1
+    async with Client(sandbox_params(tmp_path)) as second:
+        objects = (await call_ok(second, "list_objects", bucket="kept-bucket"))["data"]
+        networks = (await call_ok(second, "list_private_networks"))["data"]
+    assert [o["key"] for o in objects["objects"]] == ["a.txt"]
+    assert "kept-net" in str(networks)
 
 
 async def test_a_cluster_job_left_waiting_finishes_in_the_next_process(tmp_path: Path) -> None:

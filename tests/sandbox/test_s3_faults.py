@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sandbox.faults import FaultInjector
-from sandbox.s3_layer import route_key
+from sandbox.s3_layer import bucket_of, is_part_upload, route_key
 from sandbox.server import SandboxServer
 from tests.support.s3_client import sandbox_s3_client
 
@@ -47,6 +47,17 @@ def test_route_keys_name_the_request_shape() -> None:
     assert route_key("PUT", "/b") == "PUT /{bucket}"
     assert route_key("PUT", "/b/") == "PUT /{bucket}"
     assert route_key("PUT", "/b/dir/k.txt") == "PUT /{bucket}/{key}"
+
+
+def test_writes_are_traced_to_their_bucket() -> None:
+    path_style = {"HTTP_HOST": "127.0.0.1:8788", "PATH_INFO": "/photos/a.jpg"}
+    assert bucket_of(path_style) == "photos"
+    assert bucket_of({"HTTP_HOST": "photos.s3.fr-par.scw.cloud", "PATH_INFO": "/a.jpg"}) == (
+        "photos"
+    )
+    assert bucket_of({"HTTP_HOST": "localhost:8788", "PATH_INFO": "/"}) is None
+    assert is_part_upload({"QUERY_STRING": "partNumber=2&uploadId=abc"})
+    assert not is_part_upload({"QUERY_STRING": "uploadId=abc"})  # completing: an object now
 
 
 @pytest.mark.parametrize(
