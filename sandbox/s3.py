@@ -183,9 +183,12 @@ class S3Server:
 
     @staticmethod
     def _restore(store: StateStore) -> None:
+        saved = store.blobs(BUCKET_BLOB)
+        if not saved:
+            return  # moto's S3 models load on the first request, not at start
         from moto.s3.models import s3_backends
 
-        for name, blob in store.blobs(BUCKET_BLOB):
+        for name, blob in saved:
             try:
                 # The blob is this sandbox's own snapshot, in the user's own data directory.
                 (partition, account_id), bucket = pickle.loads(blob)
