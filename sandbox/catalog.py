@@ -215,6 +215,15 @@ def k8s_version_json(name: str, region: str) -> JSON:
     }
 
 
+LB_TYPES: tuple[tuple[str, int], ...] = tuple(
+    (t["name"], t["bandwidth_bps"]) for t in DATA["lb_types"]
+)
+"""Load balancer offers: name and bandwidth in bit/s."""
+FUNCTION_RUNTIMES: tuple[tuple[str, str, str, str], ...] = tuple(
+    (r["name"], r["version"], r["handler"], r["extension"]) for r in DATA["function_runtimes"]
+)
+"""Serverless function runtimes: name, language version, default handler, file extension."""
+
 RDB_ENGINES: dict[str, list[str]] = {e: list(vs) for e, vs in DATA["rdb_engines"].items()}
 """Versions newest first, per engine."""
 RDB_NODE_TYPES: tuple[tuple[str, int, int, str], ...] = tuple(

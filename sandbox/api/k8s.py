@@ -38,7 +38,7 @@ from sandbox.state import Record, SandboxState
 from sandbox.types import JSON
 
 PREFIX = "/k8s/v1/regions/{region}"
-CNIS = ("cilium", "calico", "kilo", "none", "cilium_native")
+CNIS = tuple(catalog.K8S_CNIS)
 SETTLED = ("ready", "pool_required")
 
 

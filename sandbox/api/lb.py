@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox import errors
+from sandbox import catalog, errors
 from sandbox.api.common import (
     Fields,
     iso,
@@ -36,7 +36,7 @@ from sandbox.state import Record, SandboxState
 from sandbox.types import JSON
 
 PREFIX = "/lb/v1/zones/{zone}"
-LB_TYPES = (("LB-S", 200_000_000), ("LB-GP-M", 500_000_000), ("LB-GP-L", 1_000_000_000))
+LB_TYPES = catalog.LB_TYPES
 DURATIONS_S = {"to_create": 2.0, "creating": 40.0, "to_delete": 2.0, "deleting": 15.0}
 PN_PENDING_S = 10.0
 SSL_LEVELS = (

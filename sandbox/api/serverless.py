@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox import errors
+from sandbox import catalog, errors
 from sandbox.api.common import (
     Fields,
     iso,
@@ -43,7 +43,7 @@ NAMESPACE_PENDING_S = 10.0
 DELETING_S = 5.0
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,32}[a-z0-9])?$")
 CRON_RE = re.compile(r"^(\S+\s+){4}\S+$")
-RUNTIMES = (("python3", "3.11", "handler.handle", ".py"), ("node20", "20", "handler.handle", ".js"))
+RUNTIMES = catalog.FUNCTION_RUNTIMES
 
 
 @dataclass(frozen=True, slots=True)
