@@ -1,4 +1,4 @@
-"""The ``scaleway-mcp-connector`` command: serve, db upgrade, jobs, sandbox."""
+"""The ``scaleway-mcp-connector`` command: serve, worker, db upgrade, jobs, sandbox."""
 
 from __future__ import annotations
 
@@ -128,9 +128,14 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     from mcp_front.server import build_server
 
     # The handshake and tools/list need no database: open it beside the transport.
-    runtime = StartingRuntime(settings)
+    runtime = StartingRuntime(settings, run_workers=not args.no_workers)
     server = build_server(runtime)
-    logger.info("serving %s over %s", server.name, args.transport)
+    logger.info(
+        "serving %s over %s%s",
+        server.name,
+        args.transport,
+        " (front only: jobs run in separate workers)" if args.no_workers else "",
+    )
     async with anyio.create_task_group() as tg:
         tg.start_soon(runtime.run)
         async with anyio.create_task_group() as transport:
@@ -152,6 +157,29 @@ async def _stop_on_signal(scope: anyio.CancelScope) -> None:
             logger.info("received %s", signal.Signals(signum).name)
             scope.cancel()
             return
+
+
+# -- worker ----------------------------------------------------------------------------------
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run workers only: no MCP front, jobs from the shared store until SIGTERM or SIGINT."""
+    settings = _settings(args)
+    configure_logging(settings.log_level, settings.secret_values())
+    check_credentials(settings)
+    anyio.run(_work, settings)
+    return 0
+
+
+async def _work(settings: Settings) -> None:
+    from mcp_front.runtime import open_runtime
+
+    async with open_runtime(settings) as runtime:
+        logger.info("worker %s running jobs from %s", runtime.pool.owner, runtime.db.url)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(_stop_on_signal, tg.cancel_scope)
+            await anyio.sleep_forever()
+        logger.info("shutting down: finishing or releasing running jobs")
 
 
 # -- db --------------------------------------------------------------------------------------
@@ -217,7 +245,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765, help="HTTP port")
     serve.add_argument("--read-only", action="store_true", help="offer read tools only")
     serve.add_argument("--tools", help="comma-separated tool groups to offer")
+    serve.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="front only: enqueue and report jobs, let `worker` processes run them",
+    )
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser(
+        "worker", parents=[common], help="run jobs from the store, without an MCP front"
+    )
+    worker.set_defaults(func=cmd_worker)
 
     db = sub.add_parser("db", help="job database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)

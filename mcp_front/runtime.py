@@ -174,8 +174,9 @@ class StartingRuntime:
     the error and ``run`` raises it, which stops the server.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, run_workers: bool = True) -> None:
         self.settings = settings
+        self.run_workers = run_workers
         self._ready = anyio.Event()
         self._stop = anyio.Event()
         self._runtime: Runtime | None = None
@@ -191,7 +192,7 @@ class StartingRuntime:
     async def run(self) -> None:
         """Open the runtime and keep it open until ``stop()``."""
         try:
-            async with open_runtime(self.settings) as runtime:
+            async with open_runtime(self.settings, run_workers=self.run_workers) as runtime:
                 self._runtime = runtime
                 self._ready.set()
                 await self._stop.wait()

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from jobs.database import sqlite_url
 from mcp_front.config import Settings, load_settings
 from mcp_front.runtime import Runtime, open_runtime
+from tests.support.backends import (
+    BACKENDS,
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_admin_url,
+)
 
 FAKE_ENV = {
     "SCW_ACCESS_KEY": "SCWXXXXXXXXXXXXXXXXX",
@@ -22,6 +29,28 @@ FAKE_ENV = {
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that asks for ``backend`` on each job-store backend.
+
+    A test that reaches into the SQLite file itself (``db_path``) runs on SQLite only.
+    """
+    if "backend" in metafunc.fixturenames:
+        sqlite_only = "db_path" in metafunc.fixturenames
+        metafunc.parametrize("backend", ["sqlite"] if sqlite_only else list(BACKENDS))
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """An empty job database on ``backend``: a file in tmp_path or a new PostgreSQL database."""
+    if backend == "sqlite":
+        yield sqlite_url(tmp_path / "jobs.db")
+        return
+    admin = postgres_admin_url()
+    url = create_postgres_database(admin)
+    yield url
+    drop_postgres_database(admin, url)
 
 
 @pytest.fixture
