@@ -1,4 +1,8 @@
-"""Opening the job database: engine, SQLite pragmas, and the one-writer-per-process lock."""
+"""Opening the job database: URL checks, engine, SQLite pragmas, one writer per process.
+
+Two backends: SQLite (aiosqlite) on one machine, PostgreSQL (asyncpg, the ``[postgres]``
+extra) for several machines. Every other URL is refused with one line saying what to use.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,17 @@ from typing import Any
 
 import anyio
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from jobs.errors import DatabaseError
 
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+POSTGRES_CONNECT_TIMEOUT_S = 10.0
+_EXAMPLES = "sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PASSWORD@HOST:PORT/DATABASE"
 
 
 def sqlite_url(path: Path) -> str:
@@ -26,6 +35,39 @@ def sqlite_url(path: Path) -> str:
 def is_sqlite(url: str) -> bool:
     """Whether a database URL points at SQLite."""
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def check_url(url: str) -> URL:
+    """The parsed URL of a usable job database; DatabaseError naming the fix otherwise."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise DatabaseError(f"job database URL {url!r} is not a URL; use {_EXAMPLES}") from exc
+    shown = parsed.render_as_string(hide_password=True)
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend == "sqlite" and driver != "aiosqlite":
+        raise DatabaseError(
+            f"job database URL {shown}: the {driver} driver is synchronous; use "
+            "sqlite+aiosqlite:///PATH"
+        )
+    if backend == "postgresql":
+        if driver != "asyncpg":
+            raise DatabaseError(
+                f"job database URL {shown}: the {driver} driver is not supported; use "
+                "postgresql+asyncpg://USER:PASSWORD@HOST:PORT/DATABASE"
+            )
+        try:
+            import asyncpg  # noqa: F401
+        except ImportError as exc:
+            raise DatabaseError(
+                "a PostgreSQL job database needs the asyncpg driver: install "
+                "scaleway-mcp-connector[postgres]"
+            ) from exc
+    elif backend != "sqlite":
+        raise DatabaseError(
+            f"job database URL {shown}: {backend} is not supported; use {_EXAMPLES}"
+        )
+    return parsed
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -112,14 +154,32 @@ class Database:
         await self.engine.dispose()
 
 
-def create_database(url: str) -> Database:
-    """Build the engine for ``url``; for SQLite, make the parent folder and set pragmas."""
-    if is_sqlite(url):
-        database = make_url(url).database
+def create_database(url: str, *, create_dir: bool = False, must_exist: bool = False) -> Database:
+    """Build the engine for ``url`` (nothing is opened yet); DatabaseError for a bad URL.
+
+    For SQLite, ``create_dir`` makes a missing parent folder (the data dir); otherwise a
+    missing folder is an error. ``must_exist`` refuses a file that is not there yet, so a
+    read-only command never creates one.
+    """
+    parsed = check_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
         if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+            path = Path(database).expanduser()
+            if create_dir:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            elif not path.parent.is_dir():
+                raise DatabaseError(f"job database {path}: folder {path.parent} does not exist")
+            if must_exist and not path.exists():
+                raise DatabaseError(
+                    f"no job database at {path} (`serve` or `db upgrade` creates it)"
+                )
+        engine = create_async_engine(
+            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        )
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
     else:
-        engine = create_async_engine(url, pool_pre_ping=True)
+        engine = create_async_engine(
+            parsed, pool_pre_ping=True, connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_S}
+        )
     return Database(engine)

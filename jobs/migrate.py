@@ -2,6 +2,9 @@
 
 Alembic is imported only when there is something to migrate: a server start on an
 up-to-date database reads one row and moves on (Alembic costs ~0.25 s to import).
+Processes that start together migrate one at a time, each in one transaction (an advisory
+lock on PostgreSQL, the write lock taken up front on SQLite): the next one finds the schema
+at head and does nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 logger = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock key held while migrating: any fixed number unlikely to collide.
+_MIGRATION_LOCK_KEY = 0x5C3A_3C9_0002
 
 
 def alembic_config() -> Config:
@@ -71,6 +77,10 @@ async def _current_revision(db: Database) -> str | None:
             )
             if found.first() is None:
                 return None
+        else:
+            found = await conn.execute(text("SELECT to_regclass('alembic_version')"))
+            if found.scalar() is None:
+                return None
         row = (await conn.execute(text("SELECT version_num FROM alembic_version"))).first()
         return row[0] if row else None
 
@@ -81,9 +91,18 @@ async def upgrade_database(db: Database) -> None:
         if await _current_revision(db) == migrations.HEAD:
             return
         async with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                await conn.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_KEY})"))
+            else:
+                # Python's sqlite3 opens no transaction before DDL: take the write lock first,
+                # or two processes both find no schema and both create it.
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
             before = await conn.run_sync(_upgrade)
     except DatabaseError:
         raise
-    except (sa_exc.DBAPIError, sa_exc.OperationalError) as exc:
+    except sa_exc.DBAPIError as exc:
         raise DatabaseError(f"cannot open the job database {db.url}: {exc.orig}") from exc
-    logger.info("job database %s migrated from %s to %s", db.url, before, migrations.HEAD)
+    except OSError as exc:  # asyncpg: refused, unreachable, timed out
+        raise DatabaseError(f"cannot reach the job database {db.url}: {exc}") from exc
+    if before != migrations.HEAD:  # else another process migrated it while we waited
+        logger.info("job database %s migrated from %s to %s", db.url, before, migrations.HEAD)

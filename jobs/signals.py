@@ -7,6 +7,7 @@ costs latency, never correctness.
 from __future__ import annotations
 
 import anyio
+import anyio.lowlevel
 
 
 class Signals:
@@ -14,6 +15,9 @@ class Signals:
 
     def __init__(self) -> None:
         self._enqueued: anyio.Event | None = None
+        # An enqueue with no worker waiting (say, while it was busy looking for the next
+        # due time) is kept for the next wait, instead of being lost until the next poll.
+        self._enqueued_pending = False
         self._changed: dict[str, anyio.Event] = {}
 
     def enqueued(self) -> None:
@@ -21,9 +25,15 @@ class Signals:
         if self._enqueued is not None:
             self._enqueued.set()
             self._enqueued = None
+        else:
+            self._enqueued_pending = True
 
     async def wait_enqueued(self, timeout_s: float) -> None:
-        """Sleep until a job is enqueued or ``timeout_s`` passes."""
+        """Sleep until a job is enqueued or ``timeout_s`` passes (at once if one was missed)."""
+        if self._enqueued_pending:
+            self._enqueued_pending = False
+            await anyio.lowlevel.checkpoint()
+            return
         if self._enqueued is None:
             self._enqueued = anyio.Event()
         event = self._enqueued

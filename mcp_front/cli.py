@@ -191,10 +191,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
 
     async def upgrade() -> None:
-        from jobs.database import create_database
         from jobs.migrate import head_revision, upgrade_database
+        from mcp_front.runtime import open_database
 
-        db = create_database(settings.database_url)
+        db = open_database(settings)
         try:
             await upgrade_database(db)
         finally:

@@ -8,9 +8,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from sqlalchemy import make_url
-
-from jobs.database import create_database, is_sqlite
+from jobs.database import check_url, create_database
 from jobs.migrate import upgrade_database
 from jobs.states import JobState
 from jobs.store import JobStore
@@ -72,9 +70,10 @@ def _states(names: Iterable[str]) -> list[JobState]:
 
 def _missing_file(settings: Settings) -> str | None:
     """The SQLite job file the settings name, if it does not exist."""
-    if not is_sqlite(settings.database_url):
+    url = check_url(settings.database_url)  # a bad URL: DatabaseError, one clear line
+    if url.get_backend_name() != "sqlite":
         return None
-    name = make_url(settings.database_url).database
+    name = url.database
     if not name or name == ":memory:" or Path(name).exists():
         return None
     return name

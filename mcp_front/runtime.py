@@ -6,11 +6,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Protocol
 
 import anyio
+from sqlalchemy.engine import make_url
 
-from jobs.database import Database, create_database
+from jobs import notify
+from jobs.database import Database, create_database, is_sqlite
 from jobs.migrate import upgrade_database
 from jobs.store import JobStore
 from mcp_front.config import Settings
@@ -111,6 +114,18 @@ def build_registry(settings: Settings) -> OperationRegistry:
     return registry
 
 
+def open_database(settings: Settings, *, must_exist: bool = False) -> Database:
+    """The configured job database; of missing folders, only the data dir is created.
+
+    DatabaseError for a URL that cannot work (see ``jobs.database.check_url``).
+    """
+    create_dir = False
+    if is_sqlite(settings.database_url):
+        path = make_url(settings.database_url).database or ""
+        create_dir = Path(path).expanduser().parent == settings.data_dir
+    return create_database(settings.database_url, create_dir=create_dir, must_exist=must_exist)
+
+
 @asynccontextmanager
 async def open_runtime(
     settings: Settings,
@@ -120,7 +135,7 @@ async def open_runtime(
     run_workers: bool = True,
 ) -> AsyncIterator[Runtime]:
     """Open the store (migrating it), start the worker pool, and stop both on exit."""
-    db = create_database(settings.database_url)
+    db = open_database(settings)
     try:
         await upgrade_database(db)
         store = JobStore(db)
@@ -144,13 +159,19 @@ async def open_runtime(
             ),
         )
         runtime = Runtime(settings, db, store, registry, pool, services)
-        async with anyio.create_task_group() as tg:
-            if run_workers:
-                await tg.start(pool.run)
+        async with anyio.create_task_group() as listening:
+            # Wake-ups from other processes (PostgreSQL); it outlives the pool's drain.
+            await listening.start(notify.listen, db, store.signals)
             try:
-                yield runtime
+                async with anyio.create_task_group() as tg:
+                    if run_workers:
+                        await tg.start(pool.run)
+                    try:
+                        yield runtime
+                    finally:
+                        pool.stop()
             finally:
-                pool.stop()
+                listening.cancel_scope.cancel()
     finally:
         if services is not None:
             await services.aclose()

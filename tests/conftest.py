@@ -34,9 +34,11 @@ def anyio_backend() -> str:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every test that asks for ``backend`` on each job-store backend.
 
-    A test that reaches into the SQLite file itself (``db_path``) runs on SQLite only.
+    A test that reaches into the SQLite file itself (``db_path``) runs on SQLite only; a
+    test may also name its backends with ``@pytest.mark.parametrize("backend", [...])``.
     """
-    if "backend" in metafunc.fixturenames:
+    chosen = any(m.args[0] == "backend" for m in metafunc.definition.iter_markers("parametrize"))
+    if "backend" in metafunc.fixturenames and not chosen:
         sqlite_only = "db_path" in metafunc.fixturenames
         metafunc.parametrize("backend", ["sqlite"] if sqlite_only else list(BACKENDS))
 

@@ -1,26 +1,35 @@
-"""Fixtures of the unit tests: a migrated SQLite file in tmp_path and a store on a manual clock.
+"""Fixtures of the unit tests: a migrated job database and a store on a manual clock.
 
-The schema is migrated once per session into a template file, then copied for each test:
-running Alembic for every test would cost more than the tests themselves.
+Tests that take ``store``, ``db`` or ``open_db`` run on each backend: a SQLite file in
+tmp_path, and a fresh PostgreSQL database. The schema is migrated once per session into a
+template (a file, or a template database), then copied for each test: running Alembic for
+every test would cost more than the tests themselves.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import anyio
 import pytest
+from sqlalchemy.engine import make_url
 
 from jobs.clock import ManualClock
 from jobs.database import Database, create_database, sqlite_url
 from jobs.migrate import upgrade_database
 from jobs.store import JobStore
+from tests.support.backends import (
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_admin_url,
+    run_sync,
+)
 
 
-async def _migrated_file(path: Path) -> None:
-    db = create_database(sqlite_url(path))
+async def _migrate(url: str) -> None:
+    db = create_database(url)
     try:
         await upgrade_database(db)
     finally:
@@ -31,7 +40,7 @@ async def _migrated_file(path: Path) -> None:
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated to head, never opened by a test."""
     path = tmp_path_factory.mktemp("template") / "jobs.db"
-    anyio.run(_migrated_file, path)
+    anyio.run(_migrate, sqlite_url(path))
     # Closing the last connection checkpoints the WAL into the file; nothing else is needed.
     assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
     return path
@@ -45,18 +54,42 @@ def db_path(tmp_path: Path, template_db: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A PostgreSQL database migrated to head, only ever copied (CREATE DATABASE … TEMPLATE)."""
+    admin = postgres_admin_url()
+    url = create_postgres_database(admin)
+    run_sync(lambda: _migrate(url))
+    yield url
+    drop_postgres_database(admin, url)
+
+
+@pytest.fixture
+def store_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a fresh migrated job database on ``backend``."""
+    if backend == "sqlite":
+        # Looked up here, not declared: declaring db_path would make every test SQLite-only.
+        yield sqlite_url(request.getfixturevalue("db_path"))
+        return
+    template = request.getfixturevalue("postgres_template")
+    admin = postgres_admin_url()
+    url = create_postgres_database(admin, template=make_url(template).database)
+    yield url
+    drop_postgres_database(admin, url)
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
 
 
 @pytest.fixture
-async def open_db(db_path: Path) -> AsyncIterator[Callable[[], Database]]:
-    """Opens more Database objects on the same file (like other processes); closes them all."""
+async def open_db(store_url: str) -> AsyncIterator[Callable[[], Database]]:
+    """Opens more Database objects on the same database (like other processes); closes them."""
     opened: list[Database] = []
 
     def open_one() -> Database:
-        database = create_database(sqlite_url(db_path))
+        database = create_database(store_url)
         opened.append(database)
         return database
 

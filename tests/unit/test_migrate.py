@@ -36,7 +36,7 @@ def revision_of(path: Path) -> list[str]:
 
 
 async def upgrade_file(path: Path) -> None:
-    db = create_database(sqlite_url(path))
+    db = create_database(sqlite_url(path), create_dir=True)
     try:
         await upgrade_database(db)
     finally:

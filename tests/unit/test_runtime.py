@@ -1,16 +1,30 @@
-"""The assembled runtime (the shared ``runtime`` fixture): a job goes from enqueue to done."""
+"""The assembled runtime, on each job-store backend: a job goes from enqueue to done."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import anyio
 import pytest
 
 from jobs.states import JobState
-from mcp_front.runtime import Runtime
+from mcp_front.config import Settings
+from mcp_front.runtime import Runtime, open_runtime
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def runtime(
+    make_settings: Callable[..., Settings], database_url: str
+) -> AsyncIterator[Runtime]:
+    """The shared runtime fixture's runtime, on ``database_url``."""
+    settings = make_settings(
+        SCW_MCP_EXTRA_OPERATIONS="tests.support.counting_ops", SCW_MCP_DATABASE_URL=database_url
+    )
+    async with open_runtime(settings) as rt:
+        yield rt
 
 
 async def test_runtime_runs_a_polling_job_to_success_with_each_side_effect_once(

@@ -57,3 +57,10 @@ async def test_waits_end_after_their_timeout_without_a_signal() -> None:
     with anyio.fail_after(SAFETY_S):
         await signals.wait_enqueued(0)
         await signals.wait_job_changed("any", 0)
+
+
+async def test_an_enqueue_while_no_worker_waits_wakes_the_next_wait_at_once() -> None:
+    signals = Signals()
+    signals.enqueued()  # the worker was busy (say, reading the next due time)
+    with anyio.fail_after(SAFETY_S):
+        await signals.wait_enqueued(3600)
