@@ -166,14 +166,14 @@ def create_database(url: str, *, create_dir: bool = False, must_exist: bool = Fa
         database = parsed.database
         if database and database != ":memory:":
             path = Path(database).expanduser()
-            if create_dir:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            elif not path.parent.is_dir():
+            if not create_dir and not path.parent.is_dir():
                 raise DatabaseError(f"job database {path}: folder {path.parent} does not exist")
             if must_exist and not path.exists():
                 raise DatabaseError(
                     f"no job database at {path} (`serve` or `db upgrade` creates it)"
                 )
+            if create_dir:
+                path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
             parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         )

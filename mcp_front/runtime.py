@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Protocol
 
 import anyio
-from sqlalchemy.engine import make_url
 
 from jobs import notify
-from jobs.database import Database, create_database, is_sqlite
+from jobs.database import Database, check_url, create_database
 from jobs.migrate import upgrade_database
 from jobs.store import JobStore
 from mcp_front.config import Settings
@@ -120,9 +119,9 @@ def open_database(settings: Settings, *, must_exist: bool = False) -> Database:
     DatabaseError for a URL that cannot work (see ``jobs.database.check_url``).
     """
     create_dir = False
-    if is_sqlite(settings.database_url):
-        path = make_url(settings.database_url).database or ""
-        create_dir = Path(path).expanduser().parent == settings.data_dir
+    parsed = check_url(settings.database_url)
+    if parsed.get_backend_name() == "sqlite":
+        create_dir = Path(parsed.database or "").expanduser().parent == settings.data_dir
     return create_database(settings.database_url, create_dir=create_dir, must_exist=must_exist)
 
 
