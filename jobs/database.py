@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from jobs.db_errors import translated
 from jobs.errors import DatabaseError
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,12 @@ class Database:
         Writes share one held connection: checking one out of the pool per transaction
         costs more than the transaction itself on this stack.
         """
+        with translated():
+            async with self._write() as conn:
+                yield conn
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
         async with self._write_lock:
             # Shielded: a transaction cancelled half-way would skip its rollback and leave
             # the held connection inside it, holding SQLite's write lock for everyone.
@@ -128,6 +135,12 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A short read on a held connection (WAL lets it run beside the writer)."""
+        with translated():
+            async with self._read() as conn:
+                yield conn
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
         async with self._read_lock:
             # Shielded for the same reason as writes: an abandoned read would pin an old
             # snapshot on the held connection, and later reads would not see new commits.

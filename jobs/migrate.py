@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 import migrations
 from jobs.database import Database
+from jobs.db_errors import plain_reason
 from jobs.errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -85,6 +86,10 @@ async def _current_revision(db: Database) -> str | None:
         return row[0] if row else None
 
 
+def _cannot_open(db: Database, exc: BaseException) -> DatabaseError:
+    return DatabaseError(f"cannot open the job database {db.url}: {plain_reason(exc)}")
+
+
 async def upgrade_database(db: Database) -> None:
     """Apply every pending migration; refuse a corrupt or newer database untouched."""
     try:
@@ -98,11 +103,11 @@ async def upgrade_database(db: Database) -> None:
                 # or two processes both find no schema and both create it.
                 await conn.exec_driver_sql("BEGIN IMMEDIATE")
             before = await conn.run_sync(_upgrade)
-    except DatabaseError:
+    except DatabaseError as exc:
+        if isinstance(exc.__cause__, sa_exc.DBAPIError | OSError):  # from db.read()
+            raise _cannot_open(db, exc.__cause__) from exc.__cause__
         raise
-    except sa_exc.DBAPIError as exc:
-        raise DatabaseError(f"cannot open the job database {db.url}: {exc.orig}") from exc
-    except OSError as exc:  # asyncpg: refused, unreachable, timed out
-        raise DatabaseError(f"cannot reach the job database {db.url}: {exc}") from exc
+    except (sa_exc.DBAPIError, OSError) as exc:  # asyncpg: OSError when unreachable
+        raise _cannot_open(db, exc) from exc
     if before != migrations.HEAD:  # else another process migrated it while we waited
         logger.info("job database %s migrated from %s to %s", db.url, before, migrations.HEAD)

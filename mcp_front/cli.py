@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import anyio
 
@@ -21,6 +22,9 @@ from mcp_front.config import (
     load_settings,
 )
 from mcp_front.logs import configure_logging
+
+if TYPE_CHECKING:
+    from mcp_front.runtime import StartingRuntime
 
 logger = logging.getLogger("mcp_front.cli")
 
@@ -137,7 +141,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         " (front only: jobs run in separate workers)" if args.no_workers else "",
     )
     async with anyio.create_task_group() as tg:
-        tg.start_soon(runtime.run)
+        tg.start_soon(_run_or_exit, runtime)
         async with anyio.create_task_group() as transport:
             transport.start_soon(_stop_on_signal, transport.cancel_scope)
             if args.transport == "stdio":
@@ -149,6 +153,25 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
             transport.cancel_scope.cancel()
         logger.info("shutting down: finishing or releasing running jobs")
         runtime.stop()
+
+
+async def _run_or_exit(runtime: StartingRuntime) -> None:
+    """Keep the runtime open; if the job database cannot be used, exit 2 at once.
+
+    Exiting, not cancelling: the stdio transport reads stdin in a thread that no
+    cancellation reaches, so a cancelled server would hang until the client hung up.
+    """
+    try:
+        await runtime.run()
+    except (ConfigError, JobError) as exc:
+        logger.error("%s", exc)
+        _exit_now(2)
+
+
+def _exit_now(code: int) -> None:
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    os._exit(code)
 
 
 async def _stop_on_signal(scope: anyio.CancelScope) -> None:

@@ -13,6 +13,7 @@ from functools import partial
 import anyio
 from anyio.abc import TaskStatus
 
+from jobs.errors import DatabaseError
 from jobs.models import Job
 from jobs.store import JobStore
 from workers.runner import JobRunner
@@ -98,6 +99,9 @@ class WorkerPool:
                 lease_s=self.runner.settings.lease_s,
                 look_first=look_first,
             )
+        except DatabaseError as exc:
+            logger.warning("claiming jobs failed (%s); retrying shortly", exc)
+            return []
         except Exception:
             logger.exception("claiming jobs failed; retrying shortly")
             return []
@@ -148,6 +152,8 @@ class WorkerPool:
             with scope:
                 try:
                     await self.runner.run(job)
+                except DatabaseError as exc:
+                    logger.warning("job %s: %s; it resumes once its lease expires", job.id, exc)
                 except Exception:
                     # One job's failed write (say, "database is locked") must not stop the
                     # pool: its lease expires and it is claimed again.

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import anyio
 
-from jobs.errors import LeaseLost
+from jobs.errors import DatabaseError, LeaseLost
 from jobs.models import JSON, Job, Progress
 from jobs.store import JobStore
 from workers.errors import PermanentError, TransientError
@@ -111,7 +111,9 @@ class JobRunner:
             raise LeaseLost(f"job {job.id} lease lost during its step")
         self._touched(operation)
         if error is not None:
-            if isinstance(error, LeaseLost):
+            # The job store itself failed (disk full, read-only…): not the operation's fault,
+            # so no attempt is spent; the job stays leased and is picked up again later.
+            if isinstance(error, LeaseLost | DatabaseError):
                 raise error
             await self._failed(job, ctx, error)
             return

@@ -25,7 +25,7 @@ BAD_URLS = {
     "missing folder": ("sqlite+aiosqlite:///{tmp}/missing/jobs.db", "does not exist"),
     "unreachable server": (
         "postgresql+asyncpg://u:pw@127.0.0.1:{port}/db",
-        "cannot reach the job database",
+        "cannot open the job database",
     ),
 }
 
