@@ -167,12 +167,11 @@ class Database:
         await self.engine.dispose()
 
 
-def create_database(url: str, *, create_dir: bool = False, must_exist: bool = False) -> Database:
+def create_database(url: str, *, create_dir: bool = False) -> Database:
     """Build the engine for ``url`` (nothing is opened yet); DatabaseError for a bad URL.
 
     For SQLite, ``create_dir`` makes a missing parent folder (the data dir); otherwise a
-    missing folder is an error. ``must_exist`` refuses a file that is not there yet, so a
-    read-only command never creates one.
+    missing folder is an error.
     """
     parsed = check_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -181,10 +180,6 @@ def create_database(url: str, *, create_dir: bool = False, must_exist: bool = Fa
             path = Path(database).expanduser()
             if not create_dir and not path.parent.is_dir():
                 raise DatabaseError(f"job database {path}: folder {path.parent} does not exist")
-            if must_exist and not path.exists():
-                raise DatabaseError(
-                    f"no job database at {path} (`serve` or `db upgrade` creates it)"
-                )
             if create_dir:
                 path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(

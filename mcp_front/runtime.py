@@ -113,7 +113,7 @@ def build_registry(settings: Settings) -> OperationRegistry:
     return registry
 
 
-def open_database(settings: Settings, *, must_exist: bool = False) -> Database:
+def open_database(settings: Settings) -> Database:
     """The configured job database; of missing folders, only the data dir is created.
 
     DatabaseError for a URL that cannot work (see ``jobs.database.check_url``).
@@ -122,7 +122,7 @@ def open_database(settings: Settings, *, must_exist: bool = False) -> Database:
     parsed = check_url(settings.database_url)
     if parsed.get_backend_name() == "sqlite":
         create_dir = Path(parsed.database or "").expanduser().parent == settings.data_dir
-    return create_database(settings.database_url, create_dir=create_dir, must_exist=must_exist)
+    return create_database(settings.database_url, create_dir=create_dir)
 
 
 @asynccontextmanager
