@@ -55,11 +55,11 @@ def _upgrade_in_processes(count: int, env: dict[str, str]) -> list[tuple[int, st
 
 
 async def test_processes_starting_together_migrate_once(database_url: str, tmp_path: Path) -> None:
-    # Five processes upgrade one empty database at the same moment; without a lock they all
+    # Three processes upgrade one empty database at the same moment; without a lock they all
     # find no schema and their CREATE TABLEs collide.
     env = serve_env(tmp_path, SCW_MCP_DATABASE_URL=database_url)
-    outcomes = await anyio.to_thread.run_sync(_upgrade_in_processes, 5, env)
-    assert [code for code, _ in outcomes] == [0] * 5, outcomes
+    outcomes = await anyio.to_thread.run_sync(_upgrade_in_processes, 3, env)
+    assert [code for code, _ in outcomes] == [0] * 3, outcomes
     db = create_database(database_url)
     try:
         async with db.engine.connect() as conn:
