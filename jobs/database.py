@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from jobs.db_errors import translated
 from jobs.errors import DatabaseError
+from jobs.group_commit import GroupCommit
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +91,8 @@ class Database:
         self.engine = engine
         # One writer per process: SQLite allows one anyway, and queueing here instead of
         # in busy_timeout keeps the tail latency of enqueue low under contention.
-        self._write_lock = anyio.Lock()
         self._writer: AsyncConnection | None = None
+        self.group_commit = GroupCommit(self._writer_connection, self._drop_writer)
         self._read_lock = anyio.Lock()
         self._reader: AsyncConnection | None = None
 
@@ -102,35 +103,26 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction, committed on exit, serialised within the process.
+        """A write in a transaction that is committed before this returns.
 
-        Writes share one held connection: checking one out of the pool per transaction
-        costs more than the transaction itself on this stack.
+        Concurrent writes of this process share one held connection and are committed
+        together (see ``jobs.group_commit``): one commit for many writes, and one writer
+        at a time, which SQLite wants anyway.
         """
         with translated():
-            async with self._write() as conn:
+            async with self.group_commit.write() as conn:
                 yield conn
 
-    @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
-        async with self._write_lock:
-            # Shielded: a transaction cancelled half-way would skip its rollback and leave
-            # the held connection inside it, holding SQLite's write lock for everyone.
-            # Cancellation waits for the commit (a few milliseconds) instead.
-            with anyio.CancelScope(shield=True):
-                if self._writer is None:
-                    self._writer = await self.engine.connect()
-                conn = self._writer
-                try:
-                    async with conn.begin():
-                        yield conn
-                except BaseException:
-                    if conn.invalidated or conn.closed:
-                        # Close it now: a dropped connection still inside a transaction
-                        # would hold the write lock until garbage collection.
-                        self._writer = None
-                        await conn.close()
-                    raise
+    async def _writer_connection(self) -> AsyncConnection:
+        if self._writer is None:
+            self._writer = await self.engine.connect()
+        return self._writer
+
+    async def _drop_writer(self, conn: AsyncConnection) -> None:
+        # Close it now: a dropped connection still inside a transaction would hold the
+        # write lock until garbage collection.
+        self._writer = None
+        await conn.close()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -159,7 +151,7 @@ class Database:
 
     async def close(self) -> None:
         """Release the writer and every pooled connection."""
-        async with self._write_lock, self._read_lock:
+        async with self._read_lock:
             for conn in (self._writer, self._reader):
                 if conn is not None:
                     await conn.close()

@@ -9,24 +9,23 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from jobs.clock import Clock, SystemClock
 from jobs.database import Database
-from jobs.errors import InvalidTransition, JobNotFound, LeaseLost
+from jobs.errors import InvalidTransition, JobError, JobNotFound, LeaseLost
 from jobs.models import JSON, Job, JobEvent, JobPage, Progress
 from jobs.schema import job_events_table as events_t
 from jobs.schema import jobs_table as jobs_t
 from jobs.signals import Signals
 from jobs.states import JobState, check_transition
 
-# Built once: compiling a statement per call costs more than executing it.
-_INSERT_JOB = insert(jobs_t)
 _MAX_EVENT_MESSAGE = 2000
 # A job that leaves the running state gives its lease up.
 _UNLEASED: JSON = {"lease_owner": None, "lease_expires_at": None}
@@ -95,6 +94,8 @@ class JobStore:
         self.db = db
         self.clock = clock or SystemClock()
         self.signals = Signals()
+        # Built once per dialect: compiling a statement per call costs more than running it.
+        self._inserts: dict[str, Any] = {}
 
     # -- creating -----------------------------------------------------------------------
 
@@ -140,20 +141,28 @@ class JobStore:
             existing = await self._find_by_key(idempotency_key)
             if existing is not None:
                 return existing, False
-        try:
-            async with self.db.write() as conn:
-                # The insert trigger records the "enqueued" event.
-                await conn.execute(_INSERT_JOB, [values])
-        except IntegrityError:
-            # Another writer (maybe another process) took the key between look-up and insert.
-            if idempotency_key is None:
-                raise
-            existing = await self._find_by_key(idempotency_key)
+        async with self.db.write() as conn:
+            # The insert trigger records the "enqueued" event. A key another writer (maybe
+            # another process) took since the look-up inserts nothing, and fails nothing:
+            # an error would spoil the transaction this write shares (group commit).
+            inserted = await conn.execute(self._insert_job(conn), values)
+        if inserted.rowcount != 1:
+            existing = await self._find_by_key(idempotency_key or "")
             if existing is None:
-                raise
+                raise JobError(f"job with idempotency key {idempotency_key!r} vanished")
             return existing, False
         self.signals.enqueued()
         return _row_to_job(_Values(values)), True
+
+    def _insert_job(self, conn: AsyncConnection) -> Any:
+        """INSERT … ON CONFLICT (idempotency_key) DO NOTHING in the connection's dialect."""
+        dialect = conn.dialect.name
+        statement = self._inserts.get(dialect)
+        if statement is None:
+            make = postgresql_insert if dialect == "postgresql" else sqlite_insert
+            statement = make(jobs_t).on_conflict_do_nothing(index_elements=["idempotency_key"])
+            self._inserts[dialect] = statement
+        return statement
 
     async def _find_by_key(self, key: str) -> Job | None:
         async with self.db.read() as conn:
@@ -214,6 +223,37 @@ class JobStore:
                 .returning(*jobs_t.c)
             )
             return [_row_to_job(r) for r in rows]
+
+    async def take_over_dead(self, host: str, is_dead: Callable[[str], bool]) -> list[str]:
+        """End now the leases that dead processes of ``host`` hold; the ids of their jobs.
+
+        ``is_dead(owner)`` judges each running job's owner on that host. The jobs become
+        claimable at once (a claim counts the attempt, as after an expired lease).
+        """
+        async with self.db.read() as conn:
+            rows = (
+                await conn.execute(
+                    select(jobs_t.c.id, jobs_t.c.lease_owner).where(
+                        jobs_t.c.state == JobState.RUNNING.value,
+                        jobs_t.c.lease_owner.startswith(f"{host}:", autoescape=True),
+                    )
+                )
+            ).all()
+        dead = [(row.id, row.lease_owner) for row in rows if is_dead(row.lease_owner)]
+        if not dead:
+            return []
+        now = self.clock.now()
+        taken = []
+        async with self.db.write() as conn:
+            for job_id, owner in dead:
+                ended = await conn.execute(
+                    update(jobs_t).where(self._owned(job_id, owner)).values(lease_expires_at=now)
+                )
+                if ended.rowcount == 1:
+                    taken.append(job_id)
+        if taken:
+            self.signals.enqueued()
+        return taken
 
     async def heartbeat(self, job_id: str, owner: str, *, lease_s: float) -> bool:
         """Extend the lease; returns whether cancellation has been requested."""

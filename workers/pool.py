@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -13,6 +10,7 @@ from functools import partial
 import anyio
 from anyio.abc import TaskStatus
 
+from jobs import owners
 from jobs.errors import DatabaseError
 from jobs.models import Job
 from jobs.store import JobStore
@@ -22,8 +20,8 @@ logger = logging.getLogger(__name__)
 
 
 def default_owner() -> str:
-    """A worker id unique to this process: host, pid and a random suffix."""
-    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """A worker id unique to this process: ``host:pid:start:suffix`` (see jobs.owners)."""
+    return owners.new_owner()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +59,7 @@ class WorkerPool:
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Claim and run jobs until ``stop()``; then wind down gracefully."""
         logger.info("worker pool %s started with %d slots", self.owner, self.settings.slots)
+        await self._take_over_dead_leases()
         async with anyio.create_task_group() as tg:
             task_status.started()
             enqueued = False
@@ -87,6 +86,16 @@ class WorkerPool:
                     return
                 if not claimed:
                     await self._wait_slot(self.settings.poll_interval_s)
+
+    async def _take_over_dead_leases(self) -> None:
+        """Free at once the jobs a dead process on this host held (not a lease later)."""
+        try:
+            taken = await self.store.take_over_dead(owners.host_name(), owners.dead_here)
+        except Exception as exc:  # their leases expire instead
+            logger.warning("looking for leases of dead processes failed: %s", exc)
+            return
+        if taken:
+            logger.info("taking over %d job(s) of a dead process on this host", len(taken))
 
     async def _claim_batch(self, *, look_first: bool = True) -> list[Job]:
         free = self.settings.slots - self._busy

@@ -1,0 +1,212 @@
+"""Many processes, one job store: two HTTP fronts and three workers on one database run 200
+mixed jobs against the sandbox, while a worker and a front are SIGKILLed mid-way.
+
+Every create is POSTed exactly once (the sandbox counts them), no job is lost, and the jobs
+the killed processes held move on once their leases expire.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from jobs.database import create_database
+from jobs.models import Job
+from jobs.states import JobState
+from jobs.store import JobStore
+from sandbox.server import SandboxServer
+from tests.e2e.stdio_support import REPO_ROOT, serve_command, serve_env
+
+pytestmark = pytest.mark.anyio
+
+TOKEN = "test-token-not-a-secret-0000"
+LEASE_S = "2"
+# 200 jobs: kind of resource -> (tool, arguments but the name, how many).
+MIX: dict[str, tuple[str, dict[str, Any], int]] = {
+    "private_network": ("create_private_network", {}, 80),
+    "registry_namespace": ("create_registry_namespace", {}, 80),
+    "server": ("create_instance", {"commercial_type": "DEV1-S", "image": "ubuntu_jammy"}, 40),
+}
+SAFETY_S = 240  # a run that never finishes fails instead of hanging; not a timing assertion
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Processes:
+    """The fronts and workers of one run, each with its own data dir and stderr file."""
+
+    def __init__(self, tmp_path: Path, database_url: str, api_url: str) -> None:
+        self.tmp_path = tmp_path
+        self.database_url = database_url
+        self.api_url = api_url
+        self.fronts: dict[int, subprocess.Popen[bytes]] = {}  # port -> process
+        self.workers: list[subprocess.Popen[bytes]] = []
+
+    def _start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        home = self.tmp_path / name
+        home.mkdir()
+        env = serve_env(
+            home,
+            SCW_MCP_DATABASE_URL=self.database_url,
+            SCW_API_URL=self.api_url,
+            SCW_MCP_POLL_SCALE="0.001",
+            SCW_MCP_LEASE_S=LEASE_S,
+            SCW_MCP_POLL_INTERVAL_S="0.2",
+            SCW_MCP_WAIT_BUDGET_S="0",
+            SCW_MCP_HTTP_TOKEN=TOKEN,
+        )
+        return subprocess.Popen(
+            [*serve_command()[:-1], *args],
+            env=env,
+            cwd=REPO_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=(home / "stderr").open("w"),
+        )
+
+    def start(self, fronts: int, workers: int) -> None:
+        for i in range(fronts):
+            port = _free_port()
+            self.fronts[port] = self._start(
+                f"front{i}", "serve", "--transport", "http", "--port", str(port)
+            )
+        self.workers = [self._start(f"worker{i}", "worker") for i in range(workers)]
+        for port, process in self.fronts.items():
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                        break
+                except OSError:
+                    assert process.poll() is None, self.stderr()
+                    assert time.monotonic() < deadline, "a front did not start"
+                    time.sleep(0.1)
+
+    def stderr(self) -> str:
+        return "\n".join(p.read_text() for p in sorted(self.tmp_path.glob("*/stderr")))
+
+    def stop(self) -> None:
+        for process in [*self.fronts.values(), *self.workers]:
+            if process.poll() is None:
+                process.kill()
+            process.wait(30)
+
+
+@contextmanager
+def processes(tmp_path: Path, database_url: str, api_url: str) -> Iterator[Processes]:
+    running = Processes(tmp_path, database_url, api_url)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+async def _submit(port: int, calls: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
+    """Make ``calls`` through the front on ``port``; the job ids they answered with."""
+    http_client = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+    url = f"http://127.0.0.1:{port}/mcp"
+    ids = []
+    async with Client(streamable_http_client(url, http_client=http_client)) as client:
+        for _kind, tool, args in calls:
+            result = await client.call_tool(tool, args)
+            envelope = result.structured_content
+            assert envelope is not None and envelope["status"] == "success", envelope
+            ids.append(envelope["job"]["id"])
+    return ids
+
+
+async def _jobs(store: JobStore, ids: list[str]) -> list[Job]:
+    return [await store.get(job_id) for job_id in ids]
+
+
+async def _running(store: JobStore) -> list[Job]:
+    return (await store.list_jobs(states=[JobState.RUNNING], limit=100)).jobs
+
+
+async def _all_done(store: JobStore, ids: list[str]) -> bool:
+    return all(j.state.is_terminal for j in await _jobs(store, ids))
+
+
+def _holder_pid(job: Job) -> int | None:
+    owner = job.lease_owner or ""
+    return int(owner.split(":")[1]) if job.state is JobState.RUNNING and owner else None
+
+
+async def test_two_fronts_and_three_workers_run_200_jobs_through_kills_exactly_once(
+    tmp_path: Path, database_url: str
+) -> None:
+    calls = [
+        (kind, tool, {**args, "name": f"{kind.replace('_', '-')}-{i}"})
+        for kind, (tool, args, count) in MIX.items()
+        for i in range(count)
+    ]
+    with (
+        ExitStack() as stack,
+        anyio.fail_after(SAFETY_S),
+    ):
+        sb = stack.enter_context(SandboxServer(speed=1000, seed=0, with_s3=False))
+        procs = stack.enter_context(processes(tmp_path, database_url, sb.api_url))
+        await anyio.to_thread.run_sync(procs.start, 2, 3)
+        db = create_database(database_url)
+        try:
+            store = JobStore(db)
+            ports = list(procs.fronts)
+            ids: list[str] = []
+
+            async def submit(port: int, share: list[tuple[str, str, dict[str, Any]]]) -> None:
+                ids.extend(await _submit(port, share))
+
+            async with anyio.create_task_group() as tg:
+                for n, port in enumerate(ports):
+                    tg.start_soon(submit, port, calls[n :: len(ports)])
+            assert len(ids) == len(calls)
+
+            # Kill a worker and a front while each holds a running job.
+            killed_jobs: set[str] = set()
+            for victims in (procs.workers, list(procs.fronts.values())):
+                victim = None
+                while victim is None and not await _all_done(store, ids):
+                    held = {_holder_pid(j) for j in await _running(store)}
+                    victim = next((p for p in victims if p.pid in held), None)
+                if victim is not None:
+                    victim.send_signal(signal.SIGKILL)
+                    victim.wait(30)
+                    # Read after the kill: what the dead process held (no lease expired yet).
+                    killed_jobs |= {
+                        j.id for j in await _running(store) if _holder_pid(j) == victim.pid
+                    }
+            assert killed_jobs, "the kills came too late to prove anything"
+
+            while True:
+                jobs = await _jobs(store, ids)
+                if all(j.state.is_terminal for j in jobs):
+                    break
+                await anyio.sleep(0.2)
+            events = {job_id: await store.events(job_id, limit=100) for job_id in killed_jobs}
+        finally:
+            await db.close()
+
+    states = Counter(j.state for j in jobs)
+    assert states == {JobState.SUCCEEDED: len(calls)}, (states, procs.stderr()[-3000:])
+    for kind, (_tool, _args, count) in MIX.items():
+        assert sb.state.created(kind) == count, (kind, sb.state.created(kind))
+    # The killed processes' jobs were taken over by others once their leases expired.
+    for job_id, history in events.items():
+        assert any(e.kind == "reclaimed" for e in history), (job_id, history)
