@@ -34,11 +34,12 @@ pytestmark = pytest.mark.anyio
 
 TOKEN = "test-token-not-a-secret-0000"
 LEASE_S = "2"
-# 200 jobs: kind of resource -> (tool, arguments but the name, how many).
+# 200 jobs: kind of resource -> (tool, arguments but the name, how many), within the
+# sandbox's per-project quotas.
 MIX: dict[str, tuple[str, dict[str, Any], int]] = {
-    "private_network": ("create_private_network", {}, 80),
-    "registry_namespace": ("create_registry_namespace", {}, 80),
-    "server": ("create_instance", {"commercial_type": "DEV1-S", "image": "ubuntu_jammy"}, 40),
+    "private_network": ("create_private_network", {}, 90),
+    "registry_namespace": ("create_registry_namespace", {}, 50),
+    "server": ("create_instance", {"commercial_type": "DEV1-S", "image": "ubuntu_jammy"}, 60),
 }
 SAFETY_S = 240  # a run that never finishes fails instead of hanging; not a timing assertion
 
@@ -167,31 +168,34 @@ async def test_two_fronts_and_three_workers_run_200_jobs_through_kills_exactly_o
         db = create_database(database_url)
         try:
             store = JobStore(db)
-            ports = list(procs.fronts)
-            ids: list[str] = []
+            (front_a, front_b), ids = list(procs.fronts), []
+            killed_jobs: set[str] = set()
 
             async def submit(port: int, share: list[tuple[str, str, dict[str, Any]]]) -> None:
                 ids.extend(await _submit(port, share))
 
-            async with anyio.create_task_group() as tg:
-                for n, port in enumerate(ports):
-                    tg.start_soon(submit, port, calls[n :: len(ports)])
-            assert len(ids) == len(calls)
+            async def kill_one_holding_a_job(victim: subprocess.Popen[bytes]) -> None:
+                while True:
+                    if victim.pid in {_holder_pid(j) for j in await _running(store)}:
+                        break
+                    await anyio.sleep(0.005)
+                victim.send_signal(signal.SIGKILL)
+                victim.wait(30)
+                # Read after the kill: what the dead process held (no lease expired yet).
+                held = [j.id for j in await _running(store) if _holder_pid(j) == victim.pid]
+                killed_jobs.update(held)
 
-            # Kill a worker and a front while each holds a running job.
-            killed_jobs: set[str] = set()
-            for victims in (procs.workers, list(procs.fronts.values())):
-                victim = None
-                while victim is None and not await _all_done(store, ids):
-                    held = {_holder_pid(j) for j in await _running(store)}
-                    victim = next((p for p in victims if p.pid in held), None)
-                if victim is not None:
-                    victim.send_signal(signal.SIGKILL)
-                    victim.wait(30)
-                    # Read after the kill: what the dead process held (no lease expired yet).
-                    killed_jobs |= {
-                        j.id for j in await _running(store) if _holder_pid(j) == victim.pid
-                    }
+            # Both fronts take calls; then front A takes the rest while a worker and front B
+            # are killed, each while it holds a running job.
+            half = len(calls) // 2
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(submit, front_a, calls[: half // 2])
+                tg.start_soon(submit, front_b, calls[half // 2 : half])
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(submit, front_a, calls[half:])
+                tg.start_soon(kill_one_holding_a_job, procs.workers[0])
+                tg.start_soon(kill_one_holding_a_job, procs.fronts[front_b])
+            assert len(ids) == len(calls)
             assert killed_jobs, "the kills came too late to prove anything"
 
             while True:
