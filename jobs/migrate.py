@@ -21,6 +21,7 @@ import migrations
 from jobs.database import Database
 from jobs.db_errors import plain_reason
 from jobs.errors import DatabaseError
+from jobs.wal_check import inspect_wal
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -90,8 +91,22 @@ def _cannot_open(db: Database, exc: BaseException) -> DatabaseError:
     return DatabaseError(f"cannot open the job database {db.url}: {plain_reason(exc)}")
 
 
+def _warn_about_wal_damage(db: Database) -> None:
+    """Say what SQLite is about to drop from a damaged log (call before the first open)."""
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    damage = inspect_wal(Path(url.database).expanduser())
+    if damage is not None:
+        logger.warning("job database %s: %s", db.url, damage.describe())
+
+
 async def upgrade_database(db: Database) -> None:
-    """Apply every pending migration; refuse a corrupt or newer database untouched."""
+    """Apply every pending migration; refuse a corrupt or newer database untouched.
+
+    A damaged SQLite write-ahead log is reported first (a warning naming what is lost).
+    """
+    _warn_about_wal_damage(db)
     try:
         if await _current_revision(db) == migrations.HEAD:
             return
