@@ -6,6 +6,7 @@ extra) for several machines. Every other URL is refused with one line saying wha
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -59,13 +60,11 @@ def check_url(url: str) -> URL:
                 f"job database URL {shown}: the {driver} driver is not supported; use "
                 "postgresql+asyncpg://USER:PASSWORD@HOST:PORT/DATABASE"
             )
-        try:
-            import asyncpg  # noqa: F401
-        except ImportError as exc:
+        if importlib.util.find_spec("asyncpg") is None:
             raise DatabaseError(
                 "a PostgreSQL job database needs the asyncpg driver: install "
                 "scaleway-mcp-connector[postgres]"
-            ) from exc
+            )
     elif backend != "sqlite":
         raise DatabaseError(
             f"job database URL {shown}: {backend} is not supported; use {_EXAMPLES}"
