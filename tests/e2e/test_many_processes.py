@@ -8,9 +8,7 @@ the killed processes held move on once their leases expire.
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -18,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -28,11 +25,11 @@ from jobs.models import Job
 from jobs.states import JobState
 from jobs.store import JobStore
 from sandbox.server import SandboxServer
+from tests.e2e.http_support import authorized, http_serve
 from tests.e2e.stdio_support import REPO_ROOT, serve_command, serve_env
 
 pytestmark = pytest.mark.anyio
 
-TOKEN = "test-token-not-a-secret-0000"
 LEASE_S = "2"
 # 200 jobs: kind of resource -> (tool, arguments but the name, how many), within the
 # sandbox's per-project quotas.
@@ -44,87 +41,45 @@ MIX: dict[str, tuple[str, dict[str, Any], int]] = {
 SAFETY_S = 240  # a run that never finishes fails instead of hanging; not a timing assertion
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Processes:
-    """The fronts and workers of one run, each with its own data dir and stderr file."""
-
-    def __init__(self, tmp_path: Path, database_url: str, api_url: str) -> None:
-        self.tmp_path = tmp_path
-        self.database_url = database_url
-        self.api_url = api_url
-        self.fronts: dict[int, subprocess.Popen[bytes]] = {}  # port -> process
-        self.workers: list[subprocess.Popen[bytes]] = []
-
-    def _start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
-        home = self.tmp_path / name
-        home.mkdir()
-        env = serve_env(
-            home,
-            SCW_MCP_DATABASE_URL=self.database_url,
-            SCW_API_URL=self.api_url,
-            SCW_MCP_POLL_SCALE="0.001",
-            SCW_MCP_LEASE_S=LEASE_S,
-            SCW_MCP_POLL_INTERVAL_S="0.2",
-            SCW_MCP_WAIT_BUDGET_S="0",
-            SCW_MCP_HTTP_TOKEN=TOKEN,
-        )
-        return subprocess.Popen(
-            [*serve_command()[:-1], *args],
-            env=env,
-            cwd=REPO_ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=(home / "stderr").open("w"),
-        )
-
-    def start(self, fronts: int, workers: int) -> None:
-        for i in range(fronts):
-            port = _free_port()
-            self.fronts[port] = self._start(
-                f"front{i}", "serve", "--transport", "http", "--port", str(port)
-            )
-        self.workers = [self._start(f"worker{i}", "worker") for i in range(workers)]
-        for port, process in self.fronts.items():
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                        break
-                except OSError:
-                    assert process.poll() is None, self.stderr()
-                    assert time.monotonic() < deadline, "a front did not start"
-                    time.sleep(0.1)
-
-    def stderr(self) -> str:
-        return "\n".join(p.read_text() for p in sorted(self.tmp_path.glob("*/stderr")))
-
-    def stop(self) -> None:
-        for process in [*self.fronts.values(), *self.workers]:
-            if process.poll() is None:
-                process.kill()
-            process.wait(30)
+def _env(home: Path, database_url: str, api_url: str) -> dict[str, str]:
+    home.mkdir()
+    return serve_env(
+        home,
+        SCW_MCP_DATABASE_URL=database_url,
+        SCW_API_URL=api_url,
+        SCW_MCP_POLL_SCALE="0.001",
+        SCW_MCP_LEASE_S=LEASE_S,
+        SCW_MCP_POLL_INTERVAL_S="0.2",
+        SCW_MCP_WAIT_BUDGET_S="0",
+    )
 
 
 @contextmanager
-def processes(tmp_path: Path, database_url: str, api_url: str) -> Iterator[Processes]:
-    running = Processes(tmp_path, database_url, api_url)
+def _workers(tmp_path: Path, count: int, database_url: str, api_url: str) -> Iterator[list[Any]]:
+    """``count`` ``worker`` processes, each with its own data dir; killed on exit."""
+    workers = [
+        subprocess.Popen(
+            [*serve_command()[:-1], "worker"],
+            env=_env(tmp_path / f"worker{i}", database_url, api_url),
+            cwd=REPO_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i in range(count)
+    ]
     try:
-        yield running
+        yield workers
     finally:
-        running.stop()
+        for worker in workers:
+            worker.kill()
+            worker.wait(30)
 
 
-async def _submit(port: int, calls: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
-    """Make ``calls`` through the front on ``port``; the job ids they answered with."""
-    http_client = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
-    url = f"http://127.0.0.1:{port}/mcp"
+async def _submit(url: str, calls: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
+    """Make ``calls`` through the front at ``url``; the job ids they answered with."""
     ids = []
-    async with Client(streamable_http_client(url, http_client=http_client)) as client:
+    async with Client(streamable_http_client(url, http_client=authorized())) as client:
         for _kind, tool, args in calls:
             result = await client.call_tool(tool, args)
             envelope = result.structured_content
@@ -163,21 +118,26 @@ async def test_two_fronts_and_three_workers_run_200_jobs_through_kills_exactly_o
         anyio.fail_after(SAFETY_S),
     ):
         sb = stack.enter_context(SandboxServer(speed=1000, seed=0, with_s3=False))
-        procs = stack.enter_context(processes(tmp_path, database_url, sb.api_url))
-        await anyio.to_thread.run_sync(procs.start, 2, 3)
+        front_a, front_b = (
+            stack.enter_context(http_serve(_env(tmp_path / f"front{i}", database_url, sb.api_url)))
+            for i in range(2)
+        )
+        workers = stack.enter_context(_workers(tmp_path, 3, database_url, sb.api_url))
         db = create_database(database_url)
         try:
             store = JobStore(db)
-            (front_a, front_b), ids = list(procs.fronts), []
+            ids: list[str] = []
             killed_jobs: set[str] = set()
 
-            async def submit(port: int, share: list[tuple[str, str, dict[str, Any]]]) -> None:
-                ids.extend(await _submit(port, share))
+            async def submit(url: str, share: list[tuple[str, str, dict[str, Any]]]) -> None:
+                ids.extend(await _submit(url, share))
 
             async def kill_one_holding_a_job(victim: subprocess.Popen[bytes]) -> None:
                 while True:
                     if victim.pid in {_holder_pid(j) for j in await _running(store)}:
                         break
+                    if len(ids) == len(calls) and await _all_done(store, ids):
+                        return  # too late: the assertion below says so
                     await anyio.sleep(0.005)
                 victim.send_signal(signal.SIGKILL)
                 victim.wait(30)
@@ -189,12 +149,12 @@ async def test_two_fronts_and_three_workers_run_200_jobs_through_kills_exactly_o
             # are killed, each while it holds a running job.
             half = len(calls) // 2
             async with anyio.create_task_group() as tg:
-                tg.start_soon(submit, front_a, calls[: half // 2])
-                tg.start_soon(submit, front_b, calls[half // 2 : half])
+                tg.start_soon(submit, front_a.url, calls[: half // 2])
+                tg.start_soon(submit, front_b.url, calls[half // 2 : half])
             async with anyio.create_task_group() as tg:
-                tg.start_soon(submit, front_a, calls[half:])
-                tg.start_soon(kill_one_holding_a_job, procs.workers[0])
-                tg.start_soon(kill_one_holding_a_job, procs.fronts[front_b])
+                tg.start_soon(submit, front_a.url, calls[half:])
+                tg.start_soon(kill_one_holding_a_job, workers[0])
+                tg.start_soon(kill_one_holding_a_job, front_b.process)
             assert len(ids) == len(calls)
             assert killed_jobs, "the kills came too late to prove anything"
 
@@ -208,7 +168,7 @@ async def test_two_fronts_and_three_workers_run_200_jobs_through_kills_exactly_o
             await db.close()
 
     states = Counter(j.state for j in jobs)
-    assert states == {JobState.SUCCEEDED: len(calls)}, (states, procs.stderr()[-3000:])
+    assert states == {JobState.SUCCEEDED: len(calls)}, states
     for kind, (_tool, _args, count) in MIX.items():
         assert sb.state.created(kind) == count, (kind, sb.state.created(kind))
     # The killed processes' jobs were taken over by others once their leases expired.
