@@ -324,7 +324,7 @@ def main() -> None:
     for name, result in drains.items():
         rows.append(
             (
-                f"{name}: enqueue/s ({ENQUEUERS} writers) / drain jobs/s",
+                f"{name}: enqueue/s / drain jobs/s",
                 f"{result['enqueue_per_s']:.0f} / {result['drain_per_s']:.0f}",
             )
         )

@@ -28,8 +28,21 @@ depends_on = None
 
 # Events that record no state: the job stays where it was.
 _STATELESS_KINDS = "('progress', 'cancel_requested')"
-
-
+# The same two event rows on both backends.
+_INSERT_ENQUEUED = """
+    INSERT INTO job_events (job_id, at, kind, state, message)
+    VALUES (NEW.id, NEW.created_at, 'enqueued', NEW.state, NEW.operation);
+"""
+_INSERT_LOGGED = f"""
+    INSERT INTO job_events (job_id, at, kind, state, message)
+    VALUES (
+        NEW.id,
+        NEW.updated_at,
+        NEW.event_kind,
+        CASE WHEN NEW.event_kind IN {_STATELESS_KINDS} THEN NULL ELSE NEW.state END,
+        COALESCE(NEW.event_message, '')
+    );
+"""
 NOTIFY_CHANNEL = "scaleway_mcp_jobs"
 
 
@@ -51,17 +64,9 @@ def _postgresql_triggers() -> None:
         CREATE FUNCTION jobs_log_event() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             IF TG_OP = 'INSERT' THEN
-                INSERT INTO job_events (job_id, at, kind, state, message)
-                VALUES (NEW.id, NEW.created_at, 'enqueued', NEW.state, NEW.operation);
+                {_INSERT_ENQUEUED}
             ELSE
-                INSERT INTO job_events (job_id, at, kind, state, message)
-                VALUES (
-                    NEW.id,
-                    NEW.updated_at,
-                    NEW.event_kind,
-                    CASE WHEN NEW.event_kind IN {_STATELESS_KINDS} THEN NULL ELSE NEW.state END,
-                    COALESCE(NEW.event_message, '')
-                );
+                {_INSERT_LOGGED}
             END IF;
             PERFORM pg_notify(
                 '{NOTIFY_CHANNEL}',
@@ -89,11 +94,10 @@ def _postgresql_triggers() -> None:
 
 def _sqlite_triggers() -> None:
     op.execute(
-        """
+        f"""
         CREATE TRIGGER jobs_event_on_insert AFTER INSERT ON jobs
         BEGIN
-            INSERT INTO job_events (job_id, at, kind, state, message)
-            VALUES (NEW.id, NEW.created_at, 'enqueued', NEW.state, NEW.operation);
+            {_INSERT_ENQUEUED}
         END
         """
     )
@@ -102,14 +106,7 @@ def _sqlite_triggers() -> None:
         CREATE TRIGGER jobs_event_on_update AFTER UPDATE OF event_seq ON jobs
         WHEN NEW.event_seq > OLD.event_seq
         BEGIN
-            INSERT INTO job_events (job_id, at, kind, state, message)
-            VALUES (
-                NEW.id,
-                NEW.updated_at,
-                NEW.event_kind,
-                CASE WHEN NEW.event_kind IN {_STATELESS_KINDS} THEN NULL ELSE NEW.state END,
-                COALESCE(NEW.event_message, '')
-            );
+            {_INSERT_LOGGED}
         END
         """
     )
