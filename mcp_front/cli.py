@@ -25,6 +25,7 @@ from mcp_front.logs import configure_logging
 
 if TYPE_CHECKING:
     from mcp_front.runtime import StartingRuntime
+    from sandbox.server import SandboxServer
 
 logger = logging.getLogger("mcp_front.cli")
 
@@ -56,7 +57,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise ConfigError(f"the HTTP transport needs a bearer token: set {ENV_HTTP_TOKEN}")
     if args.reset and not args.sandbox:
         raise ConfigError("--reset only applies with --sandbox (it never touches the real cloud)")
-    sandbox_server = None
+    sandbox_server: SandboxServer | None = None
     if args.sandbox:
         if args.reset:
             _reset_sandbox(settings)
@@ -88,7 +89,7 @@ def _reset_sandbox(settings: Settings) -> None:
         )
 
 
-def _start_sandbox(settings: Settings) -> tuple[Settings, object]:
+def _start_sandbox(settings: Settings) -> tuple[Settings, SandboxServer]:
     from mcp_front.config import (
         ENV_SANDBOX_FAULTS,
         SANDBOX_ACCESS_KEY,

@@ -18,6 +18,7 @@ from typing import Any
 from platformdirs import user_data_dir
 
 from jobs.database import sqlite_url
+from mcp_front.tool_groups import OPTIONAL_GROUPS, ToolGroup
 
 SANDBOX_ACCESS_KEY = "SCWXXXXXXXXXXXXXXXXX"
 SANDBOX_SECRET_KEY = "00000000-0000-0000-0000-000000000000"
@@ -31,9 +32,9 @@ UUID_RE = re.compile(
 )
 ACCESS_KEY_RE = re.compile(r"^SCW[A-Z0-9]{17}\Z")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-TOOL_GROUPS = ("jobs", "instance", "network", "storage", "k8s", "database", "registry")
+TOOL_GROUPS: tuple[ToolGroup, ...] = tuple(g for g in ToolGroup if g not in OPTIONAL_GROUPS)
 """The groups offered by default."""
-OPTIONAL_TOOL_GROUPS = ("lb", "dns", "serverless")
+OPTIONAL_TOOL_GROUPS: tuple[ToolGroup, ...] = tuple(g for g in ToolGroup if g in OPTIONAL_GROUPS)
 """Groups offered only when named (``default`` in the list stands for ``TOOL_GROUPS``), which
 keeps the default tool list within the model's context budget."""
 
@@ -104,7 +105,7 @@ class Settings:
     poll_interval_s: float = 1.0
     shutdown_grace_s: float = 10.0
     read_only: bool = False
-    tool_groups: tuple[str, ...] = TOOL_GROUPS
+    tool_groups: tuple[ToolGroup, ...] = TOOL_GROUPS
     http_token: str | None = field(default=None, repr=False)
     extra_operations: tuple[str, ...] = ()
     sandbox: bool = False
@@ -199,7 +200,7 @@ def known_zones() -> list[str]:
     return list(ALL_ZONES)
 
 
-def _tool_groups(text: str) -> tuple[str, ...]:
+def _tool_groups(text: str) -> tuple[ToolGroup, ...]:
     """The groups a comma-separated list names; ``default`` expands to the default groups."""
     named = [g.strip() for g in text.split(",") if g.strip()] or ["default"]
     known = (*TOOL_GROUPS, *OPTIONAL_TOOL_GROUPS)
@@ -208,27 +209,41 @@ def _tool_groups(text: str) -> tuple[str, ...]:
         raise ConfigError(
             f"unknown tool group(s) {', '.join(unknown)}; choose from default, {', '.join(known)}"
         )
-    expanded = [g for name in named for g in (TOOL_GROUPS if name == "default" else (name,))]
+    expanded = [
+        g for name in named for g in (TOOL_GROUPS if name == "default" else (ToolGroup(name),))
+    ]
     return tuple(dict.fromkeys(expanded))
+
+
+def region_problem(region: str) -> str | None:
+    """None if the SDK knows ``region``; otherwise what is wrong, listing the valid ones."""
+    regions = known_regions()
+    if region in regions:
+        return None
+    return f"{region!r} is not a Scaleway region; use one of: " + ", ".join(regions)
+
+
+def zone_problem(zone: str) -> str | None:
+    """None if the SDK knows ``zone``; otherwise what is wrong, listing the valid ones."""
+    zones = known_zones()
+    if zone in zones:
+        return None
+    return f"{zone!r} is not a Scaleway zone; use one of: " + ", ".join(zones)
 
 
 def check_region(region: str, *, field_name: str = "region") -> str:
     """``region`` if the SDK knows it; otherwise a ConfigError listing the valid ones."""
-    regions = known_regions()
-    if region not in regions:
-        raise ConfigError(
-            f"{field_name} {region!r} is not a Scaleway region; use one of: " + ", ".join(regions)
-        )
+    problem = region_problem(region)
+    if problem is not None:
+        raise ConfigError(f"{field_name} {problem}")
     return region
 
 
 def check_zone(zone: str, *, field_name: str = "zone") -> str:
     """``zone`` if the SDK knows it; otherwise a ConfigError listing the valid ones."""
-    zones = known_zones()
-    if zone not in zones:
-        raise ConfigError(
-            f"{field_name} {zone!r} is not a Scaleway zone; use one of: " + ", ".join(zones)
-        )
+    problem = zone_problem(zone)
+    if problem is not None:
+        raise ConfigError(f"{field_name} {problem}")
     return zone
 
 
@@ -295,8 +310,8 @@ def load_settings(
         )
     groups_text = tool_groups if tool_groups is not None else env.get(ENV_TOOL_GROUPS, "")
     groups = _tool_groups(groups_text)
-    if "jobs" not in groups:
-        groups = ("jobs", *groups)
+    if ToolGroup.JOBS not in groups:
+        groups = (ToolGroup.JOBS, *groups)
     sandbox_speed = _number(env, ENV_SANDBOX_SPEED, 10.0, minimum=0.01)
     http_token = env.get(ENV_HTTP_TOKEN) or None
     if http_token is not None and len(http_token) < 16:

@@ -46,8 +46,10 @@ def error_message(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
     """The user-facing message of an error raised below a tool."""
     if isinstance(exc, ValidationError):
         text = describe_validation_error(exc)
-    elif isinstance(exc, ToolInputError | ConfigError):
+    elif isinstance(exc, ToolInputError):
         text = f"invalid arguments: {exc}"
+    elif isinstance(exc, ConfigError):
+        text = f"server configuration: {exc}"
     elif isinstance(exc, JobNotFound):
         text = f"{exc}; list_jobs shows the known jobs"
     elif isinstance(exc, InvalidTransition | DatabaseError | JobError | OperationError):

@@ -102,7 +102,7 @@ async def run_http(server: MCPServer, settings: Settings, *, host: str, port: in
     )
     web = uvicorn.Server(config)
     # The CLI owns the signals; uvicorn's own capture would re-raise them after shutdown.
-    web.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    web.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     logger.info("MCP over HTTP at http://%s:%d/mcp", host, port)
 
     async def serve() -> None:

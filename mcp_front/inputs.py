@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from mcp_front.config import UUID_RE, check_region, check_zone
+from mcp_front.config import UUID_RE, region_problem, zone_problem
 from mcp_front.errors import ToolInputError
 from mcp_front.runtime import Runtime
 from mcp_front.toolkit import ToolInput
@@ -68,14 +68,30 @@ Name = Annotated[str, AfterValidator(check_name)]
 Tags = Annotated[list[str], AfterValidator(check_tags)]
 
 
+def known_zone(zone: str, field: str = "zone") -> str:
+    """``zone`` if the SDK knows it; else ToolInputError naming ``field`` and the valid zones."""
+    problem = zone_problem(zone)
+    if problem is not None:
+        raise ToolInputError(field, problem)
+    return zone
+
+
+def known_region(region: str, field: str = "region") -> str:
+    """``region`` if the SDK knows it; else ToolInputError naming ``field`` and the valid ones."""
+    problem = region_problem(region)
+    if problem is not None:
+        raise ToolInputError(field, problem)
+    return region
+
+
 def zone_of(runtime: Runtime, zone: str | None) -> str:
     """The zone argument (or the configured default), checked against the known zones."""
-    return check_zone(zone or runtime.settings.credentials.zone, field_name="zone")
+    return known_zone(zone or runtime.settings.credentials.zone)
 
 
 def region_of(runtime: Runtime, region: str | None) -> str:
     """The region argument (or the configured default), checked against the known regions."""
-    return check_region(region or runtime.settings.credentials.region, field_name="region")
+    return known_region(region or runtime.settings.credentials.region)
 
 
 def page_field() -> Any:

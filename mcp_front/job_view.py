@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from jobs.models import JSON, Job, JobEvent
+from jobs.states import JobState
 from workers.redact import redact_json
 
 
@@ -47,7 +48,7 @@ def job_detail(job: Job, now: float, events: list[JobEvent] | None = None) -> JS
         "elapsed_s": round(_elapsed(job, now), 1),
         "cancel_requested": job.cancel_requested,
     }
-    if job.state.value == "waiting":
+    if job.state is JobState.WAITING:
         view["next_check_in_s"] = round(max(0.0, job.run_after_at - now), 1)
     if job.error:
         view["last_error"] = job.error

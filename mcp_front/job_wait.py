@@ -7,11 +7,13 @@ import time
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 
-from jobs.models import JSON, Job
+from jobs.models import Job
+from jobs.states import JobState
 from mcp_front import envelope
 from mcp_front.job_view import job_detail, job_summary
 from mcp_front.mcp_logging import JobLog
 from mcp_front.runtime import Runtime
+from workers.steps import Operation, P
 
 # Fallback poll for jobs another process runs; in-process changes wake us at once.
 _POLL_S = 0.5
@@ -20,15 +22,20 @@ _POLL_S = 0.5
 async def submit_and_wait(
     runtime: Runtime,
     ctx: Context | None,
-    operation: str,
-    params: JSON,
+    operation: Operation[P],
+    params: P,
     *,
     idempotency_key: str | None = None,
     budget_s: float | None = None,
 ) -> CallToolResult:
-    """Enqueue ``operation`` and answer inline if it ends within the budget, else the job id."""
-    params = runtime.registry.validate(operation, params)
-    job, _ = await runtime.store.enqueue(operation, params, idempotency_key=idempotency_key)
+    """Enqueue ``operation`` over ``params`` and answer inline if it ends within the budget.
+
+    A slow job answers with its id. Raises UnknownOperation when this server does not run it.
+    """
+    runtime.registry.get(operation.name)
+    job, _ = await runtime.store.enqueue(
+        operation.name, params.model_dump(mode="json"), idempotency_key=idempotency_key
+    )
     budget = runtime.settings.wait_budget_s if budget_s is None else budget_s
     job = await wait_for_job(runtime, ctx, job, budget)
     return job_outcome(runtime, job)
@@ -52,13 +59,13 @@ def job_outcome(runtime: Runtime, job: Job) -> CallToolResult:
     """The envelope for a job: its result, its failure, or how to follow it."""
     now = runtime.store.clock.now()
     source = runtime.source
-    if job.state.value == "succeeded":
+    if job.state is JobState.SUCCEEDED:
         return envelope.success(job.result, job=job_summary(job, now), source=source)
-    if job.state.value == "failed":
+    if job.state is JobState.FAILED:
         return envelope.error(
             f"{job.operation} failed: {job.error}", details={"job": job_detail(job, now)}
         )
-    if job.state.value == "cancelled":
+    if job.state is JobState.CANCELLED:
         return envelope.success(
             {"cancelled": True, "what_exists": job.result},
             job=job_summary(job, now),

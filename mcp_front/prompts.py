@@ -6,7 +6,7 @@ a traceback; this answers ``-32602`` (invalid params) naming what exists, and lo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import MCPServer
@@ -29,7 +29,6 @@ def install(server: MCPServer) -> None:
         if params.name not in names:
             known = ", ".join(names) or "none"
             raise MCPError(INVALID_PARAMS, f"unknown prompt {params.name!r}; prompts: {known}")
-        result: GetPromptResult = await delegate(ctx, params)
-        return result
+        return cast(GetPromptResult, await delegate(ctx, params))
 
     lowlevel.add_request_handler("prompts/get", GetPromptRequestParams, get_prompt)

@@ -17,7 +17,7 @@ from jobs.migrate import upgrade_database
 from jobs.store import JobStore
 from mcp_front.config import Settings
 from workers.operations import product_operations
-from workers.polling import PollSettings
+from workers.polling import PollKind, PollSettings
 from workers.pool import PoolSettings, WorkerPool, default_owner
 from workers.registry import OperationRegistry
 from workers.runner import JobRunner, RunnerSettings
@@ -54,7 +54,11 @@ class Runtime:
 
 def build_services(settings: Settings) -> Services:
     """The adapters operations and read tools share, configured from the settings."""
-    services = Services(secrets_dir=settings.secrets_dir, sandbox=settings.sandbox)
+    services = Services(
+        secrets_dir=settings.secrets_dir,
+        sandbox=settings.sandbox,
+        polling=poll_settings(settings),
+    )
     from workers.scaleway.client import ScalewayClient, ScalewayConfig
 
     creds = settings.credentials
@@ -67,7 +71,6 @@ def build_services(settings: Settings) -> Services:
             region=creds.region,
             zone=creds.zone,
             api_url=creds.api_url,
-            polling=poll_settings(settings),
         )
     )
     services.storage = build_storage(settings)
@@ -97,9 +100,9 @@ def poll_settings(settings: Settings) -> PollSettings:
     """Poll schedules with the configured cluster/database deadlines, scaled."""
     polling = PollSettings()
     for kind, deadline_s in (
-        ("cluster", settings.cluster_deadline_s),
-        ("pool", settings.cluster_deadline_s),
-        ("database", settings.database_deadline_s),
+        (PollKind.CLUSTER, settings.cluster_deadline_s),
+        (PollKind.POOL, settings.cluster_deadline_s),
+        (PollKind.DATABASE, settings.database_deadline_s),
     ):
         polling = polling.with_schedule(kind, replace(polling.for_kind(kind), timeout_s=deadline_s))
     return polling.scaled(settings.poll_scale)

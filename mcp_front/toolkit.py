@@ -18,6 +18,7 @@ from mcp_front import confirmation, envelope
 from mcp_front.errors import ToolInputError, error_message
 from mcp_front.resources import link_job
 from mcp_front.runtime import Runtime, RuntimeSource
+from mcp_front.tool_groups import ToolGroup
 
 if TYPE_CHECKING:
     from workers.scaleway.client import ScalewayClient
@@ -48,7 +49,7 @@ class ToolSpec:
     description: str
     input_model: type[BaseModel]
     handler: Handler
-    group: str
+    group: ToolGroup
     read_only: bool
     destructive: bool = False
     idempotent: bool = False
@@ -72,29 +73,6 @@ class ToolSpec:
             idempotent_hint=self.idempotent or self.read_only,
             open_world_hint=self.open_world,
         )
-
-
-def spec(
-    group: str,
-    name: str,
-    title: str,
-    description: str,
-    model: type[BaseModel],
-    handler: Handler,
-    describe: confirmation.Describer | None = None,
-    **hints: bool,
-) -> ToolSpec:
-    """A tool of ``group``: name, words for the model, input model, handler and hints."""
-    return ToolSpec(
-        name=name,
-        title=title,
-        description=description,
-        input_model=model,
-        handler=handler,
-        group=group,
-        describe=describe,
-        **hints,
-    )
 
 
 def scaleway(runtime: Runtime) -> ScalewayClient:

@@ -9,7 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from types import MappingProxyType
+
+
+class PollKind(StrEnum):
+    """A kind of resource waited for, each with its own poll schedule."""
+
+    SERVER = "server"
+    PRIVATE_NIC = "private_nic"
+    VOLUME = "volume"
+    CLUSTER = "cluster"
+    POOL = "pool"
+    DATABASE = "database"
+    REGISTRY = "registry"
+    LB = "lb"
+    DNS = "dns"
+    SERVERLESS = "serverless"
+    DEFAULT = "default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,37 +61,37 @@ class PollSchedule:
         )
 
 
-DEFAULT_SCHEDULES: Mapping[str, PollSchedule] = MappingProxyType(
+DEFAULT_SCHEDULES: Mapping[PollKind, PollSchedule] = MappingProxyType(
     {
-        "server": PollSchedule(initial_s=2.0, cap_s=10.0, timeout_s=1800.0),
-        "private_nic": PollSchedule(initial_s=2.0, cap_s=15.0, timeout_s=900.0),
-        "volume": PollSchedule(initial_s=2.0, cap_s=10.0, timeout_s=600.0),
-        "cluster": PollSchedule(initial_s=15.0, cap_s=30.0, timeout_s=3600.0),
-        "pool": PollSchedule(initial_s=15.0, cap_s=30.0, timeout_s=3600.0),
-        "database": PollSchedule(initial_s=15.0, cap_s=30.0, timeout_s=3600.0),
-        "default": PollSchedule(initial_s=5.0, cap_s=30.0, timeout_s=1800.0),
+        PollKind.SERVER: PollSchedule(initial_s=2.0, cap_s=10.0, timeout_s=1800.0),
+        PollKind.PRIVATE_NIC: PollSchedule(initial_s=2.0, cap_s=15.0, timeout_s=900.0),
+        PollKind.VOLUME: PollSchedule(initial_s=2.0, cap_s=10.0, timeout_s=600.0),
+        PollKind.CLUSTER: PollSchedule(initial_s=15.0, cap_s=30.0, timeout_s=3600.0),
+        PollKind.POOL: PollSchedule(initial_s=15.0, cap_s=30.0, timeout_s=3600.0),
+        PollKind.DATABASE: PollSchedule(initial_s=15.0, cap_s=30.0, timeout_s=3600.0),
+        PollKind.DEFAULT: PollSchedule(initial_s=5.0, cap_s=30.0, timeout_s=1800.0),
     }
 )
 
 
 @dataclass(frozen=True, slots=True)
 class PollSettings:
-    """The schedules in force, by kind (unknown kinds use ``"default"``)."""
+    """The schedules in force, by kind (kinds without one use ``PollKind.DEFAULT``)."""
 
-    schedules: Mapping[str, PollSchedule] = field(default_factory=lambda: DEFAULT_SCHEDULES)
+    schedules: Mapping[PollKind, PollSchedule] = field(default_factory=lambda: DEFAULT_SCHEDULES)
 
-    def for_kind(self, kind: str) -> PollSchedule:
+    def for_kind(self, kind: PollKind) -> PollSchedule:
         """The schedule of a resource kind."""
         return (
             self.schedules.get(kind)
-            or self.schedules.get("default")
-            or DEFAULT_SCHEDULES["default"]
+            or self.schedules.get(PollKind.DEFAULT)
+            or DEFAULT_SCHEDULES[PollKind.DEFAULT]
         )
 
     def scaled(self, ratio: float) -> PollSettings:
         """Every schedule scaled by ``ratio`` (tests and benchmarks on a fast sandbox)."""
         return PollSettings({k: s.scaled(ratio) for k, s in self.schedules.items()})
 
-    def with_schedule(self, kind: str, schedule: PollSchedule) -> PollSettings:
+    def with_schedule(self, kind: PollKind, schedule: PollSchedule) -> PollSettings:
         """A copy with one kind's schedule replaced."""
         return PollSettings({**self.schedules, kind: schedule})

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from jobs.models import JSON
 from workers.errors import InvalidParameters, UnknownOperation
-from workers.steps import Operation
+from workers.steps import AnyOperation
 
 logger = logging.getLogger(__name__)
 
@@ -18,18 +18,19 @@ logger = logging.getLogger(__name__)
 class OperationRegistry:
     """Operation name -> operation."""
 
-    def __init__(self, operations: Iterable[Operation] = ()) -> None:
-        self._operations: dict[str, Operation] = {}
+    def __init__(self, operations: Iterable[AnyOperation] = ()) -> None:
+        self._operations: dict[str, AnyOperation] = {}
         for operation in operations:
             self.register(operation)
 
-    def register(self, operation: Operation) -> None:
+    def register(self, operation: AnyOperation) -> None:
         """Add an operation; names are unique."""
-        if operation.name in self._operations:
-            raise ValueError(f"operation {operation.name!r} is registered twice")
-        self._operations[operation.name] = operation
+        for name in (operation.name, *operation.aliases):
+            if name in self._operations:
+                raise ValueError(f"operation {name!r} is registered twice")
+            self._operations[name] = operation
 
-    def get(self, name: str) -> Operation:
+    def get(self, name: str) -> AnyOperation:
         """The operation called ``name``."""
         try:
             return self._operations[name]
@@ -37,8 +38,8 @@ class OperationRegistry:
             raise UnknownOperation(f"no operation named {name!r} is known") from None
 
     def names(self) -> list[str]:
-        """Every registered name, sorted."""
-        return sorted(self._operations)
+        """Every operation's current name (not its aliases), sorted."""
+        return sorted({operation.name for operation in self._operations.values()})
 
     def validate(self, name: str, params: JSON) -> JSON:
         """Validate parameters for ``name`` and return their canonical JSON form."""
@@ -47,7 +48,8 @@ class OperationRegistry:
             model = operation.params_model.model_validate(params)
         except ValidationError as exc:
             raise InvalidParameters(f"invalid parameters for {name}: {exc}") from exc
-        return model.model_dump(mode="json")
+        dumped: JSON = model.model_dump(mode="json")
+        return dumped
 
     def load_module(self, module_name: str) -> None:
         """Import ``module_name`` and register its ``OPERATIONS`` (plug-ins and tests)."""

@@ -70,5 +70,6 @@ def runner_backoff_s(
 ) -> float:
     """Delay before the runner's next attempt after ``attempt`` failures (1-based), jittered."""
     # The exponent is bounded so that huge attempt counts cannot overflow a float.
-    delay = min(cap_s, base_s * 2 ** min(max(0, attempt - 1), 60))
-    return delay * (0.5 + (rng or random).random() / 2)
+    delay = min(cap_s, base_s * 2.0 ** min(max(0, attempt - 1), 60))
+    fraction = rng.random() if rng is not None else random.random()
+    return delay * (0.5 + fraction / 2)

@@ -6,8 +6,10 @@ import logging
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
+from pydantic import BaseModel
 
 from jobs.errors import DatabaseError, LeaseLost
 from jobs.models import JSON, Job, Progress
@@ -16,7 +18,8 @@ from workers.errors import PermanentError, TransientError
 from workers.redact import sanitize_message
 from workers.registry import OperationRegistry
 from workers.retry import runner_backoff_s
-from workers.steps import Done, Operation, StepContext, Wait
+from workers.services import Services
+from workers.steps import AnyOperation, Done, StepContext, Wait
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ class JobRunner:
         registry: OperationRegistry,
         *,
         owner: str,
-        services: object = None,
+        services: Services | None = None,
         settings: RunnerSettings | None = None,
         secrets: Iterable[str] = (),
         rng: random.Random | None = None,
@@ -47,7 +50,7 @@ class JobRunner:
         self.store = store
         self.registry = registry
         self.owner = owner
-        self.services = services
+        self.services = services if services is not None else Services()
         self.settings = settings or RunnerSettings()
         self._secrets = tuple(secrets)
         self._rng = rng or random.Random()
@@ -134,12 +137,11 @@ class JobRunner:
         if not parked:
             await self._cancel(operation, ctx)
 
-    def _touched(self, operation: Operation) -> None:
-        touched = getattr(self.services, "touched", None)
-        if operation.touches and touched is not None:
-            touched(operation.touches)
+    def _touched(self, operation: AnyOperation) -> None:
+        if operation.touches:
+            self.services.touched(operation.touches)
 
-    def _context(self, job: Job, params: object) -> StepContext:
+    def _context(self, job: Job, params: BaseModel) -> StepContext[Any]:
         async def save(checkpoint: JSON, progress: Progress | None) -> None:
             await self.store.checkpoint(job.id, self.owner, checkpoint, progress=progress)
 
@@ -148,7 +150,7 @@ class JobRunner:
 
         return StepContext(
             job=job,
-            params=params,  # type: ignore[arg-type]
+            params=params,
             checkpoint=dict(job.checkpoint),
             services=self.services,
             now=self.store.clock.now,
@@ -156,7 +158,7 @@ class JobRunner:
             _report=report,
         )
 
-    async def _cancel(self, operation: Operation, ctx: StepContext) -> None:
+    async def _cancel(self, operation: AnyOperation, ctx: StepContext[Any]) -> None:
         try:
             result = await operation.on_cancel(ctx)
         except Exception as exc:
@@ -165,7 +167,7 @@ class JobRunner:
         await self.store.mark_cancelled(ctx.job.id, self.owner, result, checkpoint=ctx.checkpoint)
         logger.info("job %s (%s) cancelled", ctx.job.id, ctx.job.operation)
 
-    async def _failed(self, job: Job, ctx: StepContext, exc: Exception) -> None:
+    async def _failed(self, job: Job, ctx: StepContext[Any], exc: Exception) -> None:
         message = self._message(exc)
         attempt = job.attempts + 1
         retryable = not isinstance(exc, PermanentError)

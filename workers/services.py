@@ -1,4 +1,4 @@
-"""What operations and read tools reach: the cloud adapters, the read cache, local paths.
+"""What operations and read tools reach: the cloud adapters, the read cache, poll schedules.
 
 Built once at start-up by ``mcp_front.runtime.build_services`` from the settings.
 """
@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workers.cache import ReadCache
+from workers.cache import CacheKind, ReadCache
+from workers.errors import PermanentError
+from workers.polling import PollSettings
 
 if TYPE_CHECKING:
     from workers.scaleway.client import ScalewayClient
@@ -20,13 +22,26 @@ if TYPE_CHECKING:
 class Services:
     """Shared, long-lived dependencies of operations."""
 
-    secrets_dir: Path
+    secrets_dir: Path | None = None
     read_cache: ReadCache = field(default_factory=ReadCache)
     sandbox: bool = False
     storage: ObjectStorage | None = None
     scaleway: ScalewayClient | None = None
+    polling: PollSettings = field(default_factory=PollSettings)
 
-    def touched(self, kinds: tuple[str, ...]) -> None:
+    def scaleway_client(self) -> ScalewayClient:
+        """The Scaleway adapter; PermanentError when this server has none."""
+        if self.scaleway is None:
+            raise PermanentError("the Scaleway adapter is not configured in this server")
+        return self.scaleway
+
+    def object_storage(self) -> ObjectStorage:
+        """The Object Storage adapter; PermanentError when this server has none."""
+        if self.storage is None:
+            raise PermanentError("Object Storage is not configured on this server")
+        return self.storage
+
+    def touched(self, kinds: tuple[CacheKind, ...]) -> None:
         """A job changed resources of these kinds: drop their cached lists."""
         self.read_cache.invalidate(kinds)
 

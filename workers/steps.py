@@ -5,11 +5,15 @@ from __future__ import annotations
 import abc
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 
 from jobs.models import JSON, Job, Progress
+from workers.cache import CacheKind
+from workers.services import Services
+
+P = TypeVar("P", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,21 +35,25 @@ StepOutcome = Done | Wait
 
 
 @dataclass(slots=True)
-class StepContext:
+class StepContext(Generic[P]):
     """What a step sees: its job, validated parameters, checkpoint, and services."""
 
     job: Job
-    params: BaseModel
+    params: P
     checkpoint: JSON
-    services: object
+    services: Services
     now: Callable[[], float]
     _save: Callable[[JSON, Progress | None], Awaitable[None]]
     _report: Callable[[Progress], Awaitable[None]]
 
-    async def save(self, progress: Progress | None = None, **updates: object) -> None:
+    async def save(self, progress: Progress | None = None, /, **updates: object) -> None:
         """Merge ``updates`` into the checkpoint and commit it before going on."""
         self.checkpoint.update(updates)
         await self._save(dict(self.checkpoint), progress)
+
+    def note(self, **updates: object) -> None:
+        """Merge ``updates`` into the checkpoint committed with this step's outcome."""
+        self.checkpoint.update(updates)
 
     async def report(self, progress: Progress) -> None:
         """Record progress without changing the checkpoint."""
@@ -57,18 +65,23 @@ class StepContext:
         return max(0.0, self.now() - self.job.created_at)
 
 
-class Operation(abc.ABC):
-    """A named, resumable unit of work run by the job runner."""
+class Operation(abc.ABC, Generic[P]):
+    """A named, resumable unit of work run by the job runner, over parameters of type ``P``."""
 
     name: ClassVar[str]
-    params_model: ClassVar[type[BaseModel]]
+    # Former names, so that jobs stored under them still run.
+    aliases: ClassVar[tuple[str, ...]] = ()
+    params_model: type[P]
     # Resource kinds a job of this operation may change (for read-cache invalidation).
-    touches: ClassVar[tuple[str, ...]] = ()
+    touches: ClassVar[tuple[CacheKind, ...]] = ()
 
     @abc.abstractmethod
-    async def step(self, ctx: StepContext) -> StepOutcome:
+    async def step(self, ctx: StepContext[P]) -> StepOutcome:
         """Do the next piece of work, reading and saving the checkpoint."""
 
-    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+    async def on_cancel(self, ctx: StepContext[P]) -> JSON | None:
         """Say what exists when the job is cancelled (e.g. a half-created resource)."""
         return {"checkpoint": ctx.checkpoint} if ctx.checkpoint else None
+
+
+AnyOperation = Operation[Any]

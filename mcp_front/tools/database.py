@@ -25,10 +25,18 @@ from mcp_front.inputs import (
 )
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import scaleway, spec
+from mcp_front.tool_groups import ToolGroup
+from mcp_front.toolkit import ToolSpec, scaleway
 from mcp_front.tools.paging import slice_page
+from workers.cache import CacheKind
 from workers.errors import InUse
-from workers.scaleway.rdb import (
+from workers.operations.database import (
+    CREATE_DATABASE,
+    DELETE_DATABASE,
+    CreateDatabaseParams,
+    DatabaseRef,
+)
+from workers.scaleway.database import (
     REPLICA_ADVICE,
     check_engine,
     check_node_type,
@@ -42,8 +50,8 @@ from workers.scaleway.rdb import (
 from workers.secret_files import generate_password, password_problem, safe_file_name, write_secret
 
 USER_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_-]{0,62}\Z")
-VOLUME_TYPES = ("sbs_5k", "sbs_15k", "lssd", "bssd")
-DB_STATUSES = (
+VolumeType = Literal["sbs_5k", "sbs_15k", "lssd", "bssd"]
+DatabaseStatus = Literal[
     "ready",
     "provisioning",
     "initializing",
@@ -56,7 +64,7 @@ DB_STATUSES = (
     "snapshotting",
     "restarting",
     "autohealing",
-)
+]
 _MAX_LISTED = 1000
 
 
@@ -69,9 +77,7 @@ class DatabaseInput(RegionInput):
 class ListDatabasesInput(PageInput):
     name: str | None = Field(None, description="Only databases whose name contains this.")
     engine: str | None = Field(None, description="Only this engine, e.g. PostgreSQL-16 or MySQL.")
-    status: Literal[DB_STATUSES] | None = Field(  # type: ignore[valid-type]
-        None, description="Only databases in this status."
-    )
+    status: DatabaseStatus | None = Field(None, description="Only databases in this status.")
     tags: list[str] | None = Field(None, description="Only databases with all these tags.")
 
 
@@ -81,7 +87,7 @@ class CreateDatabaseInput(NamedInput):
     )
     node_type: str = Field("db-dev-s", description="Node type, e.g. db-dev-s, db-pro2-xxs.")
     is_ha_cluster: bool = Field(False, description="High availability (a standby node).")
-    volume_type: Literal[VOLUME_TYPES] = Field("sbs_5k", description="Storage type.")  # type: ignore[valid-type]
+    volume_type: VolumeType = Field("sbs_5k", description="Storage type.")
     volume_size_gb: int = Field(10, ge=5, le=10000, description="Storage size in GB.")
     disable_backup: bool = Field(False, description="Turn the daily backups off.")
     backup_same_region: bool = Field(False, description="Keep backups in the same region.")
@@ -122,7 +128,7 @@ async def list_databases(
         return [database_summary(db) for db in found]
 
     key = (region, args.name, tuple(args.tags or ()))
-    rows = await runtime.services.read_cache.get_or_load("rdb", key, load)
+    rows = await runtime.services.read_cache.get_or_load(CacheKind.DATABASES, key, load)
     engine = (args.engine or "").lower()
     rows = [
         r
@@ -164,22 +170,29 @@ async def create_database(
     label = "password" if generated else "pending-password"
     name = safe_file_name("database", args.name, label, uuid.uuid4().hex[:8])
     path = write_secret(runtime.settings.secrets_dir / f"{name}.txt", password)
-    params = {
-        **args.model_dump(exclude={"region", "engine", "node_type", "password"}),
-        "region": region,
-        "engine": engine,
-        "node_type": node_type,
-        "password_file": str(path),
-        "password_generated": generated,
-    }
-    return await submit_and_wait(runtime, ctx, "rdb.create_database", params)
+    params = CreateDatabaseParams(
+        region=region,
+        name=args.name,
+        engine=engine,
+        node_type=node_type,
+        user_name=args.user_name,
+        password_file=str(path),
+        password_generated=generated,
+        is_ha_cluster=args.is_ha_cluster,
+        volume_type=args.volume_type,
+        volume_size_gb=args.volume_size_gb,
+        disable_backup=args.disable_backup,
+        backup_same_region=args.backup_same_region,
+        tags=args.tags,
+    )
+    return await submit_and_wait(runtime, ctx, CREATE_DATABASE, params)
 
 
 async def delete_database(args: DatabaseInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Delete a database instance (a job); one with read replicas is refused, no job."""
     region, db = await _deletable_database(args, runtime)
-    params = {"region": region, "instance_id": db.id}
-    return await submit_and_wait(runtime, ctx, "rdb.delete_database", params)
+    params = DatabaseRef(region=region, instance_id=db.id)
+    return await submit_and_wait(runtime, ctx, DELETE_DATABASE, params)
 
 
 async def describe_database_deletion(args: DatabaseInput, runtime: Runtime) -> str:
@@ -200,45 +213,53 @@ async def _deletable_database(args: DatabaseInput, runtime: Runtime) -> tuple[st
 
 
 TOOLS = [
-    spec(
-        "database",
-        "list_databases",
-        "List databases",
-        "Managed database instances of a region: id, name, status, engine, node "
-        "type, HA, tags. Filters: name, engine, status, tags. Paginated.",
-        ListDatabasesInput,
-        list_databases,
+    ToolSpec(
+        name="list_databases",
+        title="List databases",
+        description=(
+            "Managed database instances of a region: id, name, status, engine, node "
+            "type, HA, tags. Filters: name, engine, status, tags. Paginated."
+        ),
+        input_model=ListDatabasesInput,
+        handler=list_databases,
+        group=ToolGroup.DATABASE,
         read_only=True,
     ),
-    spec(
-        "database",
-        "get_database",
-        "Get database",
-        "One database instance: status, endpoints (IP, port), volume, backups, settings.",
-        DatabaseInput,
-        get_database_tool,
+    ToolSpec(
+        name="get_database",
+        title="Get database",
+        description=(
+            "One database instance: status, endpoints (IP, port), volume, backups, settings."
+        ),
+        input_model=DatabaseInput,
+        handler=get_database_tool,
+        group=ToolGroup.DATABASE,
         read_only=True,
     ),
-    spec(
-        "database",
-        "create_database",
-        "Create database",
-        "Create a managed PostgreSQL/MySQL instance (job, minutes): engine, node "
-        "type, HA, volume, backups, user, tags. A generated password goes to a 0600 file "
-        "whose path is returned. Waits until ready.",
-        CreateDatabaseInput,
-        create_database,
+    ToolSpec(
+        name="create_database",
+        title="Create database",
+        description=(
+            "Create a managed PostgreSQL/MySQL instance (job, minutes): engine, node "
+            "type, HA, volume, backups, user, tags. A generated password goes to a 0600 file "
+            "whose path is returned. Waits until ready."
+        ),
+        input_model=CreateDatabaseInput,
+        handler=create_database,
+        group=ToolGroup.DATABASE,
         read_only=False,
         writes_local_files=True,
     ),
-    spec(
-        "database",
-        "delete_database",
-        "Delete database",
-        "Delete a database instance with its data and wait until it is gone (job). Refused "
-        "while it has read replicas.",
-        DatabaseInput,
-        delete_database,
+    ToolSpec(
+        name="delete_database",
+        title="Delete database",
+        description=(
+            "Delete a database instance with its data and wait until it is gone (job). Refused "
+            "while it has read replicas."
+        ),
+        input_model=DatabaseInput,
+        handler=delete_database,
+        group=ToolGroup.DATABASE,
         describe=describe_database_deletion,
         read_only=False,
         destructive=True,

@@ -18,13 +18,22 @@ from mcp_front.errors import ToolInputError
 from mcp_front.inputs import Name, RegionInput, page_field, per_page_field, region_of, uuid_of
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import scaleway, spec
+from mcp_front.tool_groups import ToolGroup
+from mcp_front.toolkit import ToolSpec, scaleway
 from mcp_front.tools.database import USER_RE, DatabaseInput
 from mcp_front.tools.paging import slice_page
+from workers.operations.database_admin import (
+    CREATE_BACKUP,
+    CREATE_LOGICAL_DATABASE,
+    CREATE_USER,
+    CreateBackupParams,
+    CreateUserParams,
+    InstanceChild,
+)
 from workers.scaleway.client import ScalewayClient
+from workers.scaleway.database import READY, get_database
+from workers.scaleway.database_admin import backup_summary, backups_of, databases_of, users_of
 from workers.scaleway.k8s import status_text
-from workers.scaleway.rdb import READY, get_database
-from workers.scaleway.rdb_admin import backup_summary, backups_of, databases_of, users_of
 from workers.secret_files import generate_password, password_problem, safe_file_name, write_secret
 
 
@@ -105,8 +114,13 @@ async def create_database_backup(
             "database_name",
             f"{args.database_name!r} is not in this instance; use one of: " + ", ".join(names),
         )
-    params = {**args.model_dump(exclude={"region"}), "region": region}
-    return await submit_and_wait(runtime, ctx, "rdb.create_backup", params)
+    params = CreateBackupParams(
+        region=region,
+        instance_id=args.instance_id,
+        name=args.name,
+        database_name=args.database_name,
+    )
+    return await submit_and_wait(runtime, ctx, CREATE_BACKUP, params)
 
 
 async def list_database_users(
@@ -137,13 +151,15 @@ async def create_database_user(
     label = "password" if generated else "pending-password"
     file_name = safe_file_name("database-user", args.name, label, uuid.uuid4().hex[:8])
     path = write_secret(runtime.settings.secrets_dir / f"{file_name}.txt", password)
-    params = {
-        **args.model_dump(exclude={"region", "password"}),
-        "region": region,
-        "password_file": str(path),
-        "password_generated": generated,
-    }
-    return await submit_and_wait(runtime, ctx, "rdb.create_user", params)
+    params = CreateUserParams(
+        region=region,
+        instance_id=args.instance_id,
+        name=args.name,
+        is_admin=args.is_admin,
+        password_file=str(path),
+        password_generated=generated,
+    )
+    return await submit_and_wait(runtime, ctx, CREATE_USER, params)
 
 
 async def create_logical_database(
@@ -155,56 +171,62 @@ async def create_logical_database(
     await _ready_database(client, region, args.instance_id)
     if any(d["name"] == args.name for d in await databases_of(client, region, args.instance_id)):
         raise ToolInputError("name", f"database {args.name!r} already exists in this instance")
-    params = {"region": region, "instance_id": args.instance_id, "name": args.name}
-    return await submit_and_wait(runtime, ctx, "rdb.create_logical_database", params)
+    params = InstanceChild(region=region, instance_id=args.instance_id, name=args.name)
+    return await submit_and_wait(runtime, ctx, CREATE_LOGICAL_DATABASE, params)
 
 
 TOOLS = [
-    spec(
-        "database",
-        "list_database_backups",
-        "List database backups",
-        "Backups of a database instance: name, database, status, size, expiry. Paginated.",
-        ListBackupsInput,
-        list_database_backups,
+    ToolSpec(
+        name="list_database_backups",
+        title="List database backups",
+        description=(
+            "Backups of a database instance: name, database, status, size, expiry. Paginated."
+        ),
+        input_model=ListBackupsInput,
+        handler=list_database_backups,
+        group=ToolGroup.DATABASE,
         read_only=True,
     ),
-    spec(
-        "database",
-        "create_database_backup",
-        "Back up database",
-        "Back up one logical database of an instance and wait until the backup is ready (job).",
-        CreateBackupInput,
-        create_database_backup,
+    ToolSpec(
+        name="create_database_backup",
+        title="Back up database",
+        description=(
+            "Back up one logical database of an instance and wait until the backup is ready (job)."
+        ),
+        input_model=CreateBackupInput,
+        handler=create_database_backup,
+        group=ToolGroup.DATABASE,
         read_only=False,
     ),
-    spec(
-        "database",
-        "list_database_users",
-        "List database users",
-        "Users (name, admin) and logical databases of a database instance.",
-        DatabaseInput,
-        list_database_users,
+    ToolSpec(
+        name="list_database_users",
+        title="List database users",
+        description="Users (name, admin) and logical databases of a database instance.",
+        input_model=DatabaseInput,
+        handler=list_database_users,
+        group=ToolGroup.DATABASE,
         read_only=True,
     ),
-    spec(
-        "database",
-        "create_database_user",
-        "Create database user",
-        "Add a user to a database instance (job). A generated password goes to a 0600 file "
-        "whose path is returned.",
-        CreateUserInput,
-        create_database_user,
+    ToolSpec(
+        name="create_database_user",
+        title="Create database user",
+        description=(
+            "Add a user to a database instance (job). A generated password goes to a 0600 file "
+            "whose path is returned."
+        ),
+        input_model=CreateUserInput,
+        handler=create_database_user,
+        group=ToolGroup.DATABASE,
         read_only=False,
         writes_local_files=True,
     ),
-    spec(
-        "database",
-        "create_logical_database",
-        "Create logical database",
-        "Add a logical database (CREATE DATABASE) to a database instance (job).",
-        CreateLogicalDatabaseInput,
-        create_logical_database,
+    ToolSpec(
+        name="create_logical_database",
+        title="Create logical database",
+        description="Add a logical database (CREATE DATABASE) to a database instance (job).",
+        input_model=CreateLogicalDatabaseInput,
+        handler=create_logical_database,
+        group=ToolGroup.DATABASE,
         read_only=False,
     ),
 ]

@@ -16,8 +16,11 @@ from mcp_front.errors import ToolInputError
 from mcp_front.inputs import optional_uuid_of, page_field, per_page_field, zone_of
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import ToolInput, scaleway, spec
+from mcp_front.tool_groups import ToolGroup
+from mcp_front.toolkit import ToolInput, ToolSpec, scaleway
 from mcp_front.tools.paging import slice_page
+from workers.cache import CacheKind
+from workers.operations.dns import CHANGE_RECORDS, ChangeRecordsParams, RecordChangeParams
 from workers.scaleway.dns import (
     TTL_MAX_S,
     TTL_MIN_S,
@@ -25,12 +28,13 @@ from workers.scaleway.dns import (
     RecordType,
     data_problem,
     get_zone,
+    list_zones,
     record_summary,
     zone_records,
     zone_summary,
 )
+from workers.scaleway.instance import get_server
 from workers.scaleway.lb import get_lb, server_address
-from workers.scaleway.servers import get_server
 
 RECORD_NAME_RE = re.compile(
     r"^(\*|[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*$"
@@ -119,10 +123,9 @@ async def list_dns_zones(args: ListZonesInput, runtime: Runtime, ctx: Context) -
     client = scaleway(runtime)
 
     async def load() -> list[dict[str, object]]:
-        zones = await client.read(client.domain.list_dns_zones_all, domain="")
-        return [zone_summary(z) for z in zones]
+        return [zone_summary(z) for z in await list_zones(client)]
 
-    rows = await runtime.services.read_cache.get_or_load("dns", "zones", load)
+    rows = await runtime.services.read_cache.get_or_load(CacheKind.DNS_ZONES, "zones", load)
     page = slice_page("zones", rows, args.page, args.per_page)
     return envelope.success(page, source=runtime.source)
 
@@ -147,8 +150,19 @@ async def change_dns_records(
 ) -> CallToolResult:
     """Apply record changes (a job) once every change is checked and the zone is found."""
     await get_zone(scaleway(runtime), args.zone)
-    params = {"zone": args.zone, "changes": [c.model_dump(mode="json") for c in args.changes]}
-    return await submit_and_wait(runtime, ctx, "dns.change_records", params)
+    changes = [
+        RecordChangeParams(
+            action=c.action,
+            name=c.name,
+            type=c.type.value,
+            data=c.data,
+            ttl=c.ttl,
+            priority=c.priority,
+        )
+        for c in args.changes
+    ]
+    params = ChangeRecordsParams(zone=args.zone, changes=changes)
+    return await submit_and_wait(runtime, ctx, CHANGE_RECORDS, params)
 
 
 async def point_dns_name(args: PointNameInput, runtime: Runtime, ctx: Context) -> CallToolResult:
@@ -167,54 +181,58 @@ async def point_dns_name(args: PointNameInput, runtime: Runtime, ctx: Context) -
         field, what = "server_id", f"server {server.name}"
     if not addresses:
         raise ToolInputError(field, f"{what} has no public IPv4 address to point at")
-    change = {
-        "action": ChangeAction.SET.value,
-        "name": args.name,
-        "type": RecordType.A.value,
-        "data": addresses[0],
-        "ttl": args.ttl,
-    }
-    params = {"zone": args.zone, "changes": [change]}
-    return await submit_and_wait(runtime, ctx, "dns.change_records", params)
+    change = RecordChangeParams(
+        action=ChangeAction.SET,
+        name=args.name,
+        type=RecordType.A.value,
+        data=addresses[0],
+        ttl=args.ttl,
+    )
+    params = ChangeRecordsParams(zone=args.zone, changes=[change])
+    return await submit_and_wait(runtime, ctx, CHANGE_RECORDS, params)
 
 
 TOOLS = [
-    spec(
-        "dns",
-        "list_dns_zones",
-        "List DNS zones",
-        "DNS zones of the project: name, status, name servers. Paginated.",
-        ListZonesInput,
-        list_dns_zones,
+    ToolSpec(
+        name="list_dns_zones",
+        title="List DNS zones",
+        description="DNS zones of the project: name, status, name servers. Paginated.",
+        input_model=ListZonesInput,
+        handler=list_dns_zones,
+        group=ToolGroup.DNS,
         read_only=True,
     ),
-    spec(
-        "dns",
-        "list_dns_records",
-        "List DNS records",
-        "Records of a DNS zone: name, type, value, TTL. Filters: name, type. Paginated.",
-        ListRecordsInput,
-        list_dns_records,
+    ToolSpec(
+        name="list_dns_records",
+        title="List DNS records",
+        description=(
+            "Records of a DNS zone: name, type, value, TTL. Filters: name, type. Paginated."
+        ),
+        input_model=ListRecordsInput,
+        handler=list_dns_records,
+        group=ToolGroup.DNS,
         read_only=True,
     ),
-    spec(
-        "dns",
-        "change_dns_records",
-        "Change DNS records",
-        "Add, set (replace all of name+type) or delete records of a zone in one call (job); "
-        "waits until the zone is active.",
-        ChangeRecordsInput,
-        change_dns_records,
+    ToolSpec(
+        name="change_dns_records",
+        title="Change DNS records",
+        description=(
+            "Add, set (replace all of name+type) or delete records of a zone in one call (job); "
+            "waits until the zone is active."
+        ),
+        input_model=ChangeRecordsInput,
+        handler=change_dns_records,
+        group=ToolGroup.DNS,
         read_only=False,
         destructive=True,
     ),
-    spec(
-        "dns",
-        "point_dns_name",
-        "Point DNS name",
-        "Point a name (A record) at a load balancer's or a server's public IP (job).",
-        PointNameInput,
-        point_dns_name,
+    ToolSpec(
+        name="point_dns_name",
+        title="Point DNS name",
+        description="Point a name (A record) at a load balancer's or a server's public IP (job).",
+        input_model=PointNameInput,
+        handler=point_dns_name,
+        group=ToolGroup.DNS,
         read_only=False,
         destructive=True,
         idempotent=True,

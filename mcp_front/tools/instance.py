@@ -25,12 +25,30 @@ from mcp_front.inputs import (
 )
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import scaleway, spec
+from mcp_front.tool_groups import ToolGroup
+from mcp_front.toolkit import ToolSpec, scaleway
 from mcp_front.tools.paging import Listing
-from workers.scaleway.servers import check_commercial_type, get_server, resolve_image, state_text
+from workers.cache import CacheKind
+from workers.operations.instance import (
+    CREATE_SERVER,
+    DELETE_SERVER,
+    REBOOT_SERVER,
+    START_SERVER,
+    STOP_SERVER,
+    CreateServerParams,
+    DeleteServerParams,
+    ServerRef,
+)
+from workers.scaleway.instance import (
+    check_commercial_type,
+    get_server,
+    list_servers,
+    resolve_image,
+    state_text,
+)
 from workers.scaleway.summaries import server_detail, server_summary
 
-STATES = ("running", "stopped", "stopped in place", "starting", "stopping", "locked")
+ServerState = Literal["running", "stopped", "stopped in place", "starting", "stopping", "locked"]
 
 
 # -- inputs ------------------------------------------------------------------------------------
@@ -43,7 +61,7 @@ class ServerInput(ZoneInput):
 class ListInstancesInput(ZoneInput):
     name: str | None = Field(None, description="Only servers whose name contains this.")
     tags: list[str] | None = Field(None, description="Only servers carrying all these tags.")
-    state: Literal[STATES] | None = Field(None, description="Only servers in this state.")  # type: ignore[valid-type]
+    state: ServerState | None = Field(None, description="Only servers in this state.")
     page: int = page_field()
     per_page: int = per_page_field("Servers")
 
@@ -74,9 +92,7 @@ class DeleteInstanceInput(ServerInput):
 
 
 # -- handlers ------------------------------------------------------------------------------------
-SERVERS = Listing(
-    "instance", "servers", lambda c: c.instance.list_servers, server_summary, size_arg="per_page"
-)
+SERVERS = Listing(CacheKind.SERVERS, "servers", list_servers, server_summary)
 
 
 async def list_instances(
@@ -106,48 +122,48 @@ async def create_instance(
     client, cache = scaleway(runtime), runtime.services.read_cache
     commercial_type = await check_commercial_type(client, cache, zone, args.commercial_type)
     image_id = await resolve_image(client, cache, zone, args.image, commercial_type)
-    params = {
-        "zone": zone,
-        "name": args.name,
-        "commercial_type": commercial_type,
-        "image": image_id,
-        "tags": args.tags,
-        "volume_size_gb": args.volume_size_gb,
-        "start": args.start,
-    }
-    return await submit_and_wait(runtime, ctx, "instance.create_server", params)
+    params = CreateServerParams(
+        zone=zone,
+        name=args.name,
+        commercial_type=commercial_type,
+        image=image_id,
+        tags=args.tags,
+        volume_size_gb=args.volume_size_gb,
+        start=args.start,
+    )
+    return await submit_and_wait(runtime, ctx, CREATE_SERVER, params)
 
 
 async def start_instance(args: ServerInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Power a server on (a job); already running succeeds at once."""
-    params = {"zone": zone_of(runtime, args.zone), "server_id": args.server_id}
-    return await submit_and_wait(runtime, ctx, "instance.start_server", params)
+    params = ServerRef(zone=zone_of(runtime, args.zone), server_id=args.server_id)
+    return await submit_and_wait(runtime, ctx, START_SERVER, params)
 
 
 async def stop_instance(args: ServerInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Power a server off (a job); already stopped succeeds at once."""
-    params = {"zone": zone_of(runtime, args.zone), "server_id": args.server_id}
-    return await submit_and_wait(runtime, ctx, "instance.stop_server", params)
+    params = ServerRef(zone=zone_of(runtime, args.zone), server_id=args.server_id)
+    return await submit_and_wait(runtime, ctx, STOP_SERVER, params)
 
 
 async def reboot_instance(args: ServerInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Reboot a running server (a job); a server that is not running is refused, no job."""
     zone, _ = await _running_server(args, runtime)
-    params = {"zone": zone, "server_id": args.server_id}
-    return await submit_and_wait(runtime, ctx, "instance.reboot_server", params)
+    params = ServerRef(zone=zone, server_id=args.server_id)
+    return await submit_and_wait(runtime, ctx, REBOOT_SERVER, params)
 
 
 async def delete_instance(
     args: DeleteInstanceInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Delete a server (a job): power off, delete, then its volumes and IPs."""
-    params = {
-        "zone": zone_of(runtime, args.zone),
-        "server_id": args.server_id,
-        "delete_volumes": args.delete_volumes,
-        "delete_ips": args.delete_ips,
-    }
-    return await submit_and_wait(runtime, ctx, "instance.delete_server", params)
+    params = DeleteServerParams(
+        zone=zone_of(runtime, args.zone),
+        server_id=args.server_id,
+        delete_volumes=args.delete_volumes,
+        delete_ips=args.delete_ips,
+    )
+    return await submit_and_wait(runtime, ctx, DELETE_SERVER, params)
 
 
 async def _server_phrase(zone: str, server_id: str, runtime: Runtime) -> tuple[str, Any]:
@@ -186,7 +202,8 @@ async def describe_stop(args: ServerInput, runtime: Runtime) -> str:
 async def describe_deletion(args: DeleteInstanceInput, runtime: Runtime) -> str:
     """What ``delete_instance`` takes away: the server, its volumes and IPs as asked."""
     phrase, server = await _server_phrase(zone_of(runtime, args.zone), args.server_id, runtime)
-    gone, kept = [], []
+    gone: list[str] = []
+    kept: list[str] = []
     volumes = len(getattr(server, "volumes", None) or {})
     if volumes:
         (gone if args.delete_volumes else kept).append(f"{volumes} volume(s)")
@@ -198,76 +215,82 @@ async def describe_deletion(args: DeleteInstanceInput, runtime: Runtime) -> str:
 
 
 TOOLS = [
-    spec(
-        "instance",
-        "list_instances",
-        "List instances",
-        "Servers of a zone: id, name, state, type, public IP, NIC count, tags. Filters: name, "
-        "tags, state. Paginated.",
-        ListInstancesInput,
-        list_instances,
+    ToolSpec(
+        name="list_instances",
+        title="List instances",
+        description=(
+            "Servers of a zone: id, name, state, type, public IP, NIC count, tags. Filters: name, "
+            "tags, state. Paginated."
+        ),
+        input_model=ListInstancesInput,
+        handler=list_instances,
+        group=ToolGroup.INSTANCE,
         read_only=True,
     ),
-    spec(
-        "instance",
-        "get_instance",
-        "Get instance",
-        "Every detail of one server.",
-        ServerInput,
-        get_instance,
+    ToolSpec(
+        name="get_instance",
+        title="Get instance",
+        description="Every detail of one server.",
+        input_model=ServerInput,
+        handler=get_instance,
+        group=ToolGroup.INSTANCE,
         read_only=True,
     ),
-    spec(
-        "instance",
-        "create_instance",
-        "Create instance",
-        "Create a server (job): name, commercial type, image label or id, tags, volume size; "
-        "powers it on and waits for running unless start=false. Returns its IPs.",
-        CreateInstanceInput,
-        create_instance,
+    ToolSpec(
+        name="create_instance",
+        title="Create instance",
+        description=(
+            "Create a server (job): name, commercial type, image label or id, tags, volume size; "
+            "powers it on and waits for running unless start=false. Returns its IPs."
+        ),
+        input_model=CreateInstanceInput,
+        handler=create_instance,
+        group=ToolGroup.INSTANCE,
         read_only=False,
     ),
-    spec(
-        "instance",
-        "start_instance",
-        "Start instance",
-        "Power a server on and wait for running (job).",
-        ServerInput,
-        start_instance,
+    ToolSpec(
+        name="start_instance",
+        title="Start instance",
+        description="Power a server on and wait for running (job).",
+        input_model=ServerInput,
+        handler=start_instance,
+        group=ToolGroup.INSTANCE,
         read_only=False,
         idempotent=True,
     ),
-    spec(
-        "instance",
-        "stop_instance",
-        "Stop instance",
-        "Power a server off and wait for stopped (job).",
-        ServerInput,
-        stop_instance,
+    ToolSpec(
+        name="stop_instance",
+        title="Stop instance",
+        description="Power a server off and wait for stopped (job).",
+        input_model=ServerInput,
+        handler=stop_instance,
+        group=ToolGroup.INSTANCE,
         describe=describe_stop,
         read_only=False,
         destructive=True,
         idempotent=True,
     ),
-    spec(
-        "instance",
-        "reboot_instance",
-        "Reboot instance",
-        "Reboot a running server and wait until it runs again (job).",
-        ServerInput,
-        reboot_instance,
+    ToolSpec(
+        name="reboot_instance",
+        title="Reboot instance",
+        description="Reboot a running server and wait until it runs again (job).",
+        input_model=ServerInput,
+        handler=reboot_instance,
+        group=ToolGroup.INSTANCE,
         describe=describe_reboot,
         read_only=False,
         destructive=True,
     ),
-    spec(
-        "instance",
-        "delete_instance",
-        "Delete instance",
-        "Delete a server (job): powers it off, deletes it and, by default, its volumes and "
-        "public IPs.",
-        DeleteInstanceInput,
-        delete_instance,
+    ToolSpec(
+        name="delete_instance",
+        title="Delete instance",
+        description=(
+            "Delete a server (job): powers it off, deletes it and, by default, its volumes and "
+            "public IPs."
+        ),
+        input_model=DeleteInstanceInput,
+        handler=delete_instance,
+        group=ToolGroup.INSTANCE,
         describe=describe_deletion,
         read_only=False,
         destructive=True,

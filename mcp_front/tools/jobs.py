@@ -16,6 +16,7 @@ from mcp_front.errors import ToolInputError
 from mcp_front.job_view import job_detail, job_summary
 from mcp_front.job_wait import wait_for_job
 from mcp_front.runtime import Runtime
+from mcp_front.tool_groups import ToolGroup
 from mcp_front.toolkit import ToolInput, ToolSpec
 
 STATE_NAMES = ", ".join(s.value for s in JobState)
@@ -126,7 +127,7 @@ TOOLS = [
         ),
         input_model=GetJobStatusInput,
         handler=get_job_status,
-        group="jobs",
+        group=ToolGroup.JOBS,
         read_only=True,
         open_world=False,
     ),
@@ -136,7 +137,7 @@ TOOLS = [
         description="Jobs newest first; filter by state, operation, creation time. Paginated.",
         input_model=ListJobsInput,
         handler=list_jobs,
-        group="jobs",
+        group=ToolGroup.JOBS,
         read_only=True,
         open_world=False,
     ),
@@ -149,7 +150,7 @@ TOOLS = [
         ),
         input_model=JobIdInput,
         handler=cancel_job,
-        group="jobs",
+        group=ToolGroup.JOBS,
         read_only=False,
         destructive=False,
         idempotent=True,

@@ -11,21 +11,32 @@ from pydantic import Field, model_validator
 
 from jobs.models import JSON
 from mcp_front import envelope
-from mcp_front.config import check_zone
 from mcp_front.errors import ToolInputError
 from mcp_front.file_roots import FileRoots
 from mcp_front.inputs import (
     NamedInput,
     PageInput,
     RegionInput,
+    known_zone,
     optional_uuid_of,
     region_of,
     uuid_of,
 )
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import scaleway, spec
+from mcp_front.tool_groups import ToolGroup
+from mcp_front.toolkit import ToolSpec, scaleway
 from mcp_front.tools.paging import Listing
+from workers.cache import CacheKind
+from workers.operations.k8s import (
+    CREATE_CLUSTER,
+    DELETE_CLUSTER,
+    CreateClusterParams,
+    DeleteClusterParams,
+)
+from workers.operations.k8s_pools import UPDATE_POOL, UpdatePoolParams
+from workers.scaleway import k8s as k8s_api
+from workers.scaleway.instance import check_commercial_type
 from workers.scaleway.k8s import (
     cluster_nodes,
     cluster_summary,
@@ -38,11 +49,11 @@ from workers.scaleway.k8s import (
 from workers.scaleway.k8s import (
     get_cluster as read_cluster,
 )
-from workers.scaleway.servers import check_commercial_type
+from workers.scaleway.network import get_private_network
 from workers.secret_files import safe_file_name, write_secret
 
-CNIS = ("cilium", "calico", "kilo", "none", "cilium_native")
-CLUSTER_STATUSES = ("creating", "ready", "deleting", "updating", "locked", "pool_required")
+Cni = Literal["cilium", "calico", "kilo", "none", "cilium_native"]
+ClusterStatus = Literal["creating", "ready", "deleting", "updating", "locked", "pool_required"]
 
 
 class ClusterInput(RegionInput):
@@ -53,15 +64,13 @@ class ClusterInput(RegionInput):
 
 class ListClustersInput(PageInput):
     name: str | None = Field(None, description="Only clusters whose name contains this.")
-    status: Literal[CLUSTER_STATUSES] | None = Field(  # type: ignore[valid-type]
-        None, description="Only clusters in this status."
-    )
+    status: ClusterStatus | None = Field(None, description="Only clusters in this status.")
 
 
 class CreateClusterInput(NamedInput):
     node_type: str = Field(description="Node type of the default pool, e.g. DEV1-M, PRO2-S.")
     version: str | None = Field(None, description="Kubernetes version (default: the newest).")
-    cni: Literal[CNIS] = Field("cilium", description="Container network plugin.")  # type: ignore[valid-type]
+    cni: Cni = Field("cilium", description="Container network plugin.")
     pool_size: int = Field(1, ge=1, le=150, description="Nodes in the default pool.")
     autoscaling: bool = Field(False, description="Let the pool scale between min and max.")
     min_size: int | None = Field(None, ge=0, le=150, description="Autoscaling minimum.")
@@ -110,7 +119,7 @@ class UpdatePoolInput(RegionInput):
     max_size: int | None = Field(None, ge=1, le=150, description="Autoscaling maximum.")
 
 
-CLUSTERS = Listing("k8s", "clusters", lambda c: c.k8s.list_clusters, cluster_summary)
+CLUSTERS = Listing(CacheKind.CLUSTERS, "clusters", k8s_api.list_clusters, cluster_summary)
 
 
 async def list_clusters(args: ListClustersInput, runtime: Runtime, ctx: Context) -> CallToolResult:
@@ -131,26 +140,30 @@ async def create_cluster(
 ) -> CallToolResult:
     """Create a cluster with its default pool (a job) once version, CNI and type are checked."""
     region = region_of(runtime, args.region)
-    zone = check_zone(args.zone or f"{region}-1", field_name="zone")
+    zone = known_zone(args.zone or f"{region}-1")
     if not zone.startswith(f"{region}-"):
         raise ToolInputError("zone", f"{zone} is not in region {region}")
     client, cache = scaleway(runtime), runtime.services.read_cache
     version = await resolve_version(client, cache, region, args.version, args.cni)
     node_type = await check_commercial_type(client, cache, zone, args.node_type, field="node_type")
     if args.private_network_id:
-        await client.read(
-            client.vpc.get_private_network,
-            region=region,
-            private_network_id=args.private_network_id,
-        )
-    params = {
-        **args.model_dump(exclude={"region", "version", "node_type", "zone"}),
-        "region": region,
-        "zone": zone,
-        "version": version,
-        "node_type": node_type,
-    }
-    return await submit_and_wait(runtime, ctx, "k8s.create_cluster", params)
+        await get_private_network(client, region, args.private_network_id)
+    params = CreateClusterParams(
+        region=region,
+        zone=zone,
+        name=args.name,
+        version=version,
+        cni=args.cni,
+        node_type=node_type,
+        pool_size=args.pool_size,
+        autoscaling=args.autoscaling,
+        min_size=args.min_size,
+        max_size=args.max_size,
+        private_network_id=args.private_network_id,
+        tags=args.tags,
+        description=args.description,
+    )
+    return await submit_and_wait(runtime, ctx, CREATE_CLUSTER, params)
 
 
 async def get_cluster_kubeconfig(
@@ -185,19 +198,26 @@ async def delete_cluster(
     args: DeleteClusterInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Delete a cluster (a job) and wait until it is gone."""
-    params = {
-        "region": region_of(runtime, args.region),
-        "cluster_id": args.cluster_id,
-        "with_additional_resources": args.with_additional_resources,
-    }
-    return await submit_and_wait(runtime, ctx, "k8s.delete_cluster", params)
+    params = DeleteClusterParams(
+        region=region_of(runtime, args.region),
+        cluster_id=args.cluster_id,
+        with_additional_resources=args.with_additional_resources,
+    )
+    return await submit_and_wait(runtime, ctx, DELETE_CLUSTER, params)
 
 
 async def update_pool(args: UpdatePoolInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Scale a pool (a job); sizes outside min/max are refused before any job."""
-    region, pool, changes, _ = await _pool_change(args, runtime)
-    params = {"region": region, "pool_id": pool.id, **changes}
-    return await submit_and_wait(runtime, ctx, "k8s.update_pool", params)
+    region, pool, _, _ = await _pool_change(args, runtime)
+    params = UpdatePoolParams(
+        region=region,
+        pool_id=pool.id,
+        size=args.size,
+        autoscaling=args.autoscaling,
+        min_size=args.min_size,
+        max_size=args.max_size,
+    )
+    return await submit_and_wait(runtime, ctx, UPDATE_POOL, params)
 
 
 async def describe_pool_change(args: UpdatePoolInput, runtime: Runtime) -> str:
@@ -236,10 +256,7 @@ async def describe_cluster_deletion(args: DeleteClusterInput, runtime: Runtime) 
     what = f"Delete cluster {cluster.name} ({nodes} node{'s' * (nodes != 1)}, {region})"
     network = cluster.private_network_id
     if network:
-        response = await client.read(
-            client.vpc.get_private_network, region=region, private_network_id=network
-        )
-        name = response.name
+        name = (await get_private_network(client, region, network)).name
         if args.with_additional_resources:
             return f"{what}, its volumes, load balancers and its private network {name} if empty."
         return f"{what}; its private network {name} stays."
@@ -247,67 +264,78 @@ async def describe_cluster_deletion(args: DeleteClusterInput, runtime: Runtime) 
 
 
 TOOLS = [
-    spec(
-        "k8s",
-        "list_clusters",
-        "List Kubernetes clusters",
-        "Kapsule clusters of a region: id, name, status, version, CNI, network, tags. "
-        "Filters: name, status. Paginated.",
-        ListClustersInput,
-        list_clusters,
+    ToolSpec(
+        name="list_clusters",
+        title="List Kubernetes clusters",
+        description=(
+            "Kapsule clusters of a region: id, name, status, version, CNI, network, tags. "
+            "Filters: name, status. Paginated."
+        ),
+        input_model=ListClustersInput,
+        handler=list_clusters,
+        group=ToolGroup.K8S,
         read_only=True,
     ),
-    spec(
-        "k8s",
-        "get_cluster",
-        "Get Kubernetes cluster",
-        "One cluster: status, API URL, upgrades, pools with node counts.",
-        ClusterInput,
-        get_cluster,
+    ToolSpec(
+        name="get_cluster",
+        title="Get Kubernetes cluster",
+        description="One cluster: status, API URL, upgrades, pools with node counts.",
+        input_model=ClusterInput,
+        handler=get_cluster,
+        group=ToolGroup.K8S,
         read_only=True,
     ),
-    spec(
-        "k8s",
-        "create_cluster",
-        "Create Kubernetes cluster",
-        "Create a Kapsule cluster with a default pool (job, minutes): name, node type, pool "
-        "size/autoscaling, version (newest by default), CNI, zone, private network (created "
-        "if omitted), tags. Waits until the cluster and its nodes are ready.",
-        CreateClusterInput,
-        create_cluster,
+    ToolSpec(
+        name="create_cluster",
+        title="Create Kubernetes cluster",
+        description=(
+            "Create a Kapsule cluster with a default pool (job, minutes): name, node type, pool "
+            "size/autoscaling, version (newest by default), CNI, zone, private network (created "
+            "if omitted), tags. Waits until the cluster and its nodes are ready."
+        ),
+        input_model=CreateClusterInput,
+        handler=create_cluster,
+        group=ToolGroup.K8S,
         read_only=False,
     ),
-    spec(
-        "k8s",
-        "get_cluster_kubeconfig",
-        "Get cluster kubeconfig",
-        "Write a cluster's kubeconfig to a 0600 file; returns its path, server URL and "
-        "context. The content (a credential) only with include_content=true.",
-        KubeconfigInput,
-        get_cluster_kubeconfig,
+    ToolSpec(
+        name="get_cluster_kubeconfig",
+        title="Get cluster kubeconfig",
+        description=(
+            "Write a cluster's kubeconfig to a 0600 file; returns its path, server URL and "
+            "context. The content (a credential) only with include_content=true."
+        ),
+        input_model=KubeconfigInput,
+        handler=get_cluster_kubeconfig,
+        group=ToolGroup.K8S,
         read_only=True,
         writes_local_files=True,
     ),
-    spec(
-        "k8s",
-        "delete_cluster",
-        "Delete Kubernetes cluster",
-        "Delete a cluster (job) and wait until it is gone; with_additional_resources also "
-        "deletes its volumes, load balancers and empty private network.",
-        DeleteClusterInput,
-        delete_cluster,
+    ToolSpec(
+        name="delete_cluster",
+        title="Delete Kubernetes cluster",
+        description=(
+            "Delete a cluster (job) and wait until it is gone; with_additional_resources also "
+            "deletes its volumes, load balancers and empty private network."
+        ),
+        input_model=DeleteClusterInput,
+        handler=delete_cluster,
+        group=ToolGroup.K8S,
         describe=describe_cluster_deletion,
         read_only=False,
         destructive=True,
         idempotent=True,
     ),
-    spec(
-        "k8s",
-        "update_pool",
-        "Scale Kubernetes pool",
-        "Change a pool's size or autoscaling (min/max) and wait until its nodes are ready (job).",
-        UpdatePoolInput,
-        update_pool,
+    ToolSpec(
+        name="update_pool",
+        title="Scale Kubernetes pool",
+        description=(
+            "Change a pool's size or autoscaling (min/max) and wait until its nodes are ready "
+            "(job)."
+        ),
+        input_model=UpdatePoolInput,
+        handler=update_pool,
+        group=ToolGroup.K8S,
         describe=describe_pool_change,
         read_only=False,
         destructive=True,

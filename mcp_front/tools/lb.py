@@ -30,19 +30,36 @@ from mcp_front.inputs import (
 )
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import scaleway, spec
+from mcp_front.tool_groups import ToolGroup
+from mcp_front.toolkit import ToolSpec, scaleway
 from mcp_front.tools.paging import Listing
+from workers.cache import CacheKind
+from workers.operations.lb import (
+    ATTACH_LB_NETWORK,
+    CREATE_BACKEND,
+    CREATE_FRONTEND,
+    CREATE_LB,
+    DELETE_LB,
+    BackendParams,
+    CreateLbParams,
+    DeleteLbParams,
+    FrontendParams,
+    NetworkParams,
+)
+from workers.scaleway import lb as lb_api
 from workers.scaleway.errors import NotFound
+from workers.scaleway.instance import get_server
 from workers.scaleway.lb import (
+    get_backend,
     get_lb,
     lb_detail,
+    lb_frontends,
     lb_summary,
     lb_types,
     server_address,
     servers_by_tag,
 )
-from workers.scaleway.presence import get_or_explain
-from workers.scaleway.servers import get_server
+from workers.scaleway.network import get_private_network
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 ServerId = Annotated[str, uuid_of("a server")]
@@ -120,7 +137,7 @@ class DeleteLbInput(LbInput):
     release_ip: bool = Field(True, description="Also release its public IP.")
 
 
-LBS = Listing("lb", "lbs", lambda c: c.lb.list_lbs, lb_summary)
+LBS = Listing(CacheKind.LOAD_BALANCERS, "lbs", lb_api.list_lbs, lb_summary)
 
 
 async def list_load_balancers(args: ListLbsInput, runtime: Runtime, ctx: Context) -> CallToolResult:
@@ -153,26 +170,20 @@ async def create_load_balancer(
         )
     if args.private_network_id:
         await _network(runtime, zone, args.private_network_id)
-    params = {
-        **args.model_dump(exclude={"zone", "type"}),
-        "zone": zone,
-        "type": by_upper[args.type.upper()],
-    }
-    return await submit_and_wait(runtime, ctx, "lb.create_lb", params)
+    params = CreateLbParams(
+        zone=zone,
+        name=args.name,
+        type=by_upper[args.type.upper()],
+        description=args.description,
+        tags=args.tags,
+        private_network_id=args.private_network_id,
+    )
+    return await submit_and_wait(runtime, ctx, CREATE_LB, params)
 
 
 async def _network(runtime: Runtime, zone: str, pn_id: str) -> None:
     region = region_of(runtime, zone.rsplit("-", 1)[0])
-    client = scaleway(runtime)
-    await get_or_explain(
-        client,
-        client.vpc.get_private_network,
-        f"private network {pn_id} was not found in {region}; list_private_networks shows them",
-        resource="private_network",
-        resource_id=pn_id,
-        region=region,
-        private_network_id=pn_id,
-    )
+    await get_private_network(scaleway(runtime), region, pn_id)
 
 
 async def add_load_balancer_backend(
@@ -196,17 +207,17 @@ async def add_load_balancer_backend(
         if address is None:
             raise ToolInputError(field, f"server {server.name} ({server.id}) has no IP address")
         addresses.append(address)
-    params = {
-        "zone": zone,
-        "lb_id": lb.id,
-        "name": args.name,
-        "protocol": args.protocol,
-        "port": args.port,
-        "server_ips": addresses,
-        "health_check_port": args.health_check_port or args.port,
-        "health_check_path": args.health_check_path,
-    }
-    return await submit_and_wait(runtime, ctx, "lb.create_backend", params)
+    params = BackendParams(
+        zone=zone,
+        lb_id=lb.id,
+        name=args.name,
+        protocol=args.protocol,
+        port=args.port,
+        server_ips=addresses,
+        health_check_port=args.health_check_port or args.port,
+        health_check_path=args.health_check_path,
+    )
+    return await submit_and_wait(runtime, ctx, CREATE_BACKEND, params)
 
 
 async def add_load_balancer_frontend(
@@ -217,25 +228,25 @@ async def add_load_balancer_frontend(
     client = scaleway(runtime)
     lb = await get_lb(client, zone, args.lb_id)
     try:
-        backend = await client.read(client.lb.get_backend, zone=zone, backend_id=args.backend_id)
+        backend = await get_backend(client, zone, args.backend_id)
     except NotFound:
         backend = None
     if backend is None or backend.lb is None or backend.lb.id != lb.id:
         raise ToolInputError(
             "backend_id", f"load balancer {lb.name} has no backend {args.backend_id}"
         )
-    taken = await client.read(client.lb.list_frontends_all, zone=zone, lb_id=lb.id)
+    taken = await lb_frontends(client, zone, lb.id)
     for frontend in taken:
         if frontend.inbound_port == args.port:
             raise ToolInputError("port", f"port {args.port} is used by frontend {frontend.name}")
-    params = {
-        "zone": zone,
-        "lb_id": lb.id,
-        "backend_id": backend.id,
-        "port": args.port,
-        "name": args.name or f"port-{args.port}",
-    }
-    return await submit_and_wait(runtime, ctx, "lb.create_frontend", params)
+    params = FrontendParams(
+        zone=zone,
+        lb_id=lb.id,
+        backend_id=backend.id,
+        port=args.port,
+        name=args.name or f"port-{args.port}",
+    )
+    return await submit_and_wait(runtime, ctx, CREATE_FRONTEND, params)
 
 
 async def attach_load_balancer_to_network(
@@ -245,8 +256,8 @@ async def attach_load_balancer_to_network(
     zone = zone_of(runtime, args.zone)
     lb = await get_lb(scaleway(runtime), zone, args.lb_id)
     await _network(runtime, zone, args.private_network_id)
-    params = {"zone": zone, "lb_id": lb.id, "private_network_id": args.private_network_id}
-    return await submit_and_wait(runtime, ctx, "lb.attach_private_network", params)
+    params = NetworkParams(zone=zone, lb_id=lb.id, private_network_id=args.private_network_id)
+    return await submit_and_wait(runtime, ctx, ATTACH_LB_NETWORK, params)
 
 
 async def delete_load_balancer(
@@ -255,8 +266,8 @@ async def delete_load_balancer(
     """Delete a load balancer (a job) with its backends and frontends."""
     zone = zone_of(runtime, args.zone)
     lb = await get_lb(scaleway(runtime), zone, args.lb_id)
-    params = {"zone": zone, "lb_id": lb.id, "release_ip": args.release_ip}
-    return await submit_and_wait(runtime, ctx, "lb.delete_lb", params)
+    params = DeleteLbParams(zone=zone, lb_id=lb.id, release_ip=args.release_ip)
+    return await submit_and_wait(runtime, ctx, DELETE_LB, params)
 
 
 async def describe_lb_deletion(args: DeleteLbInput, runtime: Runtime) -> str:
@@ -274,69 +285,80 @@ async def describe_lb_deletion(args: DeleteLbInput, runtime: Runtime) -> str:
 
 
 TOOLS = [
-    spec(
-        "lb",
-        "list_load_balancers",
-        "List load balancers",
-        "Load balancers of a zone: id, name, status, type, IPs, counts, tags. Paginated.",
-        ListLbsInput,
-        list_load_balancers,
+    ToolSpec(
+        name="list_load_balancers",
+        title="List load balancers",
+        description=(
+            "Load balancers of a zone: id, name, status, type, IPs, counts, tags. Paginated."
+        ),
+        input_model=ListLbsInput,
+        handler=list_load_balancers,
+        group=ToolGroup.LB,
         read_only=True,
     ),
-    spec(
-        "lb",
-        "get_load_balancer",
-        "Get load balancer",
-        "One load balancer: IPs, backends (servers, health check), frontends, networks.",
-        LbInput,
-        get_load_balancer,
+    ToolSpec(
+        name="get_load_balancer",
+        title="Get load balancer",
+        description=(
+            "One load balancer: IPs, backends (servers, health check), frontends, networks."
+        ),
+        input_model=LbInput,
+        handler=get_load_balancer,
+        group=ToolGroup.LB,
         read_only=True,
     ),
-    spec(
-        "lb",
-        "create_load_balancer",
-        "Create load balancer",
-        "Create a load balancer (job, ~1 min) with a public IP; waits until ready; optional "
-        "private network.",
-        CreateLbInput,
-        create_load_balancer,
+    ToolSpec(
+        name="create_load_balancer",
+        title="Create load balancer",
+        description=(
+            "Create a load balancer (job, ~1 min) with a public IP; waits until ready; optional "
+            "private network."
+        ),
+        input_model=CreateLbInput,
+        handler=create_load_balancer,
+        group=ToolGroup.LB,
         read_only=False,
     ),
-    spec(
-        "lb",
-        "add_load_balancer_backend",
-        "Add load balancer backend",
-        "Add a backend (job): servers by ids or tag, their port, TCP or HTTP health check.",
-        BackendInput,
-        add_load_balancer_backend,
+    ToolSpec(
+        name="add_load_balancer_backend",
+        title="Add load balancer backend",
+        description=(
+            "Add a backend (job): servers by ids or tag, their port, TCP or HTTP health check."
+        ),
+        input_model=BackendInput,
+        handler=add_load_balancer_backend,
+        group=ToolGroup.LB,
         read_only=False,
     ),
-    spec(
-        "lb",
-        "add_load_balancer_frontend",
-        "Add load balancer frontend",
-        "Add a frontend (job): a public port forwarded to a backend.",
-        FrontendInput,
-        add_load_balancer_frontend,
+    ToolSpec(
+        name="add_load_balancer_frontend",
+        title="Add load balancer frontend",
+        description="Add a frontend (job): a public port forwarded to a backend.",
+        input_model=FrontendInput,
+        handler=add_load_balancer_frontend,
+        group=ToolGroup.LB,
         read_only=False,
     ),
-    spec(
-        "lb",
-        "attach_load_balancer_to_network",
-        "Attach load balancer to network",
-        "Attach a load balancer to a private network (job) and wait until ready.",
-        AttachLbInput,
-        attach_load_balancer_to_network,
+    ToolSpec(
+        name="attach_load_balancer_to_network",
+        title="Attach load balancer to network",
+        description="Attach a load balancer to a private network (job) and wait until ready.",
+        input_model=AttachLbInput,
+        handler=attach_load_balancer_to_network,
+        group=ToolGroup.LB,
         read_only=False,
         idempotent=True,
     ),
-    spec(
-        "lb",
-        "delete_load_balancer",
-        "Delete load balancer",
-        "Delete a load balancer (job) with its backends and frontends; releases its IP by default.",
-        DeleteLbInput,
-        delete_load_balancer,
+    ToolSpec(
+        name="delete_load_balancer",
+        title="Delete load balancer",
+        description=(
+            "Delete a load balancer (job) with its backends and frontends; releases its IP by "
+            "default."
+        ),
+        input_model=DeleteLbInput,
+        handler=delete_load_balancer,
+        group=ToolGroup.LB,
         describe=describe_lb_deletion,
         read_only=False,
         destructive=True,

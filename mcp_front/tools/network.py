@@ -25,12 +25,23 @@ from mcp_front.inputs import (
 )
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import ToolInput, scaleway, spec
+from mcp_front.tool_groups import ToolGroup
+from mcp_front.toolkit import ToolInput, ToolSpec, scaleway
 from mcp_front.tools.paging import Listing
+from workers.cache import CacheKind
 from workers.errors import InUse
-from workers.scaleway.networks import DETACH_ADVICE, network_dependents, nic_on_network
-from workers.scaleway.presence import get_or_explain
-from workers.scaleway.servers import get_server
+from workers.operations.network import (
+    ATTACH_SERVER,
+    CREATE_PRIVATE_NETWORK,
+    DELETE_PRIVATE_NETWORK,
+    DETACH_SERVER,
+    AttachServerParams,
+    CreatePrivateNetworkParams,
+    DeleteNetworkParams,
+)
+from workers.scaleway import network as network_api
+from workers.scaleway.instance import get_server, nic_on_network
+from workers.scaleway.network import DETACH_ADVICE, get_private_network, network_dependents
 from workers.scaleway.summaries import private_network_summary
 
 VpcId = Annotated[str | None, optional_uuid_of("a VPC")]
@@ -84,9 +95,9 @@ class NetworkInput(RegionInput):
 
 
 NETWORKS = Listing(
-    "private_network",
+    CacheKind.PRIVATE_NETWORKS,
     "private_networks",
-    lambda c: c.vpc.list_private_networks,
+    network_api.list_private_networks,
     private_network_summary,
 )
 
@@ -107,26 +118,26 @@ async def create_private_network(
     args: CreatePrivateNetworkInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Create a private network (a job)."""
-    params = {
-        "region": region_of(runtime, args.region),
-        "name": args.name,
-        "vpc_id": args.vpc_id,
-        "subnets": args.subnets,
-        "tags": args.tags,
-    }
-    return await submit_and_wait(runtime, ctx, "network.create_private_network", params)
+    params = CreatePrivateNetworkParams(
+        region=region_of(runtime, args.region),
+        name=args.name,
+        vpc_id=args.vpc_id,
+        subnets=args.subnets,
+        tags=args.tags,
+    )
+    return await submit_and_wait(runtime, ctx, CREATE_PRIVATE_NETWORK, params)
 
 
 async def attach_instance_to_network(
     args: AttachInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Attach a server to a private network (a job); attaching twice returns the same NIC."""
-    params = {
-        "zone": zone_of(runtime, args.zone),
-        "server_id": args.server_id,
-        "private_network_id": args.private_network_id,
-    }
-    return await submit_and_wait(runtime, ctx, "network.attach_server", params)
+    params = AttachServerParams(
+        zone=zone_of(runtime, args.zone),
+        server_id=args.server_id,
+        private_network_id=args.private_network_id,
+    )
+    return await submit_and_wait(runtime, ctx, ATTACH_SERVER, params)
 
 
 async def detach_instance_from_network(
@@ -134,8 +145,10 @@ async def detach_instance_from_network(
 ) -> CallToolResult:
     """Remove a server's NIC on a private network (a job); no NIC there is refused, no job."""
     zone, server = await _attached_server(args, runtime)
-    params = {"zone": zone, "server_id": server.id, "private_network_id": args.private_network_id}
-    return await submit_and_wait(runtime, ctx, "network.detach_server", params)
+    params = AttachServerParams(
+        zone=zone, server_id=server.id, private_network_id=args.private_network_id
+    )
+    return await submit_and_wait(runtime, ctx, DETACH_SERVER, params)
 
 
 async def describe_detach(args: AttachInput, runtime: Runtime) -> str:
@@ -165,8 +178,8 @@ async def delete_private_network(
 ) -> CallToolResult:
     """Delete a private network (a job); one in use is refused naming its users, no job."""
     region, _ = await _unused_network(args, runtime)
-    params = {"region": region, "private_network_id": args.private_network_id}
-    return await submit_and_wait(runtime, ctx, "network.delete_private_network", params)
+    params = DeleteNetworkParams(region=region, private_network_id=args.private_network_id)
+    return await submit_and_wait(runtime, ctx, DELETE_PRIVATE_NETWORK, params)
 
 
 async def describe_network_deletion(args: NetworkInput, runtime: Runtime) -> str:
@@ -180,15 +193,7 @@ async def _unused_network(args: NetworkInput, runtime: Runtime) -> tuple[str, An
     """Region and network, or InUse naming the servers and clusters on it."""
     region = region_of(runtime, args.region)
     client, pn_id = scaleway(runtime), args.private_network_id
-    network = await get_or_explain(
-        client,
-        client.vpc.get_private_network,
-        f"private network {pn_id} was not found in {region}; list_private_networks shows them",
-        resource="private_network",
-        resource_id=pn_id,
-        region=region,
-        private_network_id=pn_id,
-    )
+    network = await get_private_network(client, region, pn_id)
     dependents = await network_dependents(client, region, pn_id)
     if dependents:
         raise InUse(f"private network {pn_id}", dependents, DETACH_ADVICE)
@@ -196,54 +201,56 @@ async def _unused_network(args: NetworkInput, runtime: Runtime) -> tuple[str, An
 
 
 TOOLS = [
-    spec(
-        "network",
-        "list_private_networks",
-        "List private networks",
-        "Private networks of a region: id, name, VPC, subnets, tags. Paginated.",
-        ListPrivateNetworksInput,
-        list_private_networks,
+    ToolSpec(
+        name="list_private_networks",
+        title="List private networks",
+        description="Private networks of a region: id, name, VPC, subnets, tags. Paginated.",
+        input_model=ListPrivateNetworksInput,
+        handler=list_private_networks,
+        group=ToolGroup.NETWORK,
         read_only=True,
     ),
-    spec(
-        "network",
-        "create_private_network",
-        "Create private network",
-        "Create a private network (job) in a region, optional VPC, subnets, tags.",
-        CreatePrivateNetworkInput,
-        create_private_network,
+    ToolSpec(
+        name="create_private_network",
+        title="Create private network",
+        description="Create a private network (job) in a region, optional VPC, subnets, tags.",
+        input_model=CreatePrivateNetworkInput,
+        handler=create_private_network,
+        group=ToolGroup.NETWORK,
         read_only=False,
     ),
-    spec(
-        "network",
-        "attach_instance_to_network",
-        "Attach instance to network",
-        "Connect a server to a private network (job) and wait until its NIC is available. "
-        "Attaching twice returns the existing NIC.",
-        AttachInput,
-        attach_instance_to_network,
+    ToolSpec(
+        name="attach_instance_to_network",
+        title="Attach instance to network",
+        description=(
+            "Connect a server to a private network (job) and wait until its NIC is available. "
+            "Attaching twice returns the existing NIC."
+        ),
+        input_model=AttachInput,
+        handler=attach_instance_to_network,
+        group=ToolGroup.NETWORK,
         read_only=False,
         idempotent=True,
     ),
-    spec(
-        "network",
-        "detach_instance_from_network",
-        "Detach instance from network",
-        "Remove a server's NIC on a private network (job) and wait until it is gone.",
-        AttachInput,
-        detach_instance_from_network,
+    ToolSpec(
+        name="detach_instance_from_network",
+        title="Detach instance from network",
+        description="Remove a server's NIC on a private network (job) and wait until it is gone.",
+        input_model=AttachInput,
+        handler=detach_instance_from_network,
+        group=ToolGroup.NETWORK,
         describe=describe_detach,
         read_only=False,
         destructive=True,
         idempotent=True,
     ),
-    spec(
-        "network",
-        "delete_private_network",
-        "Delete private network",
-        "Delete a private network (job). Refused while servers or clusters use it.",
-        NetworkInput,
-        delete_private_network,
+    ToolSpec(
+        name="delete_private_network",
+        title="Delete private network",
+        description="Delete a private network (job). Refused while servers or clusters use it.",
+        input_model=NetworkInput,
+        handler=delete_private_network,
+        group=ToolGroup.NETWORK,
         describe=describe_network_deletion,
         read_only=False,
         destructive=True,

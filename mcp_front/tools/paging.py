@@ -12,9 +12,10 @@ from jobs.models import JSON
 from mcp_front import envelope
 from mcp_front.runtime import Runtime
 from mcp_front.toolkit import scaleway
+from workers.cache import CacheKind
 
 if TYPE_CHECKING:
-    from workers.scaleway.client import ScalewayClient
+    pass
 
 
 class Paged(Protocol):
@@ -48,35 +49,36 @@ def response_page(key: str, response: Any, summarise: Callable[[Any], JSON], arg
 
 
 async def cached_page(
-    runtime: Runtime, kind: str, key: Hashable, load: Callable[[], Awaitable[JSON]]
+    runtime: Runtime, kind: CacheKind, key: Hashable, load: Callable[[], Awaitable[JSON]]
 ) -> CallToolResult:
     """The envelope of a page read through the short-TTL cache of ``kind``."""
     page = await runtime.services.read_cache.get_or_load(kind, key, load)
     return envelope.success(page, source=runtime.source)
 
 
+# An adapter list function: ``fetch(client, <zone or region>=..., page=, page_size=, **filters)``.
+PageFetch = Callable[..., Awaitable[Any]]
+
+
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """An API list call served as cached, summarised pages.
+    """An adapter list function served as cached, summarised pages.
 
     ``kind`` is the cache kind (jobs that touch it invalidate it), ``items`` the response
-    field and page key, ``method`` picks the SDK call from the client, ``size_arg`` names its
-    page size argument (``per_page`` for Instance).
+    field and page key, ``fetch`` the adapter function (e.g. ``servers.list_servers``).
     """
 
-    kind: str
+    kind: CacheKind
     items: str
-    method: Callable[[ScalewayClient], Callable[..., Any]]
+    fetch: PageFetch
     summarise: Callable[[Any], JSON]
-    size_arg: str = "page_size"
 
     async def page(self, runtime: Runtime, args: Paged, **query: Any) -> CallToolResult:
         """The envelope of the page ``args`` asks for, the call filtered by ``query``."""
         client = scaleway(runtime)
 
         async def load() -> JSON:
-            sizing = {"page": args.page, self.size_arg: args.per_page}
-            response = await client.read(self.method(client), **query, **sizing)
+            response = await self.fetch(client, **query, page=args.page, page_size=args.per_page)
             return response_page(self.items, response, self.summarise, args)
 
         key = (self.items, *(_hashable(v) for v in query.values()), args.page, args.per_page)

@@ -13,12 +13,23 @@ from pydantic import Field, field_validator
 from mcp_front.inputs import PageInput, RegionInput, optional_uuid_of, region_of, uuid_of
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import scaleway, spec
+from mcp_front.tool_groups import ToolGroup
+from mcp_front.toolkit import ToolSpec, scaleway
 from mcp_front.tools.paging import Listing
+from workers.cache import CacheKind
 from workers.errors import InUse
+from workers.operations.registry import (
+    CREATE_NAMESPACE,
+    DELETE_NAMESPACE,
+    CreateNamespaceParams,
+    NamespaceRef,
+)
 from workers.scaleway.registry import (
     get_namespace,
     image_summary,
+    list_images,
+    list_namespaces,
+    list_tags,
     namespace_images,
     namespace_summary,
     tag_summary,
@@ -68,9 +79,7 @@ class ListTagsInput(PageInput):
     name: str | None = Field(None, description="Only the tag with this exact name.")
 
 
-NAMESPACES = Listing(
-    "registry", "namespaces", lambda c: c.registry.list_namespaces, namespace_summary
-)
+NAMESPACES = Listing(CacheKind.REGISTRY, "namespaces", list_namespaces, namespace_summary)
 
 
 async def list_registry_namespaces(
@@ -85,8 +94,13 @@ async def create_registry_namespace(
     args: CreateNamespaceInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Create a registry namespace (a job; it is ready at once)."""
-    params = {**args.model_dump(exclude={"region"}), "region": region_of(runtime, args.region)}
-    return await submit_and_wait(runtime, ctx, "registry.create_namespace", params)
+    params = CreateNamespaceParams(
+        region=region_of(runtime, args.region),
+        name=args.name,
+        description=args.description,
+        is_public=args.is_public,
+    )
+    return await submit_and_wait(runtime, ctx, CREATE_NAMESPACE, params)
 
 
 async def delete_registry_namespace(
@@ -94,8 +108,8 @@ async def delete_registry_namespace(
 ) -> CallToolResult:
     """Delete a namespace (a job); one holding images is refused, naming them, unless force."""
     region, namespace = await _deletable_namespace(args, runtime)
-    params = {"region": region, "namespace_id": namespace.id}
-    return await submit_and_wait(runtime, ctx, "registry.delete_namespace", params)
+    params = NamespaceRef(region=region, namespace_id=namespace.id)
+    return await submit_and_wait(runtime, ctx, DELETE_NAMESPACE, params)
 
 
 async def describe_namespace_deletion(args: DeleteNamespaceInput, runtime: Runtime) -> str:
@@ -117,7 +131,7 @@ async def _deletable_namespace(args: DeleteNamespaceInput, runtime: Runtime) -> 
     return region, namespace
 
 
-IMAGES = Listing("registry", "images", lambda c: c.registry.list_images, image_summary)
+IMAGES = Listing(CacheKind.REGISTRY, "images", list_images, image_summary)
 
 
 async def list_registry_images(
@@ -130,7 +144,7 @@ async def list_registry_images(
     )
 
 
-TAGS = Listing("registry", "tags", lambda c: c.registry.list_tags, tag_summary)
+TAGS = Listing(CacheKind.REGISTRY, "tags", list_tags, tag_summary)
 
 
 async def list_registry_tags(args: ListTagsInput, runtime: Runtime, ctx: Context) -> CallToolResult:
@@ -140,51 +154,57 @@ async def list_registry_tags(args: ListTagsInput, runtime: Runtime, ctx: Context
 
 
 TOOLS = [
-    spec(
-        "registry",
-        "list_registry_namespaces",
-        "List registry namespaces",
-        "Container Registry namespaces of a region: id, name, endpoint, visibility, image "
-        "count, size. Paginated.",
-        ListNamespacesInput,
-        list_registry_namespaces,
+    ToolSpec(
+        name="list_registry_namespaces",
+        title="List registry namespaces",
+        description=(
+            "Container Registry namespaces of a region: id, name, endpoint, visibility, image "
+            "count, size. Paginated."
+        ),
+        input_model=ListNamespacesInput,
+        handler=list_registry_namespaces,
+        group=ToolGroup.REGISTRY,
         read_only=True,
     ),
-    spec(
-        "registry",
-        "create_registry_namespace",
-        "Create registry namespace",
-        "Create a Container Registry namespace (job): name unique in the region, "
-        "description, public or private. Returns its endpoint for docker push.",
-        CreateNamespaceInput,
-        create_registry_namespace,
+    ToolSpec(
+        name="create_registry_namespace",
+        title="Create registry namespace",
+        description=(
+            "Create a Container Registry namespace (job): name unique in the region, "
+            "description, public or private. Returns its endpoint for docker push."
+        ),
+        input_model=CreateNamespaceInput,
+        handler=create_registry_namespace,
+        group=ToolGroup.REGISTRY,
         read_only=False,
     ),
-    spec(
-        "registry",
-        "list_registry_images",
-        "List registry images",
-        "Images of a region or of one namespace: id, name, size, tags. Paginated.",
-        ListImagesInput,
-        list_registry_images,
+    ToolSpec(
+        name="list_registry_images",
+        title="List registry images",
+        description="Images of a region or of one namespace: id, name, size, tags. Paginated.",
+        input_model=ListImagesInput,
+        handler=list_registry_images,
+        group=ToolGroup.REGISTRY,
         read_only=True,
     ),
-    spec(
-        "registry",
-        "list_registry_tags",
-        "List registry image tags",
-        "Tags of one image with their digests. Paginated.",
-        ListTagsInput,
-        list_registry_tags,
+    ToolSpec(
+        name="list_registry_tags",
+        title="List registry image tags",
+        description="Tags of one image with their digests. Paginated.",
+        input_model=ListTagsInput,
+        handler=list_registry_tags,
+        group=ToolGroup.REGISTRY,
         read_only=True,
     ),
-    spec(
-        "registry",
-        "delete_registry_namespace",
-        "Delete registry namespace",
-        "Delete a registry namespace (job). Refused while it holds images unless force=true.",
-        DeleteNamespaceInput,
-        delete_registry_namespace,
+    ToolSpec(
+        name="delete_registry_namespace",
+        title="Delete registry namespace",
+        description=(
+            "Delete a registry namespace (job). Refused while it holds images unless force=true."
+        ),
+        input_model=DeleteNamespaceInput,
+        handler=delete_registry_namespace,
+        group=ToolGroup.REGISTRY,
         describe=describe_namespace_deletion,
         read_only=False,
         destructive=True,

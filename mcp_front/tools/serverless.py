@@ -17,16 +17,34 @@ from mcp_front.errors import ToolInputError
 from mcp_front.inputs import RegionInput, Tags, optional_uuid_of, region_of, uuid_of
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
-from mcp_front.toolkit import scaleway, spec
+from mcp_front.tool_groups import ToolGroup
+from mcp_front.toolkit import ToolSpec, scaleway
 from workers.errors import InUse
+from workers.operations.serverless import (
+    CREATE_CRON,
+    CREATE_NAMESPACE,
+    DELETE_APP,
+    DELETE_NAMESPACE,
+    CronParams,
+    NamespaceParams,
+    Target,
+)
+from workers.operations.serverless_deploy import (
+    DEPLOY_CONTAINER,
+    DEPLOY_FUNCTION,
+    ContainerParams,
+    FunctionParams,
+)
 from workers.scaleway.serverless import (
     Kind,
-    api_of,
     app_summary,
     apps_of,
     cron_summary,
+    crons_of,
+    function_runtimes,
     get_app,
     get_namespace,
+    list_namespaces,
     namespace_summary,
 )
 
@@ -124,7 +142,7 @@ async def list_serverless_namespaces(
 ) -> CallToolResult:
     """Namespaces of containers or functions in a region."""
     region, client = region_of(runtime, args.region), scaleway(runtime)
-    found = await client.read(api_of(client, _kind(args)).list_namespaces_all, region=region)
+    found = await list_namespaces(client, _kind(args), region)
     data = {"namespaces": [namespace_summary(n) for n in found]}
     return envelope.success(data, source=runtime.source)
 
@@ -133,8 +151,14 @@ async def create_serverless_namespace(
     args: CreateNamespaceInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Create a namespace (a job, until ready)."""
-    params = {**args.model_dump(exclude={"region"}), "region": region_of(runtime, args.region)}
-    return await submit_and_wait(runtime, ctx, "serverless.create_namespace", params)
+    params = NamespaceParams(
+        kind=_kind(args),
+        region=region_of(runtime, args.region),
+        name=args.name,
+        description=args.description,
+        tags=args.tags,
+    )
+    return await submit_and_wait(runtime, ctx, CREATE_NAMESPACE, params)
 
 
 async def delete_serverless_namespace(
@@ -147,8 +171,8 @@ async def delete_serverless_namespace(
     if apps:
         named = [f"{kind.app} {a.name} ({a.id})" for a in apps]
         raise InUse(f"namespace {ns.name}", named, f"delete_{kind.app} removes them first")
-    params = {"kind": kind.value, "region": region, "id": ns.id}
-    return await submit_and_wait(runtime, ctx, "serverless.delete_namespace", params)
+    params = Target(kind=kind, region=region, id=ns.id)
+    return await submit_and_wait(runtime, ctx, DELETE_NAMESPACE, params)
 
 
 async def list_serverless_apps(
@@ -164,9 +188,7 @@ async def get_serverless_app(args: AppInput, runtime: Runtime, ctx: Context) -> 
     """One container or function, with its crons."""
     region, client, kind = region_of(runtime, args.region), scaleway(runtime), _kind(args)
     app = await get_app(client, kind, region, args.id)
-    crons = await client.read(
-        api_of(client, kind).list_crons_all, region=region, **{f"{kind.app}_id": app.id}
-    )
+    crons = await crons_of(client, kind, region, app.id)
     data = {**app_summary(app), "crons": [cron_summary(c) for c in crons]}
     return envelope.success(data, source=runtime.source)
 
@@ -183,8 +205,20 @@ async def deploy_container(
     """Create or update a container and deploy it (a job, until ready or error)."""
     region = region_of(runtime, args.region)
     await _ready_namespace(runtime, Kind.CONTAINERS, region, args.namespace_id)
-    params = {**args.model_dump(exclude={"region"}), "region": region}
-    return await submit_and_wait(runtime, ctx, "serverless.deploy_container", params)
+    params = ContainerParams(
+        region=region,
+        namespace_id=args.namespace_id,
+        name=args.name,
+        env=args.env,
+        min_scale=args.min_scale,
+        max_scale=args.max_scale,
+        memory_mb=args.memory_mb,
+        privacy=args.privacy,
+        tags=args.tags,
+        image=args.image,
+        port=args.port,
+    )
+    return await submit_and_wait(runtime, ctx, DEPLOY_CONTAINER, params)
 
 
 async def deploy_function(
@@ -194,123 +228,148 @@ async def deploy_function(
     from workers.storage.paths import LocalPathError, check_source, resolve
 
     region, client = region_of(runtime, args.region), scaleway(runtime)
-    offered = [
-        r.name
-        for r in (
-            await client.read(client.functions.list_function_runtimes, region=region)
-        ).runtimes
-    ]
+    offered = await function_runtimes(client, region)
     if args.runtime not in offered:
         raise ToolInputError("runtime", f"{args.runtime!r} is not offered: {', '.join(offered)}")
-    params = {**args.model_dump(exclude={"region"}), "region": region}
+    zip_path: str | None = None
     if args.zip_path:
         try:
             path = resolve(args.zip_path)
             check_source(path)
         except LocalPathError as exc:
             raise ToolInputError("zip_path", str(exc)) from None
-        params["zip_path"] = str(path)
+        zip_path = str(path)
     await _ready_namespace(runtime, Kind.FUNCTIONS, region, args.namespace_id)
-    return await submit_and_wait(runtime, ctx, "serverless.deploy_function", params)
+    params = FunctionParams(
+        region=region,
+        namespace_id=args.namespace_id,
+        name=args.name,
+        env=args.env,
+        min_scale=args.min_scale,
+        max_scale=args.max_scale,
+        memory_mb=args.memory_mb,
+        privacy=args.privacy,
+        tags=args.tags,
+        runtime=args.runtime,
+        handler=args.handler,
+        zip_path=zip_path,
+    )
+    return await submit_and_wait(runtime, ctx, DEPLOY_FUNCTION, params)
 
 
 async def delete_serverless_app(args: AppInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Delete a container or function with its crons (a job)."""
     region, kind = region_of(runtime, args.region), _kind(args)
     app = await get_app(scaleway(runtime), kind, region, args.id)
-    params = {"kind": kind.value, "region": region, "id": app.id}
-    return await submit_and_wait(runtime, ctx, "serverless.delete_app", params)
+    params = Target(kind=kind, region=region, id=app.id)
+    return await submit_and_wait(runtime, ctx, DELETE_APP, params)
 
 
 async def create_cron_trigger(args: CronInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Add a cron trigger to a container or function (a job)."""
     region, kind = region_of(runtime, args.region), _kind(args)
     app = await get_app(scaleway(runtime), kind, region, args.id)
-    params = {**args.model_dump(exclude={"region", "id"}), "region": region, "id": app.id}
-    return await submit_and_wait(runtime, ctx, "serverless.create_cron", params)
-
-
-def _tool(name: str, title: str, words: str, model: type, handler: Any, **hints: bool) -> Any:
-    return spec("serverless", name, title, words, model, handler, **hints)
+    params = CronParams(
+        kind=kind,
+        region=region,
+        id=app.id,
+        name=args.name,
+        schedule=args.schedule,
+        args=args.args,
+    )
+    return await submit_and_wait(runtime, ctx, CREATE_CRON, params)
 
 
 TOOLS = [
-    _tool(
-        "list_serverless_namespaces",
-        "List serverless namespaces",
-        "Namespaces of containers or functions in a region.",
-        KindInput,
-        list_serverless_namespaces,
+    ToolSpec(
+        name="list_serverless_namespaces",
+        title="List serverless namespaces",
+        description="Namespaces of containers or functions in a region.",
+        input_model=KindInput,
+        handler=list_serverless_namespaces,
+        group=ToolGroup.SERVERLESS,
         read_only=True,
     ),
-    _tool(
-        "create_serverless_namespace",
-        "Create serverless namespace",
-        "Create a containers or functions namespace (job, until ready).",
-        CreateNamespaceInput,
-        create_serverless_namespace,
+    ToolSpec(
+        name="create_serverless_namespace",
+        title="Create serverless namespace",
+        description="Create a containers or functions namespace (job, until ready).",
+        input_model=CreateNamespaceInput,
+        handler=create_serverless_namespace,
+        group=ToolGroup.SERVERLESS,
         read_only=False,
     ),
-    _tool(
-        "delete_serverless_namespace",
-        "Delete serverless namespace",
-        "Delete a namespace (job). Refused while it holds containers or functions.",
-        NamespaceInput,
-        delete_serverless_namespace,
+    ToolSpec(
+        name="delete_serverless_namespace",
+        title="Delete serverless namespace",
+        description="Delete a namespace (job). Refused while it holds containers or functions.",
+        input_model=NamespaceInput,
+        handler=delete_serverless_namespace,
+        group=ToolGroup.SERVERLESS,
         read_only=False,
         destructive=True,
     ),
-    _tool(
-        "list_serverless_apps",
-        "List containers or functions",
-        "Containers or functions: status, URL, image or runtime, scale.",
-        ListAppsInput,
-        list_serverless_apps,
+    ToolSpec(
+        name="list_serverless_apps",
+        title="List containers or functions",
+        description="Containers or functions: status, URL, image or runtime, scale.",
+        input_model=ListAppsInput,
+        handler=list_serverless_apps,
+        group=ToolGroup.SERVERLESS,
         read_only=True,
     ),
-    _tool(
-        "get_serverless_app",
-        "Get container or function",
-        "One container or function with its cron triggers.",
-        AppInput,
-        get_serverless_app,
+    ToolSpec(
+        name="get_serverless_app",
+        title="Get container or function",
+        description="One container or function with its cron triggers.",
+        input_model=AppInput,
+        handler=get_serverless_app,
+        group=ToolGroup.SERVERLESS,
         read_only=True,
     ),
-    _tool(
-        "deploy_container",
-        "Deploy container",
-        "Create (or update, by name) a container from an image and deploy it (job) until "
-        "ready; a failed deploy reports the API's message.",
-        DeployContainerInput,
-        deploy_container,
+    ToolSpec(
+        name="deploy_container",
+        title="Deploy container",
+        description=(
+            "Create (or update, by name) a container from an image and deploy it (job) until "
+            "ready; a failed deploy reports the API's message."
+        ),
+        input_model=DeployContainerInput,
+        handler=deploy_container,
+        group=ToolGroup.SERVERLESS,
         read_only=False,
         idempotent=True,
     ),
-    _tool(
-        "deploy_function",
-        "Deploy function",
-        "Create (or update, by name) a function, upload its zip, deploy it (job) until "
-        "ready; a failed build reports the API's message.",
-        DeployFunctionInput,
-        deploy_function,
+    ToolSpec(
+        name="deploy_function",
+        title="Deploy function",
+        description=(
+            "Create (or update, by name) a function, upload its zip, deploy it (job) until "
+            "ready; a failed build reports the API's message."
+        ),
+        input_model=DeployFunctionInput,
+        handler=deploy_function,
+        group=ToolGroup.SERVERLESS,
         read_only=False,
         idempotent=True,
     ),
-    _tool(
-        "delete_serverless_app",
-        "Delete container or function",
-        "Delete a container or function and its cron triggers (job).",
-        AppInput,
-        delete_serverless_app,
+    ToolSpec(
+        name="delete_serverless_app",
+        title="Delete container or function",
+        description="Delete a container or function and its cron triggers (job).",
+        input_model=AppInput,
+        handler=delete_serverless_app,
+        group=ToolGroup.SERVERLESS,
         read_only=False,
         destructive=True,
     ),
-    _tool(
-        "create_cron_trigger",
-        "Create cron trigger",
-        "Call a container or function on a cron schedule (UTC) with a JSON body (job).",
-        CronInput,
-        create_cron_trigger,
+    ToolSpec(
+        name="create_cron_trigger",
+        title="Create cron trigger",
+        description="Call a container or function on a cron schedule (UTC) with a JSON body (job).",
+        input_model=CronInput,
+        handler=create_cron_trigger,
+        group=ToolGroup.SERVERLESS,
         read_only=False,
     ),
 ]

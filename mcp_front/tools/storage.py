@@ -9,13 +9,13 @@ from pathlib import Path
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 
-from jobs.models import JSON
 from mcp_front import envelope
 from mcp_front.errors import ToolInputError
 from mcp_front.file_roots import FileRoots
 from mcp_front.job_view import iso
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
+from mcp_front.tool_groups import ToolGroup
 from mcp_front.toolkit import ToolSpec
 from mcp_front.tools.storage_inputs import (
     CreateBucketInput,
@@ -26,13 +26,18 @@ from mcp_front.tools.storage_inputs import (
     ListObjectsInput,
     UploadObjectInput,
 )
+from workers.cache import CacheKind
 from workers.errors import InUse
-from workers.operations.bucket_deletion import DELETE_BUCKET, FORCE_ADVICE
+from workers.operations.bucket_deletion import DELETE_BUCKET, FORCE_ADVICE, DeleteBucketParams
 from workers.operations.storage import (
     CREATE_BUCKET,
     DELETE_OBJECT,
     DOWNLOAD_OBJECT,
     UPLOAD_OBJECT,
+    CreateBucketParams,
+    DeleteObjectParams,
+    DownloadObjectParams,
+    UploadObjectParams,
 )
 from workers.storage import buckets
 from workers.storage.client import ObjectStorage
@@ -60,7 +65,7 @@ async def list_buckets(args: ListBucketsInput, runtime: Runtime, ctx: Context) -
     region = _region(runtime, args.region)
     storage = _storage(runtime)
     rows = await runtime.services.read_cache.get_or_load(
-        "bucket", ("list", region), lambda: buckets.list_buckets(storage, region)
+        CacheKind.BUCKETS, ("list", region), lambda: buckets.list_buckets(storage, region)
     )
     data = {"region": region, "buckets": rows, "count": len(rows)}
     return envelope.success(data, source=runtime.source)
@@ -68,20 +73,20 @@ async def list_buckets(args: ListBucketsInput, runtime: Runtime, ctx: Context) -
 
 async def create_bucket(args: CreateBucketInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Enqueue the creation of a bucket."""
-    params = {
-        "name": args.name,
-        "region": _region(runtime, args.region),
-        "acl": args.acl,
-        "versioning": args.versioning,
-        "tags": args.tags,
-    }
+    params = CreateBucketParams(
+        name=args.name,
+        region=_region(runtime, args.region),
+        acl=args.acl,
+        versioning=args.versioning,
+        tags=args.tags,
+    )
     return await submit_and_wait(runtime, ctx, CREATE_BUCKET, params)
 
 
 async def delete_bucket(args: DeleteBucketInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Enqueue a bucket's deletion; one holding anything is refused, naming it, unless force."""
     region, _ = await _deletable_bucket(args, runtime)
-    params = {"bucket": args.name, "region": region, "force": args.force}
+    params = DeleteBucketParams(bucket=args.name, region=region, force=args.force)
     return await submit_and_wait(runtime, ctx, DELETE_BUCKET, params)
 
 
@@ -117,7 +122,7 @@ async def list_objects(args: ListObjectsInput, runtime: Runtime, ctx: Context) -
         args.page_size,
     )
     page = await runtime.services.read_cache.get_or_load(
-        "object",
+        CacheKind.OBJECTS,
         key,
         lambda: buckets.list_objects(
             storage,
@@ -153,28 +158,32 @@ def _inline_bytes(args: UploadObjectInput, cap: int) -> bytes:
 
 async def upload_object(args: UploadObjectInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Enqueue an upload from a local file or inline content."""
-    params: JSON = {
-        "bucket": args.bucket,
-        "key": args.key,
-        "region": _region(runtime, args.region),
-        "storage_class": args.storage_class,
-        "metadata": args.metadata,
-    }
     content_type = args.content_type
+    source: str | None = None
+    content: str | None = None
     if args.path is not None:
         path = FileRoots.of(runtime.settings).readable("path", args.path)
-        params["path"] = str(path)
+        source = str(path)
         content_type = content_type or guess_content_type(args.key)
         if content_type == "application/octet-stream":
             content_type = guess_content_type(path.name)
     else:
         body = _inline_bytes(args, runtime.settings.s3_inline_max_kb * 1024)
-        params["content"] = base64.b64encode(body).decode("ascii")
+        content = base64.b64encode(body).decode("ascii")
         if content_type is None:
             content_type = guess_content_type(args.key)
             if args.text is not None and content_type == "application/octet-stream":
                 content_type = "text/plain; charset=utf-8"
-    params["content_type"] = content_type
+    params = UploadObjectParams(
+        bucket=args.bucket,
+        key=args.key,
+        region=_region(runtime, args.region),
+        storage_class=args.storage_class,
+        metadata=args.metadata,
+        path=source,
+        content=content,
+        content_type=content_type,
+    )
     return await submit_and_wait(runtime, ctx, UPLOAD_OBJECT, params)
 
 
@@ -206,13 +215,9 @@ async def download_object(
         name = args.key.rstrip("/").rsplit("/", 1)[-1].strip(".") or "object"
         target = runtime.settings.data_dir / "downloads" / args.bucket / name
     path = FileRoots.of(runtime.settings).writable("path", target, overwrite=args.overwrite)
-    params = {
-        "bucket": args.bucket,
-        "key": args.key,
-        "region": region,
-        "path": str(path),
-        "overwrite": args.overwrite,
-    }
+    params = DownloadObjectParams(
+        bucket=args.bucket, key=args.key, region=region, path=str(path), overwrite=args.overwrite
+    )
     return await submit_and_wait(runtime, ctx, DOWNLOAD_OBJECT, params)
 
 
@@ -253,12 +258,12 @@ async def _try_inline(
 
 async def delete_object(args: DeleteObjectInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Enqueue the deletion of an object (or of all its versions)."""
-    params = {
-        "bucket": args.bucket,
-        "key": args.key,
-        "region": _region(runtime, args.region),
-        "all_versions": args.all_versions,
-    }
+    params = DeleteObjectParams(
+        bucket=args.bucket,
+        key=args.key,
+        region=_region(runtime, args.region),
+        all_versions=args.all_versions,
+    )
     return await submit_and_wait(runtime, ctx, DELETE_OBJECT, params)
 
 
@@ -275,7 +280,7 @@ TOOLS = [
         description="Object Storage buckets of a region.",
         input_model=ListBucketsInput,
         handler=list_buckets,
-        group="storage",
+        group=ToolGroup.STORAGE,
         read_only=True,
     ),
     ToolSpec(
@@ -287,7 +292,7 @@ TOOLS = [
         ),
         input_model=CreateBucketInput,
         handler=create_bucket,
-        group="storage",
+        group=ToolGroup.STORAGE,
         read_only=False,
         idempotent=True,
     ),
@@ -300,7 +305,7 @@ TOOLS = [
         ),
         input_model=ListObjectsInput,
         handler=list_objects,
-        group="storage",
+        group=ToolGroup.STORAGE,
         read_only=True,
     ),
     ToolSpec(
@@ -312,7 +317,7 @@ TOOLS = [
         ),
         input_model=UploadObjectInput,
         handler=upload_object,
-        group="storage",
+        group=ToolGroup.STORAGE,
         read_only=False,
         idempotent=True,
     ),
@@ -325,7 +330,7 @@ TOOLS = [
         ),
         input_model=DownloadObjectInput,
         handler=download_object,
-        group="storage",
+        group=ToolGroup.STORAGE,
         read_only=False,
         writes_local_files=True,
         idempotent=True,
@@ -339,8 +344,8 @@ TOOLS = [
         ),
         input_model=DeleteObjectInput,
         handler=delete_object,
+        group=ToolGroup.STORAGE,
         describe=describe_object_deletion,
-        group="storage",
         read_only=False,
         destructive=True,
         idempotent=True,
@@ -354,7 +359,7 @@ TOOLS = [
         ),
         input_model=DeleteBucketInput,
         handler=delete_bucket,
-        group="storage",
+        group=ToolGroup.STORAGE,
         describe=describe_bucket_deletion,
         read_only=False,
         destructive=True,

@@ -6,7 +6,7 @@ from typing import Literal, TypeVar
 
 from pydantic import Field, field_validator, model_validator
 
-from mcp_front.config import ConfigError, check_region
+from mcp_front.config import region_problem
 from mcp_front.toolkit import ToolInput
 from workers.storage.names import (
     bucket_name_problem,
@@ -30,10 +30,10 @@ def _checked(problem: str | None, value: _V) -> _V:
 def _region_or_none(value: str | None) -> str | None:
     if value is None:
         return None
-    try:
-        return check_region(value)
-    except ConfigError as exc:
-        raise ValueError(str(exc).removeprefix("region ")) from None
+    problem = region_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
 
 
 class _Regional(ToolInput):

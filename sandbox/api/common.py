@@ -27,7 +27,7 @@ UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 def state_of(request: Request) -> SandboxState:
     """The sandbox state behind a request."""
-    return request.app.state.sandbox  # type: ignore[no-any-return]
+    return request.app.state.sandbox
 
 
 def is_uuid(value: object) -> bool:
@@ -79,7 +79,7 @@ def zone_of(request: Request) -> str:
         raise errors.invalid_argument(
             "zone", "constraint", f"unknown zone {zone!r}, expected one of {sorted(ZONES)}"
         )
-    return zone  # type: ignore[no-any-return]
+    return zone
 
 
 def region_of(request: Request) -> str:
@@ -89,7 +89,7 @@ def region_of(request: Request) -> str:
         raise errors.invalid_argument(
             "region", "constraint", f"unknown region {region!r}, expected one of {sorted(REGIONS)}"
         )
-    return region  # type: ignore[no-any-return]
+    return region
 
 
 def region_of_zone(zone: str) -> str:
@@ -102,7 +102,7 @@ def path_id(request: Request, name: str) -> str:
     value = request.path_params[name]
     if not is_uuid(value):
         raise errors.invalid_argument(name, "format", "must be a valid UUID")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 # -- body checks --------------------------------------------------------------------------
@@ -159,7 +159,7 @@ class Fields:
         if value is not None and not is_uuid(value):
             self.fail(name, "format", "must be a valid UUID")
             return None
-        return value  # type: ignore[no-any-return]
+        return value
 
     def bool(self, name: str, default: bool | None = None) -> Any:
         """A boolean field."""
@@ -196,15 +196,15 @@ class Fields:
         if value is not None and not all(isinstance(v, str) for v in value):
             self.fail(name, "format", "must be a list of strings")
             return None
-        return value  # type: ignore[no-any-return]
+        return value
 
     def obj(self, name: str) -> JSON | None:
         """A nested object."""
-        return self._get(name, dict, "an object", False)  # type: ignore[no-any-return]
+        return self._get(name, dict, "an object", False)
 
     def list(self, name: str) -> list[Any] | None:
         """A list of anything."""
-        return self._get(name, list, "a list", False)  # type: ignore[no-any-return]
+        return self._get(name, list, "a list", False)
 
     def choice(self, name: str, allowed: Sequence[str], default: str | None = None) -> Any:
         """A string among ``allowed``."""

@@ -47,13 +47,13 @@ def users_of(db: Record) -> list[JSON]:
     """An instance's users (its first user is created with it)."""
     return db.data.setdefault(
         "users", [{"name": db.data.get("user_name", "admin"), "is_admin": True}]
-    )  # type: ignore[no-any-return]
+    )
 
 
 def databases_of(db: Record) -> list[JSON]:
     """An instance's logical databases (``rdb`` exists from the start)."""
     default = [{"name": "rdb", "owner": "", "managed": True, "size": 0}]
-    return db.data.setdefault("databases", default)  # type: ignore[no-any-return]
+    return db.data.setdefault("databases", default)
 
 
 def backup_json(state: SandboxState, backup: Record) -> JSON:

@@ -178,7 +178,7 @@ def _name(fields: Fields, state: SandboxState) -> str:
     name = fields.str("name") or f"app-{state.new_id()[:8]}"
     if not NAME_RE.match(name):
         fields.fail("name", "constraint", "must be 1-34 lowercase letters, digits or '-'")
-    return name  # type: ignore[no-any-return]
+    return name
 
 
 def handlers(p: Product) -> list[Route]:

@@ -82,8 +82,13 @@ def body(result: CallToolResult) -> dict[str, Any]:
 async def sandbox_session(settings: Settings, api_url: str) -> AsyncIterator[Session]:
     """A real MCP client session on a runtime pointed at a sandbox."""
     settings = replace(settings, sandbox=True)
-    client = fast_client(api_url, polling=poll_settings(settings))
-    services = Services(secrets_dir=settings.secrets_dir, scaleway=client, sandbox=True)
+    client = fast_client(api_url)
+    services = Services(
+        secrets_dir=settings.secrets_dir,
+        scaleway=client,
+        sandbox=True,
+        polling=poll_settings(settings),
+    )
     async with open_runtime(settings, services=services) as runtime:
         async with Client(build_server(runtime)) as session:
             yield session, runtime

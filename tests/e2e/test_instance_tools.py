@@ -153,7 +153,7 @@ async def test_api_400_details_reach_the_user(session: Session) -> None:
     client, runtime = session
     x86 = await call(client, "list_instances", zone=ZONE)  # warm-up: a read works
     assert x86["status"] == "success"
-    from workers.scaleway.servers import resolve_image
+    from workers.scaleway.instance import resolve_image
 
     assert runtime.services.scaleway is not None
     image_id = await resolve_image(

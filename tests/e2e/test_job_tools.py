@@ -17,6 +17,7 @@ from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
 from mcp_front.server import build_server
 from mcp_front.toolkit import ToolInput, ToolSpec
+from tests.support.counting_ops import CountOperation, CountParams
 
 pytestmark = pytest.mark.anyio
 
@@ -35,13 +36,13 @@ def count_tool(log: Path) -> ToolSpec:
         return await submit_and_wait(
             runtime,
             ctx,
-            "test.count",
-            {
-                "log_path": str(log),
-                "polls": args.polls,
-                "poll_s": args.poll_s,
-                "permanent_failure": args.fail,
-            },
+            CountOperation(),
+            CountParams(
+                log_path=str(log),
+                polls=args.polls,
+                poll_s=args.poll_s,
+                permanent_failure=args.fail,
+            ),
             budget_s=args.budget_s,
         )
 

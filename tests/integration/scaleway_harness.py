@@ -48,9 +48,7 @@ MISSING = "11111111-2222-3333-4444-555555555555"  # a well-formed id nothing has
 FAST_RETRY = RetryPolicy(attempts=6, initial_s=0.01, max_s=0.05, jitter_s=0.01)
 
 
-def fast_client(
-    api_url: str, polling: PollSettings | None = None, **changes: Any
-) -> ScalewayClient:
+def fast_client(api_url: str, **changes: Any) -> ScalewayClient:
     """A client for the sandbox with millisecond retries and no real rate limit."""
     settings: dict[str, Any] = {
         "access_key": FAKE_KEY,
@@ -60,7 +58,6 @@ def fast_client(
         "zone": ZONE,
         "api_url": api_url,
         "retry": FAST_RETRY,
-        "polling": polling or PollSettings(),
         "rate_per_s": 1000.0,
         "burst": 100,
         "rate_limit_pause_s": 0.01,
@@ -142,8 +139,10 @@ async def mcp_session(settings: Settings, api_url: str) -> AsyncIterator[Session
     Polls are scaled down 100x (servers from 20 ms) to match a fast sandbox.
     """
     settings = replace(settings, sandbox=True)
-    client = fast_client(api_url, polling=PollSettings().scaled(0.01))
-    services = Services(secrets_dir=settings.secrets_dir, scaleway=client)
+    client = fast_client(api_url)
+    services = Services(
+        secrets_dir=settings.secrets_dir, scaleway=client, polling=PollSettings().scaled(0.01)
+    )
     async with open_runtime(settings, services=services) as runtime:
         async with Client(build_server(runtime)) as session:
             yield session, runtime

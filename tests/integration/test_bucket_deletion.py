@@ -81,7 +81,7 @@ def _gone(s3: Any) -> bool:
 async def test_a_bucket_with_contents_is_refused_naming_them(harness: Harness, s3: Any) -> None:
     _fill(s3, 3)
     job = await harness.run_one(
-        bucket_deletion.DELETE_BUCKET, {"bucket": BUCKET, "region": "fr-par"}
+        bucket_deletion.DELETE_BUCKET.name, {"bucket": BUCKET, "region": "fr-par"}
     )
     assert job.state is JobState.FAILED
     assert "object logs/001.txt" in job.error and "unfinished upload of big.bin" in job.error
@@ -99,7 +99,7 @@ async def test_forced_deletion_resumes_after_a_crash_mid_way(
     _fill(s3, 7)  # 14 versions + 1 marker + 1 upload
     h = harness
     job_id = await h.submit(
-        bucket_deletion.DELETE_BUCKET, {"bucket": BUCKET, "region": "fr-par", "force": True}
+        bucket_deletion.DELETE_BUCKET.name, {"bucket": BUCKET, "region": "fr-par", "force": True}
     )
     await h.step_once()  # two pages (8 versions) gone, then a Wait
     h.store.crash_next_checkpoint = True

@@ -14,7 +14,7 @@ from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
     harness_fixture,
     sandbox_fixture,
 )
-from workers.scaleway.servers import resolve_image
+from workers.scaleway.instance import resolve_image
 
 pytestmark = pytest.mark.anyio
 
@@ -179,11 +179,16 @@ async def test_api_400_details_name_the_field(harness: Harness) -> None:
     assert harness.sandbox.state.counters[SERVERS_ROUTE] == 1  # a 400 is not retried
 
 
-async def test_unknown_commercial_type_lists_the_zone_types(harness: Harness) -> None:
+async def test_a_commercial_type_the_api_refuses_fails_the_job_naming_the_field(
+    harness: Harness,
+) -> None:
+    # The tool checks the type (listing the zone's) before any job; the operation does not
+    # look it up again, so what still gets through fails with the API's own answer.
     job = await harness.run_one("instance.create_server", _create_params(commercial_type="XL9"))
     assert job.state is JobState.FAILED
-    assert "DEV1-S" in (job.error or "") and "XL9" in (job.error or "")
+    assert "commercial_type" in (job.error or "") and "XL9" in (job.error or "")
     assert harness.sandbox.state.created("server") == 0
+    assert harness.sandbox.state.counters[SERVERS_ROUTE] == 1  # a 400 is not retried
 
 
 async def test_jobs_succeed_through_injected_429_and_503(

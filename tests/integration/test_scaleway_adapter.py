@@ -157,7 +157,7 @@ async def test_reads_retry_through_429_and_503(sandbox: SandboxServer) -> None:
     sandbox.state.faults.add(GET_SERVER, "429", times=1)
     sandbox.state.faults.add(GET_SERVER, "503", times=1)
     with pytest.raises(errors.NotFound):  # reached the real answer after two faults
-        await client.read(client.instance.get_server, zone=ZONE, server_id=MISSING)
+        await client.call_idempotent(client.instance.get_server, zone=ZONE, server_id=MISSING)
     assert sandbox.state.counters[GET_SERVER] == 3
     await client.aclose()
 

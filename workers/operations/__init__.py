@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from workers.steps import Operation
+from workers.steps import AnyOperation
 
 
-def product_operations() -> list[Operation]:
+def product_operations() -> list[AnyOperation]:
     """Every operation the product runs (each product module exports ``OPERATIONS``)."""
-    operations: list[Operation] = []
+    operations: list[AnyOperation] = []
     from workers.operations import bucket_deletion, storage
 
     operations += storage.OPERATIONS

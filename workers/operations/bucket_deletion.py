@@ -6,12 +6,11 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from jobs.models import Progress
+from workers.cache import CacheKind
 from workers.errors import InUse
-from workers.operations.storage import storage_of
-from workers.steps import Done, Operation, StepContext, StepOutcome, Wait
+from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome, Wait
 from workers.storage.emptying import bucket_contents, delete_empty_bucket, delete_page
 
-DELETE_BUCKET = "storage.delete_bucket"
 # Pages emptied per step: a cancel or a shutdown waits at most this many pages.
 PAGES_PER_STEP = 10
 FORCE_ADVICE = "delete them first, or pass force=true to delete everything in it"
@@ -25,16 +24,16 @@ class DeleteBucketParams(BaseModel):
     force: bool = False
 
 
-class DeleteBucket(Operation):
+class DeleteBucket(Operation[DeleteBucketParams]):
     """Delete a bucket, emptying it first when ``force`` is given."""
 
-    name = DELETE_BUCKET
+    name = "storage.delete_bucket"
     params_model = DeleteBucketParams
-    touches = ("bucket", "object")
+    touches = (CacheKind.BUCKETS, CacheKind.OBJECTS)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        p: DeleteBucketParams = ctx.params  # type: ignore[assignment]
-        storage = storage_of(ctx)
+    async def step(self, ctx: StepContext[DeleteBucketParams]) -> StepOutcome:
+        p = ctx.params
+        storage = ctx.services.object_storage()
         removed = int(ctx.checkpoint.get("removed", 0))
         if not p.force and not ctx.checkpoint.get("emptied"):
             contents = await bucket_contents(storage, p.bucket, p.region)
@@ -58,4 +57,5 @@ class DeleteBucket(Operation):
         )
 
 
-OPERATIONS: list[Operation] = [DeleteBucket()]
+DELETE_BUCKET = DeleteBucket()
+OPERATIONS: list[AnyOperation] = [DELETE_BUCKET]

@@ -9,37 +9,43 @@ disk once the instance exists; a generated one stays, and its path is the user's
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from jobs.models import JSON, Progress
+from workers.cache import CacheKind
 from workers.errors import InUse, PermanentError
+from workers.operations.waiting import failed_status, first_try_lookup, wait_in_status
+from workers.polling import PollKind
 from workers.scaleway.client import ScalewayClient
-from workers.scaleway.errors import Conflict, NotFound
-from workers.scaleway.k8s import status_text
-from workers.scaleway.power import services_of
-from workers.scaleway.rdb import (
+from workers.scaleway.database import (
     DATABASE_WAIT,
-    GB,
     READY,
     REPLICA_ADVICE,
+    create_database,
     database_detail,
+    delete_database,
     find_database_by_tag,
     get_database,
     replica_dependents,
 )
-from workers.scaleway.servers import job_tag
-from workers.scaleway.waiting import failed_status, first_try_lookup, wait_in_status
+from workers.scaleway.errors import Conflict, NotFound
+from workers.scaleway.k8s import status_text
+from workers.scaleway.presence import job_tag
 from workers.secret_files import SecretFileError, read_secret, remove_secret
-from workers.steps import Done, Operation, StepContext, StepOutcome
+
+if TYPE_CHECKING:
+    from scaleway.rdb.v1 import Instance
+
+from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
 
 # Rough share of the wait each status stands for, for progress bars.
 _FRACTIONS = {"provisioning": 0.2, "initializing": 0.6, "configuring": 0.9}
 
 
 class CreateDatabaseParams(BaseModel):
-    """Parameters of ``rdb.create_database`` (engine and node type already checked)."""
+    """Parameters of ``database.create_database`` (engine and node type already checked)."""
 
     region: str
     name: str
@@ -67,16 +73,17 @@ def _credentials(params: CreateDatabaseParams) -> JSON:
     return {"user_name": params.user_name, "password": "the one you gave"}
 
 
-class CreateDatabase(Operation):
+class CreateDatabase(Operation[CreateDatabaseParams]):
     """Create a database instance tagged with the job id and wait until it is ``ready``."""
 
-    name = "rdb.create_database"
+    name = "database.create_database"
+    aliases = ("rdb.create_database",)  # its name before 0.2, in job rows of older stores
     params_model = CreateDatabaseParams
-    touches = ("rdb",)
+    touches = (CacheKind.DATABASES,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: CreateDatabaseParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[CreateDatabaseParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         if "instance_id" not in ctx.checkpoint:
             tag = job_tag(ctx.job.id)
             lookup = await first_try_lookup(
@@ -91,15 +98,16 @@ class CreateDatabase(Operation):
                 remove_secret(Path(params.password_file))
         return await self._poll(ctx, client, params, ctx.checkpoint["instance_id"])
 
-    async def _create(self, client: ScalewayClient, params: CreateDatabaseParams, tag: str) -> Any:
+    async def _create(
+        self, client: ScalewayClient, params: CreateDatabaseParams, tag: str
+    ) -> Instance:
         try:
             password = read_secret(Path(params.password_file))
         except SecretFileError as exc:
             raise PermanentError(f"{exc}; create the database again") from None
-        return await client.call(
-            client.rdb.create_instance,
-            region=params.region,
-            project_id=params.project_id or client.project_id,
+        return await create_database(
+            client,
+            params.region,
             name=params.name,
             engine=params.engine,
             user_name=params.user_name,
@@ -107,14 +115,19 @@ class CreateDatabase(Operation):
             node_type=params.node_type,
             is_ha_cluster=params.is_ha_cluster,
             disable_backup=params.disable_backup,
-            volume_size=params.volume_size_gb * GB,
-            volume_type=params.volume_type,  # type: ignore[arg-type]
+            volume_size_gb=params.volume_size_gb,
+            volume_type=params.volume_type,
             backup_same_region=params.backup_same_region,
             tags=[*params.tags, tag],
+            project_id=params.project_id,
         )
 
     async def _poll(
-        self, ctx: StepContext, client: ScalewayClient, params: CreateDatabaseParams, iid: str
+        self,
+        ctx: StepContext[CreateDatabaseParams],
+        client: ScalewayClient,
+        params: CreateDatabaseParams,
+        iid: str,
     ) -> StepOutcome:
         db = await get_database(client, params.region, iid)
         status = status_text(db.status)
@@ -129,16 +142,15 @@ class CreateDatabase(Operation):
             raise failed_status(f"database {iid}", status, ctx.elapsed_s, advice)
         return wait_in_status(
             ctx,
-            client,
-            "database",
+            PollKind.DATABASE,
             status,
             f"database {db.name} is {status}",
             advice=advice,
             fraction=_FRACTIONS.get(status, 0.5),
         )
 
-    async def on_cancel(self, ctx: StepContext) -> JSON | None:
-        params: CreateDatabaseParams = ctx.params  # type: ignore[assignment]
+    async def on_cancel(self, ctx: StepContext[CreateDatabaseParams]) -> JSON | None:
+        params = ctx.params
         iid = ctx.checkpoint.get("instance_id")
         if not iid:
             if not params.password_generated:
@@ -158,16 +170,17 @@ class DatabaseRef(BaseModel):
     instance_id: str
 
 
-class DeleteDatabase(Operation):
+class DeleteDatabase(Operation[DatabaseRef]):
     """Delete a database instance without read replicas and wait until it is gone."""
 
-    name = "rdb.delete_database"
+    name = "database.delete_database"
+    aliases = ("rdb.delete_database",)
     params_model = DatabaseRef
-    touches = ("rdb",)
+    touches = (CacheKind.DATABASES,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: DatabaseRef = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[DatabaseRef]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         iid = params.instance_id
         try:
             db = await get_database(client, params.region, iid)
@@ -178,7 +191,7 @@ class DeleteDatabase(Operation):
             if dependents:
                 raise InUse(f"database {iid}", dependents, REPLICA_ADVICE)
             try:
-                await client.read(client.rdb.delete_instance, region=params.region, instance_id=iid)
+                await delete_database(client, params.region, iid)
             except Conflict as exc:
                 if exc.current_state != "deleting":
                     raise
@@ -189,12 +202,13 @@ class DeleteDatabase(Operation):
             )
         return wait_in_status(
             ctx,
-            client,
-            "database",
+            PollKind.DATABASE,
             "deleting",
             f"database {db.name} is {status_text(db.status)}",
             advice=f"the database {iid} may still exist: look at it with get_database",
         )
 
 
-OPERATIONS: list[Operation] = [CreateDatabase(), DeleteDatabase()]
+CREATE_DATABASE = CreateDatabase()
+DELETE_DATABASE = DeleteDatabase()
+OPERATIONS: list[AnyOperation] = [CREATE_DATABASE, DELETE_DATABASE]

@@ -15,16 +15,25 @@ from typing import Any
 from pydantic import BaseModel
 
 from jobs.models import JSON, Progress
+from workers.cache import CacheKind
 from workers.errors import PermanentError
+from workers.operations.waiting import failed_status, wait_in_status
+from workers.polling import PollKind
 from workers.scaleway.client import ScalewayClient
+from workers.scaleway.database import READY
+from workers.scaleway.database_admin import (
+    BACKUP_WAIT,
+    backup_summary,
+    create_backup,
+    create_logical_database,
+    create_user,
+    find_backup,
+    get_backup,
+)
 from workers.scaleway.errors import Conflict
 from workers.scaleway.k8s import status_text
-from workers.scaleway.power import services_of
-from workers.scaleway.rdb import READY
-from workers.scaleway.rdb_admin import BACKUP_WAIT, backup_summary, find_backup
-from workers.scaleway.waiting import failed_status, wait_in_status
 from workers.secret_files import SecretFileError, read_secret, remove_secret
-from workers.steps import Done, Operation, StepContext, StepOutcome
+from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
 
 
 class InstanceChild(BaseModel):
@@ -36,13 +45,13 @@ class InstanceChild(BaseModel):
 
 
 class CreateBackupParams(InstanceChild):
-    """Parameters of ``rdb.create_backup``."""
+    """Parameters of ``database.create_backup``."""
 
     database_name: str
 
 
 class CreateUserParams(InstanceChild):
-    """Parameters of ``rdb.create_user``; the password is in a 0600 file."""
+    """Parameters of ``database.create_user``; the password is in a 0600 file."""
 
     is_admin: bool = False
     password_file: str
@@ -50,7 +59,7 @@ class CreateUserParams(InstanceChild):
 
 
 async def create_named_once(
-    ctx: StepContext, what: str, create: Callable[[], Awaitable[Any]]
+    ctx: StepContext[Any], what: str, create: Callable[[], Awaitable[Any]]
 ) -> Any | None:
     """``create()`` once per job: None when a resumed job finds its own name already taken."""
     resumed = bool(ctx.checkpoint.get("create_sent"))
@@ -70,16 +79,17 @@ async def create_named_once(
         raise
 
 
-class CreateBackup(Operation):
+class CreateBackup(Operation[CreateBackupParams]):
     """Back up one database of an instance and wait until the backup is ``ready``."""
 
-    name = "rdb.create_backup"
+    name = "database.create_backup"
+    aliases = ("rdb.create_backup",)
     params_model = CreateBackupParams
-    touches = ("rdb_backup",)
+    touches = (CacheKind.DATABASE_BACKUPS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: CreateBackupParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[CreateBackupParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         if "backup_id" not in ctx.checkpoint:
             backup = await create_named_once(
                 ctx, f"backup {params.name!r}", lambda: self._create(client, params)
@@ -91,11 +101,7 @@ class CreateBackup(Operation):
             await ctx.save(
                 Progress("creating", f"backup {backup.name} started"), backup_id=backup.id
             )
-        backup = await client.read(
-            client.rdb.get_database_backup,
-            region=params.region,
-            database_backup_id=ctx.checkpoint["backup_id"],
-        )
+        backup = await get_backup(client, params.region, ctx.checkpoint["backup_id"])
         status = status_text(backup.status)
         if status == READY:
             return Done(backup_summary(backup))
@@ -103,29 +109,26 @@ class CreateBackup(Operation):
         if status not in BACKUP_WAIT:
             raise failed_status(f"backup {backup.id}", status, ctx.elapsed_s, advice)
         return wait_in_status(
-            ctx, client, "database", status, f"backup {backup.name} is {status}", advice=advice
+            ctx, PollKind.DATABASE, status, f"backup {backup.name} is {status}", advice=advice
         )
 
     async def _create(self, client: ScalewayClient, params: CreateBackupParams) -> Any:
-        return await client.call(
-            client.rdb.create_database_backup,
-            region=params.region,
-            instance_id=params.instance_id,
-            database_name=params.database_name,
-            name=params.name,
+        return await create_backup(
+            client, params.region, params.instance_id, params.database_name, params.name
         )
 
 
-class CreateUser(Operation):
+class CreateUser(Operation[CreateUserParams]):
     """Add a user to a database instance; a generated password stays in its 0600 file."""
 
-    name = "rdb.create_user"
+    name = "database.create_user"
+    aliases = ("rdb.create_user",)
     params_model = CreateUserParams
-    touches = ("rdb_user",)
+    touches = (CacheKind.DATABASE_USERS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: CreateUserParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[CreateUserParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         result: JSON = {"instance_id": params.instance_id, "name": params.name}
         result["is_admin"] = params.is_admin
         try:
@@ -137,13 +140,8 @@ class CreateUser(Operation):
         await create_named_once(
             ctx,
             f"user {params.name!r}",
-            lambda: client.call(
-                client.rdb.create_user,
-                region=params.region,
-                instance_id=params.instance_id,
-                name=params.name,
-                password=password,
-                is_admin=params.is_admin,
+            lambda: create_user(
+                client, params.region, params.instance_id, params.name, password, params.is_admin
             ),
         )
         await ctx.save(created=True)
@@ -154,27 +152,26 @@ class CreateUser(Operation):
         return Done(result)
 
 
-class CreateLogicalDatabase(Operation):
+class CreateLogicalDatabase(Operation[InstanceChild]):
     """Add a logical database (``CREATE DATABASE``) to a database instance."""
 
-    name = "rdb.create_logical_database"
+    name = "database.create_logical_database"
+    aliases = ("rdb.create_logical_database",)
     params_model = InstanceChild
-    touches = ("rdb_database",)
+    touches = (CacheKind.DATABASE_NAMES,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: InstanceChild = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[InstanceChild]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         await create_named_once(
             ctx,
             f"database {params.name!r}",
-            lambda: client.call(
-                client.rdb.create_database,
-                region=params.region,
-                instance_id=params.instance_id,
-                name=params.name,
-            ),
+            lambda: create_logical_database(client, params.region, params.instance_id, params.name),
         )
         return Done({"instance_id": params.instance_id, "name": params.name})
 
 
-OPERATIONS: list[Operation] = [CreateBackup(), CreateUser(), CreateLogicalDatabase()]
+CREATE_BACKUP = CreateBackup()
+CREATE_USER = CreateUser()
+CREATE_LOGICAL_DATABASE = CreateLogicalDatabase()
+OPERATIONS: list[AnyOperation] = [CREATE_BACKUP, CREATE_USER, CREATE_LOGICAL_DATABASE]

@@ -13,21 +13,23 @@ from typing import Any
 from pydantic import BaseModel
 
 from jobs.models import JSON, Progress
+from workers.cache import CacheKind
 from workers.errors import PermanentError
+from workers.operations.waiting import poll_wait
+from workers.polling import PollKind
 from workers.scaleway.client import ScalewayClient
 from workers.scaleway.dns import (
     ZONE_ACTIVE,
     ZONE_WAIT,
     ChangeAction,
+    change_records,
     get_zone,
     matches,
     record_summary,
-    sdk_changes,
     zone_records,
 )
 from workers.scaleway.k8s import status_text
-from workers.scaleway.power import poll_wait, services_of
-from workers.steps import Done, Operation, StepContext, StepOutcome
+from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
 
 
 class RecordChangeParams(BaseModel):
@@ -62,16 +64,16 @@ async def still_needed(client: ScalewayClient, zone: str, changes: list[JSON]) -
     return needed
 
 
-class ChangeRecords(Operation):
+class ChangeRecords(Operation[ChangeRecordsParams]):
     """Add, set or delete records of a zone, then wait for the zone to be ``active``."""
 
     name = "dns.change_records"
     params_model = ChangeRecordsParams
-    touches = ("dns",)
+    touches = (CacheKind.DNS_ZONES,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: ChangeRecordsParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[ChangeRecordsParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         if not ctx.checkpoint.get("applied"):
             changes = [c.model_dump(mode="json") for c in params.changes]
             if ctx.checkpoint.get("sending"):
@@ -79,17 +81,12 @@ class ChangeRecords(Operation):
             else:
                 await ctx.save(sending=True)
             if changes:
-                await client.call(
-                    client.domain.update_dns_zone_records,
-                    dns_zone=params.zone,
-                    changes=sdk_changes(changes),
-                    disallow_new_zone_creation=True,
-                )
+                await change_records(client, params.zone, changes)
             await ctx.save(Progress("publishing", f"{len(changes)} change(s) sent"), applied=True)
         zone = await get_zone(client, params.zone)
         status = status_text(zone.status)
         if status in ZONE_WAIT:
-            return poll_wait(ctx, client, "dns", "publishing", f"zone {params.zone} is {status}")
+            return poll_wait(ctx, PollKind.DNS, "publishing", f"zone {params.zone} is {status}")
         if status != ZONE_ACTIVE:
             raise PermanentError(
                 f"zone {params.zone} is {status!r} after the change: {zone.message or 'no reason'}"
@@ -106,4 +103,5 @@ class ChangeRecords(Operation):
         }
 
 
-OPERATIONS: list[Operation] = [ChangeRecords()]
+CHANGE_RECORDS = ChangeRecords()
+OPERATIONS: list[AnyOperation] = [CHANGE_RECORDS]

@@ -3,33 +3,42 @@ settle."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from jobs.models import JSON, Progress
+from workers.cache import CacheKind
 from workers.errors import PermanentError
+from workers.operations.power import drive_power
+from workers.operations.waiting import poll_wait
+from workers.polling import PollKind
 from workers.scaleway.errors import NotFound
-from workers.scaleway.power import drive_power, poll_wait, services_of
-from workers.scaleway.presence import delete_if_present, exists
-from workers.scaleway.servers import (
+from workers.scaleway.instance import (
     RUNNING,
     STOPPED,
-    check_commercial_type,
+    create_server,
+    delete_ip,
+    delete_server,
+    delete_volume,
     find_server_by_tag,
     get_server,
-    job_tag,
-    resolve_image,
+    sbs_root_volume,
+    server_action,
+    server_exists,
     state_text,
 )
 from workers.scaleway.summaries import server_result
-from workers.steps import Done, Operation, StepContext, StepOutcome
 
-GB = 1000**3
+if TYPE_CHECKING:
+    from scaleway.instance.v1 import Server
+
+from workers.scaleway.presence import job_tag
+from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
 
 
 class CreateServerParams(BaseModel):
-    """Parameters of ``instance.create_server``."""
+    """Parameters of ``instance.create_server`` (type and image already checked by the tool)."""
 
     zone: str
     name: str
@@ -55,16 +64,16 @@ class DeleteServerParams(ServerRef):
     delete_ips: bool = True
 
 
-class CreateServer(Operation):
+class CreateServer(Operation[CreateServerParams]):
     """Create a server tagged with the job id, optionally power it on, wait for ``running``."""
 
     name = "instance.create_server"
     params_model = CreateServerParams
-    touches = ("instance",)
+    touches = (CacheKind.SERVERS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: CreateServerParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[CreateServerParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         if "server_id" not in ctx.checkpoint:
             tag = job_tag(ctx.job.id)
             # A resumed job looks for its tag first: the create may have happened already.
@@ -82,54 +91,43 @@ class CreateServer(Operation):
         outcome = await drive_power(ctx, client, server, RUNNING, phase="starting")
         return outcome or Done(server_result(server))
 
-    async def _create(self, ctx: StepContext, params: CreateServerParams, tag: str) -> Any:
-        client, cache = services_of(ctx)
-        await check_commercial_type(client, cache, params.zone, params.commercial_type)
-        image_id = await resolve_image(
-            client, cache, params.zone, params.image, params.commercial_type
-        )
-        volumes = None
-        if params.volume_size_gb:
-            from scaleway.instance.v1 import VolumeServerTemplate
-
-            volumes = {
-                "0": VolumeServerTemplate(
-                    volume_type="sbs_volume",  # type: ignore[arg-type]
-                    size=params.volume_size_gb * GB,
-                    boot=True,
-                )
-            }
-        response = await client.call(
-            client.instance.create_server,
-            zone=params.zone,
+    async def _create(
+        self, ctx: StepContext[CreateServerParams], params: CreateServerParams, tag: str
+    ) -> Server:
+        # The type and image were checked by the tool before the job existed (one look-up,
+        # not two); a value the API still refuses fails the job with the API's message.
+        client = ctx.services.scaleway_client()
+        volumes = sbs_root_volume(params.volume_size_gb) if params.volume_size_gb else None
+        return await create_server(
+            client,
+            params.zone,
             commercial_type=params.commercial_type,
             name=params.name,
-            image=image_id,
-            volumes=volumes,
+            image=params.image,
             tags=[*params.tags, tag],
-            project=params.project_id or client.project_id,
+            project_id=params.project_id,
+            volumes=volumes,
         )
-        return response.server
 
-    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+    async def on_cancel(self, ctx: StepContext[CreateServerParams]) -> JSON | None:
         server_id = ctx.checkpoint.get("server_id")
         if not server_id:
             return {"created": None, "note": "no server was created"}
         return {
-            "created": {"server_id": server_id, "zone": ctx.params.zone},  # type: ignore[attr-defined]
+            "created": {"server_id": server_id, "zone": ctx.params.zone},
             "note": "the server exists; delete_instance removes it",
         }
 
 
-class PowerServer(Operation):
+class PowerServer(Operation[ServerRef]):
     """Bring a server to a power state; a server already there succeeds at once."""
 
     target: str
     phase: str
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: ServerRef = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[ServerRef]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         server = await get_server(client, params.zone, params.server_id)
         outcome = await drive_power(ctx, client, server, self.target, phase=self.phase)
         if outcome is not None:
@@ -144,7 +142,7 @@ class StartServer(PowerServer):
 
     name = "instance.start_server"
     params_model = ServerRef
-    touches = ("instance",)
+    touches = (CacheKind.SERVERS,)
     target = RUNNING
     phase = "starting"
 
@@ -154,21 +152,21 @@ class StopServer(PowerServer):
 
     name = "instance.stop_server"
     params_model = ServerRef
-    touches = ("instance",)
+    touches = (CacheKind.SERVERS,)
     target = STOPPED
     phase = "stopping"
 
 
-class RebootServer(Operation):
+class RebootServer(Operation[ServerRef]):
     """Reboot a running server and wait until it runs again."""
 
     name = "instance.reboot_server"
     params_model = ServerRef
-    touches = ("instance",)
+    touches = (CacheKind.SERVERS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: ServerRef = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[ServerRef]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         server = await get_server(client, params.zone, params.server_id)
         state = state_text(server.state)
         if not ctx.checkpoint.get("reboot_sent"):
@@ -177,31 +175,26 @@ class RebootServer(Operation):
                     f"server {server.id} is {state!r}; only a running server reboots "
                     "(start_instance powers it on)"
                 )
-            await client.read(
-                client.instance.server_action,
-                zone=params.zone,
-                server_id=server.id,
-                action="reboot",  # type: ignore[arg-type]
-            )
+            await server_action(client, params.zone, server.id, "reboot")
             await ctx.save(Progress("rebooting", f"server {server.name} reboots"), reboot_sent=True)
-            return poll_wait(ctx, client, "server", "rebooting", f"server {server.name} reboots")
+            return poll_wait(ctx, PollKind.SERVER, "rebooting", f"server {server.name} reboots")
         if state == RUNNING:
             return Done(server_result(server))
         if state not in ("stopping", "starting"):
             raise PermanentError(f"server {server.id} is {state!r} after its reboot")
-        return poll_wait(ctx, client, "server", "rebooting", f"server {server.name} is {state}")
+        return poll_wait(ctx, PollKind.SERVER, "rebooting", f"server {server.name} is {state}")
 
 
-class DeleteServer(Operation):
+class DeleteServer(Operation[DeleteServerParams]):
     """Power off, wait for ``stopped``, delete the server, then its volumes and IPs."""
 
     name = "instance.delete_server"
     params_model = DeleteServerParams
-    touches = ("instance",)
+    touches = (CacheKind.SERVERS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: DeleteServerParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[DeleteServerParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         cp = ctx.checkpoint
         if "volumes" not in cp:
             server = await get_server(client, params.zone, params.server_id)
@@ -219,38 +212,33 @@ class DeleteServer(Operation):
                 Progress("inventory", "listed volumes and IPs"), volumes=volumes, ips=ips
             )
         if not cp.get("server_deleted"):
+            present: Server | None
             try:
-                server = await get_server(client, params.zone, params.server_id)
+                present = await get_server(client, params.zone, params.server_id)
             except NotFound:
-                server = None
-            if server is not None:
-                outcome = await drive_power(ctx, client, server, STOPPED, phase="stopping")
+                present = None
+            if present is not None:
+                outcome = await drive_power(ctx, client, present, STOPPED, phase="stopping")
                 if outcome is not None:
                     return outcome
-                await delete_if_present(
-                    client, client.instance.delete_server, zone=params.zone, server_id=server.id
-                )
+                await delete_server(client, params.zone, present.id)
             await ctx.save(Progress("deleted", "server deleted"), server_deleted=True)
         return await self._cleanup(ctx, params)
 
-    async def _cleanup(self, ctx: StepContext, params: DeleteServerParams) -> StepOutcome:
-        client, _ = services_of(ctx)
+    async def _cleanup(
+        self, ctx: StepContext[DeleteServerParams], params: DeleteServerParams
+    ) -> StepOutcome:
+        client = ctx.services.scaleway_client()
         cp = ctx.checkpoint
-        if await exists(
-            client, client.instance.get_server, zone=params.zone, server_id=params.server_id
-        ):
-            return poll_wait(ctx, client, "server", "deleting", "waiting for the server to go")
+        if await server_exists(client, params.zone, params.server_id):
+            return poll_wait(ctx, PollKind.SERVER, "deleting", "waiting for the server to go")
         deleted_volumes = list(cp.get("deleted_volumes", []))
         if params.delete_volumes:
             for volume in cp["volumes"]:
                 if volume["id"] in deleted_volumes:
                     continue
-                delete = (
-                    client.block.delete_volume
-                    if volume["type"] == "sbs_volume"
-                    else client.instance.delete_volume
-                )
-                await delete_if_present(client, delete, zone=params.zone, volume_id=volume["id"])
+                sbs = volume["type"] == "sbs_volume"
+                await delete_volume(client, params.zone, volume["id"], sbs=sbs)
                 deleted_volumes.append(volume["id"])
                 await ctx.save(deleted_volumes=deleted_volumes)
         deleted_ips = list(cp.get("deleted_ips", []))
@@ -258,9 +246,7 @@ class DeleteServer(Operation):
             for ip_id in cp["ips"]:
                 if ip_id in deleted_ips:
                     continue
-                await delete_if_present(
-                    client, client.instance.delete_ip, zone=params.zone, ip=ip_id
-                )
+                await delete_ip(client, params.zone, ip_id)
                 deleted_ips.append(ip_id)
                 await ctx.save(deleted_ips=deleted_ips)
         kept_volumes = [v["id"] for v in cp["volumes"] if v["id"] not in deleted_volumes]
@@ -275,21 +261,26 @@ class DeleteServer(Operation):
             }
         )
 
-    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+    async def on_cancel(self, ctx: StepContext[DeleteServerParams]) -> JSON | None:
         deleted = bool(ctx.checkpoint.get("server_deleted"))
         return {
             "server_deleted": deleted,
-            "server_id": ctx.params.server_id,  # type: ignore[attr-defined]
+            "server_id": ctx.params.server_id,
             "note": "the server is deleted; its volumes and IPs may remain"
             if deleted
             else "the server still exists (perhaps powered off)",
         }
 
 
-OPERATIONS: list[Operation] = [
-    CreateServer(),
-    StartServer(),
-    StopServer(),
-    RebootServer(),
-    DeleteServer(),
+CREATE_SERVER = CreateServer()
+START_SERVER = StartServer()
+STOP_SERVER = StopServer()
+REBOOT_SERVER = RebootServer()
+DELETE_SERVER = DeleteServer()
+OPERATIONS: list[AnyOperation] = [
+    CREATE_SERVER,
+    START_SERVER,
+    STOP_SERVER,
+    REBOOT_SERVER,
+    DELETE_SERVER,
 ]

@@ -10,12 +10,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from jobs.models import JSON, Progress
+from workers.cache import CacheKind
 from workers.errors import PermanentError
+from workers.operations.waiting import failed_status, first_try_lookup, wait_in_status
+from workers.polling import PollKind
 from workers.scaleway.client import ScalewayClient
 from workers.scaleway.errors import NotFound
 from workers.scaleway.k8s import (
@@ -25,6 +28,7 @@ from workers.scaleway.k8s import (
     cluster_nodes,
     cluster_pools,
     cluster_summary,
+    create_cluster,
     default_pool,
     find_cluster_by_tag,
     get_cluster,
@@ -33,16 +37,18 @@ from workers.scaleway.k8s import (
     request_deletion,
     status_text,
 )
-from workers.scaleway.networks import (
+from workers.scaleway.network import (
     delete_private_network,
     ensure_network,
     find_network_by_tag,
     private_network_exists,
 )
-from workers.scaleway.power import services_of
-from workers.scaleway.servers import job_tag
-from workers.scaleway.waiting import failed_status, first_try_lookup, wait_in_status
-from workers.steps import Done, Operation, StepContext, StepOutcome
+from workers.scaleway.presence import job_tag
+
+if TYPE_CHECKING:
+    from scaleway.k8s.v1 import Cluster
+
+from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
 
 # Node statuses that will not become ready by waiting: time to look at the pool.
 NODE_TROUBLE = frozenset({"not_ready", "creation_error", "locked", "deleting", "deleted"})
@@ -83,16 +89,16 @@ def _cleanup_advice(cluster_id: str) -> str:
     )
 
 
-class CreateCluster(Operation):
+class CreateCluster(Operation[CreateClusterParams]):
     """Create a Kapsule cluster with one pool and wait until the cluster and its nodes are up."""
 
     name = "k8s.create_cluster"
     params_model = CreateClusterParams
-    touches = ("k8s", "private_network")
+    touches = (CacheKind.CLUSTERS, CacheKind.PRIVATE_NETWORKS)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: CreateClusterParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[CreateClusterParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         cp = ctx.checkpoint
         tag = job_tag(ctx.job.id)
         if "private_network_id" not in cp:
@@ -113,14 +119,15 @@ class CreateCluster(Operation):
                 network_created=created,
             )
         if "cluster_id" not in cp:
-            lookup = await first_try_lookup(
+            find_cluster = await first_try_lookup(
                 ctx,
                 "cluster_started",
                 lambda: find_cluster_by_tag(client, params.region, tag, params.name),
             )
             try:
                 cluster = await client.create_once(
-                    lookup, lambda: self._create(client, params, tag, cp["private_network_id"])
+                    find_cluster,
+                    lambda: self._create(client, params, tag, cp["private_network_id"]),
                 )
             except PermanentError as exc:
                 raise PermanentError(f"{exc}; {await self._undo_network(ctx)}") from None
@@ -133,7 +140,7 @@ class CreateCluster(Operation):
 
     async def _create(
         self, client: ScalewayClient, params: CreateClusterParams, tag: str, pn_id: str
-    ) -> Any:
+    ) -> Cluster:
         pool = default_pool(
             params.node_type,
             params.pool_size,
@@ -143,27 +150,26 @@ class CreateCluster(Operation):
             max_size=params.max_size,
             tags=[tag],
         )
-        return await client.call(
-            client.k8s.create_cluster,
-            type_="kapsule",
-            description=params.description,
-            version=params.version,
-            cni=params.cni,  # type: ignore[arg-type]
-            region=params.region,
-            project_id=params.project_id or client.project_id,
+        return await create_cluster(
+            client,
+            params.region,
             name=params.name,
+            version=params.version,
+            cni=params.cni,
+            description=params.description,
             tags=[*params.tags, tag],
-            pools=[pool],
+            pool=pool,
             private_network_id=pn_id,
+            project_id=params.project_id,
         )
 
-    async def _undo_network(self, ctx: StepContext) -> str:
+    async def _undo_network(self, ctx: StepContext[CreateClusterParams]) -> str:
         """Remove the network this job created for a cluster that could not be created."""
         cp = ctx.checkpoint
         if not cp.get("network_created"):
             return "nothing was created"
-        client, _ = services_of(ctx)
-        region = ctx.params.region  # type: ignore[attr-defined]
+        client = ctx.services.scaleway_client()
+        region = ctx.params.region
         try:
             await delete_private_network(client, region, cp["private_network_id"])
         except Exception:  # reported below; the original error matters more
@@ -171,7 +177,11 @@ class CreateCluster(Operation):
         return "the private network created for it was deleted again"
 
     async def _poll(
-        self, ctx: StepContext, client: ScalewayClient, params: CreateClusterParams, cid: str
+        self,
+        ctx: StepContext[CreateClusterParams],
+        client: ScalewayClient,
+        params: CreateClusterParams,
+        cid: str,
     ) -> StepOutcome:
         """One poll: the cluster's status until ready, then its nodes (one call each)."""
         advice = _cleanup_advice(cid)
@@ -181,7 +191,7 @@ class CreateCluster(Operation):
             if status in CLUSTER_WAIT:
                 message = f"cluster {cluster.name} is {status}"
                 return wait_in_status(
-                    ctx, client, "cluster", status, message, advice=advice, fraction=0.2
+                    ctx, PollKind.CLUSTER, status, message, advice=advice, fraction=0.2
                 )
             if status != READY:
                 raise failed_status(f"cluster {cid}", status, ctx.elapsed_s, advice)
@@ -215,10 +225,10 @@ class CreateCluster(Operation):
         )
         fraction = 0.5 + 0.45 * counts["ready"] / max(1, params.pool_size)
         return wait_in_status(
-            ctx, client, "pool", "scaling", message, advice=advice, fraction=fraction
+            ctx, PollKind.POOL, "scaling", message, advice=advice, fraction=fraction
         )
 
-    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+    async def on_cancel(self, ctx: StepContext[CreateClusterParams]) -> JSON | None:
         cp = ctx.checkpoint
         exists: JSON = {}
         if cp.get("cluster_id"):
@@ -237,16 +247,16 @@ class CreateCluster(Operation):
         return {"created": exists, "note": note}
 
 
-class DeleteCluster(Operation):
+class DeleteCluster(Operation[DeleteClusterParams]):
     """Delete a cluster (and, if asked, its volumes, load balancers, empty network)."""
 
     name = "k8s.delete_cluster"
     params_model = DeleteClusterParams
-    touches = ("k8s", "private_network")
+    touches = (CacheKind.CLUSTERS, CacheKind.PRIVATE_NETWORKS)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: DeleteClusterParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[DeleteClusterParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         cp = ctx.checkpoint
         if not cp.get("delete_sent"):
             cluster = await get_cluster(client, params.region, params.cluster_id)
@@ -260,9 +270,7 @@ class DeleteCluster(Operation):
                 private_network_id=cluster.private_network_id,
             )
         try:
-            cluster = await client.read(
-                client.k8s.get_cluster, region=params.region, cluster_id=params.cluster_id
-            )
+            cluster = await get_cluster(client, params.region, params.cluster_id)
         except NotFound:
             return Done(await self._result(ctx, client, params))
         status = status_text(cluster.status)
@@ -271,8 +279,7 @@ class DeleteCluster(Operation):
             raise failed_status(f"cluster {params.cluster_id}", status, ctx.elapsed_s, advice)
         return wait_in_status(
             ctx,
-            client,
-            "cluster",
+            PollKind.CLUSTER,
             status,
             f"cluster {cluster.name} is deleting",
             advice="it is still deleting; check it later with get_cluster",
@@ -280,10 +287,13 @@ class DeleteCluster(Operation):
         )
 
     async def _result(
-        self, ctx: StepContext, client: ScalewayClient, params: DeleteClusterParams
+        self,
+        ctx: StepContext[DeleteClusterParams],
+        client: ScalewayClient,
+        params: DeleteClusterParams,
     ) -> JSON:
         pn_id = ctx.checkpoint.get("private_network_id")
-        remains = bool(pn_id) and await private_network_exists(client, params.region, pn_id)
+        remains = bool(pn_id) and await private_network_exists(client, params.region, str(pn_id))
         return {
             "deleted": params.cluster_id,
             "name": ctx.checkpoint.get("name"),
@@ -292,10 +302,10 @@ class DeleteCluster(Operation):
             "private_network_deleted": bool(pn_id) and not remains,
         }
 
-    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+    async def on_cancel(self, ctx: StepContext[DeleteClusterParams]) -> JSON | None:
         sent = bool(ctx.checkpoint.get("delete_sent"))
         return {
-            "cluster_id": ctx.params.cluster_id,  # type: ignore[attr-defined]
+            "cluster_id": ctx.params.cluster_id,
             "delete_requested": sent,
             "note": "the deletion was requested and goes on without us"
             if sent
@@ -303,4 +313,6 @@ class DeleteCluster(Operation):
         }
 
 
-OPERATIONS: list[Operation] = [CreateCluster(), DeleteCluster()]
+CREATE_CLUSTER = CreateCluster()
+DELETE_CLUSTER = DeleteCluster()
+OPERATIONS: list[AnyOperation] = [CREATE_CLUSTER, DELETE_CLUSTER]

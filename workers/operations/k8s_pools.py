@@ -6,6 +6,9 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from jobs.models import Progress
+from workers.cache import CacheKind
+from workers.operations.waiting import failed_status, wait_in_status
+from workers.polling import PollKind
 from workers.scaleway.k8s import (
     POOL_WAIT,
     READY,
@@ -14,10 +17,9 @@ from workers.scaleway.k8s import (
     node_counts,
     pool_summary,
     status_text,
+    update_pool,
 )
-from workers.scaleway.power import services_of
-from workers.scaleway.waiting import failed_status, wait_in_status
-from workers.steps import Done, Operation, StepContext, StepOutcome
+from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
 
 
 class UpdatePoolParams(BaseModel):
@@ -31,16 +33,16 @@ class UpdatePoolParams(BaseModel):
     max_size: int | None = None
 
 
-class UpdatePool(Operation):
+class UpdatePool(Operation[UpdatePoolParams]):
     """Scale a pool (size, autoscaling, min/max) once it is ready; wait for its nodes."""
 
     name = "k8s.update_pool"
     params_model = UpdatePoolParams
-    touches = ("k8s",)
+    touches = (CacheKind.CLUSTERS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: UpdatePoolParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[UpdatePoolParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         pool = await get_pool(client, params.region, params.pool_id)
         status = status_text(pool.status)
         advice = f"look at pool {pool.id} with get_cluster"
@@ -49,10 +51,15 @@ class UpdatePool(Operation):
         if not ctx.checkpoint.get("update_sent"):
             if status != READY:  # a pool already scaling takes no change until it is done
                 message = f"pool {pool.name} is {status}; the change waits"
-                return wait_in_status(ctx, client, "pool", status, message, advice=advice)
-            changes = params.model_dump(exclude={"region", "pool_id"}, exclude_none=True)
-            pool = await client.read(
-                client.k8s.update_pool, region=params.region, pool_id=pool.id, **changes
+                return wait_in_status(ctx, PollKind.POOL, status, message, advice=advice)
+            pool = await update_pool(
+                client,
+                params.region,
+                pool.id,
+                size=params.size,
+                autoscaling=params.autoscaling,
+                min_size=params.min_size,
+                max_size=params.max_size,
             )
             await ctx.save(Progress("scaling", f"pool {pool.name} updated"), update_sent=True)
             status = status_text(pool.status)
@@ -65,7 +72,8 @@ class UpdatePool(Operation):
         if status == READY and counts["ready"] == counts["total"]:
             return Done({**pool_summary(pool), "nodes": counts})
         message = f"pool {pool.name} is {status}: {counts['ready']}/{pool.size} nodes ready"
-        return wait_in_status(ctx, client, "pool", "scaling", message, advice=advice)
+        return wait_in_status(ctx, PollKind.POOL, "scaling", message, advice=advice)
 
 
-OPERATIONS: list[Operation] = [UpdatePool()]
+UPDATE_POOL = UpdatePool()
+OPERATIONS: list[AnyOperation] = [UPDATE_POOL]

@@ -4,12 +4,15 @@ network, delete one and wait until it is gone."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from jobs.models import JSON, Progress
+from workers.cache import CacheKind
 from workers.errors import PermanentError
+from workers.operations.waiting import first_try_lookup, poll_wait
+from workers.polling import PollKind
 from workers.scaleway.client import ScalewayClient
 from workers.scaleway.errors import Conflict, NotFound
 from workers.scaleway.k8s import status_text
@@ -17,17 +20,26 @@ from workers.scaleway.lb import (
     LB_GOING,
     LB_READY,
     LB_WAIT,
+    attach_private_network,
     backend_summary,
+    create_backend,
+    create_frontend,
+    create_lb,
+    delete_lb,
+    find_backend,
     find_lb_by_tag,
     frontend_summary,
     get_lb,
     health_check,
     lb_detail,
+    lb_frontends,
+    lb_private_networks,
 )
-from workers.scaleway.power import poll_wait, services_of
-from workers.scaleway.servers import job_tag
-from workers.scaleway.waiting import first_try_lookup
-from workers.steps import Done, Operation, StepContext, StepOutcome, Wait
+from workers.scaleway.presence import job_tag
+from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome, Wait
+
+if TYPE_CHECKING:
+    from scaleway.lb.v1 import Backend, Frontend, HealthCheck, Lb
 
 
 class LbRef(BaseModel):
@@ -74,14 +86,16 @@ class FrontendParams(LbRef):
     backend_id: str
 
 
-async def until_ready(ctx: StepContext, client: ScalewayClient, zone: str, lb_id: str) -> Any:
+async def until_ready(
+    ctx: StepContext[Any], client: ScalewayClient, zone: str, lb_id: str
+) -> Lb | Wait:
     """The load balancer when ``ready``; a ``Wait`` while it settles; fails on other states."""
     lb = await get_lb(client, zone, lb_id)
     status = status_text(lb.status)
     if status == LB_READY:
         return lb
     if status in LB_WAIT:
-        return poll_wait(ctx, client, "lb", status, f"load balancer {lb.name} is {status}")
+        return poll_wait(ctx, PollKind.LB, status, f"load balancer {lb.name} is {status}")
     raise PermanentError(
         f"load balancer {lb_id} is {status!r}, a state it does not leave by itself; look at it "
         "with get_load_balancer and delete_load_balancer removes it"
@@ -89,19 +103,17 @@ async def until_ready(ctx: StepContext, client: ScalewayClient, zone: str, lb_id
 
 
 async def attach_network(
-    ctx: StepContext, client: ScalewayClient, zone: str, lb_id: str, pn_id: str
+    ctx: StepContext[Any], client: ScalewayClient, zone: str, lb_id: str, pn_id: str
 ) -> Wait | None:
     """Attach a private network once; None when the attachment is ``ready``."""
     if not ctx.checkpoint.get("attach_sent"):
         try:
-            await client.read(
-                client.lb.attach_private_network, zone=zone, lb_id=lb_id, private_network_id=pn_id
-            )
+            await attach_private_network(client, zone, lb_id, pn_id)
         except Conflict as exc:
             if exc.type != "already_exists":
                 raise
         await ctx.save(Progress("attaching", f"private network {pn_id}"), attach_sent=True)
-    attachments = await client.read(client.lb.list_lb_private_networks_all, zone=zone, lb_id=lb_id)
+    attachments = await lb_private_networks(client, zone, lb_id)
     found = next((a for a in attachments if a.private_network_id == pn_id), None)
     if found is None:
         raise PermanentError(f"private network {pn_id} is not attached to load balancer {lb_id}")
@@ -110,37 +122,39 @@ async def attach_network(
         return None
     if status != "pending":
         raise PermanentError(f"private network {pn_id} attachment is {status!r}")
-    return poll_wait(ctx, client, "lb", "attaching", f"private network attachment is {status}")
+    return poll_wait(ctx, PollKind.LB, "attaching", f"private network attachment is {status}")
 
 
-class CreateLb(Operation):
+class CreateLb(Operation[CreateLbParams]):
     """Create a load balancer tagged with the job id, wait for ``ready``, attach a network."""
 
     name = "lb.create_lb"
     params_model = CreateLbParams
-    touches = ("lb",)
+    touches = (CacheKind.LOAD_BALANCERS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: CreateLbParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[CreateLbParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         if "lb_id" not in ctx.checkpoint:
             tag = job_tag(ctx.job.id)
             lookup = await first_try_lookup(
                 ctx, "create_started", lambda: find_lb_by_tag(client, params.zone, tag)
             )
-            lb = await client.create_once(
+            created = await client.create_once(
                 lookup,
-                lambda: client.call(
-                    client.lb.create_lb,
-                    zone=params.zone,
+                lambda: create_lb(
+                    client,
+                    params.zone,
                     name=params.name,
                     description=params.description,
                     type_=params.type,
                     tags=[*params.tags, tag],
-                    project_id=params.project_id or client.project_id,
+                    project_id=params.project_id,
                 ),
             )
-            await ctx.save(Progress("creating", f"load balancer {lb.name} created"), lb_id=lb.id)
+            await ctx.save(
+                Progress("creating", f"load balancer {created.name} created"), lb_id=created.id
+            )
         lb = await until_ready(ctx, client, params.zone, ctx.checkpoint["lb_id"])
         if isinstance(lb, Wait):
             return lb
@@ -152,26 +166,26 @@ class CreateLb(Operation):
                 return waiting
         return Done(await lb_detail(client, params.zone, lb))
 
-    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+    async def on_cancel(self, ctx: StepContext[CreateLbParams]) -> JSON | None:
         lb_id = ctx.checkpoint.get("lb_id")
         if not lb_id:
             return {"created": None, "note": "no load balancer was created"}
         return {
-            "created": {"lb_id": lb_id, "zone": ctx.params.zone},  # type: ignore[attr-defined]
+            "created": {"lb_id": lb_id, "zone": ctx.params.zone},
             "note": "the load balancer exists; delete_load_balancer removes it",
         }
 
 
-class AttachLbNetwork(Operation):
+class AttachLbNetwork(Operation[NetworkParams]):
     """Attach a load balancer to a private network and wait until the attachment is ready."""
 
     name = "lb.attach_private_network"
     params_model = NetworkParams
-    touches = ("lb",)
+    touches = (CacheKind.LOAD_BALANCERS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: NetworkParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[NetworkParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         lb = await until_ready(ctx, client, params.zone, params.lb_id)
         if isinstance(lb, Wait):
             return lb
@@ -179,26 +193,23 @@ class AttachLbNetwork(Operation):
         return waiting or Done(await lb_detail(client, params.zone, lb))
 
 
-class CreateBackend(Operation):
+class CreateBackend(Operation[BackendParams]):
     """Add a backend (server addresses, health check) once the load balancer is ready."""
 
     name = "lb.create_backend"
     params_model = BackendParams
-    touches = ("lb",)
+    touches = (CacheKind.LOAD_BALANCERS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: BackendParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[BackendParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         lb = await until_ready(ctx, client, params.zone, params.lb_id)
         if isinstance(lb, Wait):
             return lb
         check = health_check(params.health_check_port, params.health_check_path)
 
-        async def lookup() -> Any | None:
-            found = await client.read(
-                client.lb.list_backends, zone=params.zone, lb_id=lb.id, name=params.name
-            )
-            return next((b for b in found.backends if b.name == params.name), None)
+        async def lookup() -> Backend | None:
+            return await find_backend(client, params.zone, lb.id, params.name)
 
         if ctx.checkpoint.get("create_sent"):
             backend = await client.create_once(lookup, lambda: self._create(client, params, check))
@@ -207,50 +218,47 @@ class CreateBackend(Operation):
             backend = await self._create(client, params, check)
         return Done(backend_summary(backend))
 
-    async def _create(self, client: ScalewayClient, params: BackendParams, check: Any) -> Any:
-        return await client.call(
-            client.lb.create_backend,
-            zone=params.zone,
-            lb_id=params.lb_id,
+    async def _create(
+        self, client: ScalewayClient, params: BackendParams, check: HealthCheck
+    ) -> Backend:
+        return await create_backend(
+            client,
+            params.zone,
+            params.lb_id,
             name=params.name,
-            forward_protocol=params.protocol,  # type: ignore[arg-type]
-            forward_port=params.port,
-            forward_port_algorithm="roundrobin",  # type: ignore[arg-type]
-            sticky_sessions="none",  # type: ignore[arg-type]
-            sticky_sessions_cookie_name="",
-            health_check=check,
-            server_ip=params.server_ips,
+            protocol=params.protocol,
+            port=params.port,
+            server_ips=params.server_ips,
+            check=check,
         )
 
 
-class CreateFrontend(Operation):
+class CreateFrontend(Operation[FrontendParams]):
     """Add a frontend (a port to a backend) once the load balancer is ready."""
 
     name = "lb.create_frontend"
     params_model = FrontendParams
-    touches = ("lb",)
+    touches = (CacheKind.LOAD_BALANCERS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: FrontendParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[FrontendParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         lb = await until_ready(ctx, client, params.zone, params.lb_id)
         if isinstance(lb, Wait):
             return lb
 
-        async def lookup() -> Any | None:
-            found = await client.read(client.lb.list_frontends_all, zone=params.zone, lb_id=lb.id)
+        async def lookup() -> Frontend | None:
+            found = await lb_frontends(client, params.zone, lb.id)
             return next((f for f in found if f.inbound_port == params.port), None)
 
-        async def create() -> Any:
-            return await client.call(
-                client.lb.create_frontend,
-                zone=params.zone,
-                lb_id=lb.id,
+        async def create() -> Frontend:
+            return await create_frontend(
+                client,
+                params.zone,
+                lb.id,
                 name=params.name,
-                inbound_port=params.port,
+                port=params.port,
                 backend_id=params.backend_id,
-                enable_http3=False,
-                enable_access_logs=False,
             )
 
         if ctx.checkpoint.get("create_sent"):
@@ -267,16 +275,16 @@ class DeleteLbParams(LbRef):
     release_ip: bool = True
 
 
-class DeleteLb(Operation):
+class DeleteLb(Operation[DeleteLbParams]):
     """Delete a load balancer (its backends, frontends and attachments go with it)."""
 
     name = "lb.delete_lb"
     params_model = DeleteLbParams
-    touches = ("lb",)
+    touches = (CacheKind.LOAD_BALANCERS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: DeleteLbParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[DeleteLbParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         gone = Done(
             {"deleted": params.lb_id, "zone": params.zone, "ip_released": params.release_ip}
         )
@@ -284,22 +292,22 @@ class DeleteLb(Operation):
             lb = await get_lb(client, params.zone, params.lb_id)
             status = status_text(lb.status)
             if not ctx.checkpoint.get("delete_sent") and status not in LB_GOING:
-                await client.read(
-                    client.lb.delete_lb,
-                    zone=params.zone,
-                    lb_id=lb.id,
-                    release_ip=params.release_ip,
-                )
+                await delete_lb(client, params.zone, lb.id, release_ip=params.release_ip)
                 await ctx.save(Progress("deleting", f"load balancer {lb.name}"), delete_sent=True)
         except NotFound:
             return gone
-        return poll_wait(ctx, client, "lb", "deleting", f"load balancer {lb.name} is {status}")
+        return poll_wait(ctx, PollKind.LB, "deleting", f"load balancer {lb.name} is {status}")
 
 
-OPERATIONS: list[Operation] = [
-    CreateLb(),
-    AttachLbNetwork(),
-    CreateBackend(),
-    CreateFrontend(),
-    DeleteLb(),
+CREATE_LB = CreateLb()
+ATTACH_LB_NETWORK = AttachLbNetwork()
+CREATE_BACKEND = CreateBackend()
+CREATE_FRONTEND = CreateFrontend()
+DELETE_LB = DeleteLb()
+OPERATIONS: list[AnyOperation] = [
+    CREATE_LB,
+    ATTACH_LB_NETWORK,
+    CREATE_BACKEND,
+    CREATE_FRONTEND,
+    DELETE_LB,
 ]

@@ -8,23 +8,33 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from jobs.models import JSON, Progress
+from workers.cache import CacheKind
 from workers.errors import InUse, PermanentError
+from workers.operations.waiting import poll_wait
+from workers.polling import PollKind
 from workers.scaleway.client import ScalewayClient
 from workers.scaleway.errors import Conflict, NotFound
-from workers.scaleway.networks import (
+from workers.scaleway.instance import (
+    create_private_nic,
+    delete_private_nic,
+    get_private_nic,
+    get_server,
+    nic_on_network,
+    private_nic_exists,
+    state_text,
+)
+from workers.scaleway.network import (
     DETACH_ADVICE,
     delete_private_network,
     ensure_network,
     find_network_by_tag,
+    get_private_network,
     network_dependents,
-    nic_on_network,
     private_network_exists,
 )
-from workers.scaleway.power import poll_wait, services_of
-from workers.scaleway.presence import delete_if_present, exists
-from workers.scaleway.servers import get_server, job_tag, state_text
+from workers.scaleway.presence import job_tag
 from workers.scaleway.summaries import nic_summary, private_network_summary
-from workers.steps import Done, Operation, StepContext, StepOutcome
+from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
 
 NIC_READY = "available"
 NIC_TRANSIT = frozenset({"syncing"})
@@ -49,16 +59,16 @@ class AttachServerParams(BaseModel):
     private_network_id: str
 
 
-class CreatePrivateNetwork(Operation):
+class CreatePrivateNetwork(Operation[CreatePrivateNetworkParams]):
     """Create a private network tagged with the job id (it is usable at once)."""
 
     name = "network.create_private_network"
     params_model = CreatePrivateNetworkParams
-    touches = ("private_network",)
+    touches = (CacheKind.PRIVATE_NETWORKS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: CreatePrivateNetworkParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[CreatePrivateNetworkParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         tag = job_tag(ctx.job.id)
         network = None
         if "private_network_id" not in ctx.checkpoint:
@@ -76,28 +86,26 @@ class CreatePrivateNetwork(Operation):
                 Progress("created", "private network created"), private_network_id=network.id
             )
         if network is None:
-            network = await client.read(
-                client.vpc.get_private_network,
-                region=params.region,
-                private_network_id=ctx.checkpoint["private_network_id"],
+            network = await get_private_network(
+                client, params.region, ctx.checkpoint["private_network_id"]
             )
         return Done(private_network_summary(network))
 
-    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+    async def on_cancel(self, ctx: StepContext[CreatePrivateNetworkParams]) -> JSON | None:
         pn_id = ctx.checkpoint.get("private_network_id")
         return {"created": {"private_network_id": pn_id} if pn_id else None}
 
 
-class AttachServer(Operation):
+class AttachServer(Operation[AttachServerParams]):
     """Connect a server to a private network; an existing NIC there is returned as is."""
 
     name = "network.attach_server"
     params_model = AttachServerParams
-    touches = ("instance", "private_network")
+    touches = (CacheKind.SERVERS, CacheKind.PRIVATE_NETWORKS)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: AttachServerParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[AttachServerParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         if "nic_id" not in ctx.checkpoint:
             server = await get_server(client, params.zone, params.server_id)
             tag = job_tag(ctx.job.id)
@@ -116,14 +124,9 @@ class AttachServer(Operation):
                 nic_id=nic.id,
                 already_attached=already,
             )
-        nic = (
-            await client.read(
-                client.instance.get_private_nic,
-                zone=params.zone,
-                server_id=params.server_id,
-                private_nic_id=ctx.checkpoint["nic_id"],
-            )
-        ).private_nic
+        nic = await get_private_nic(client, params.zone, params.server_id, ctx.checkpoint["nic_id"])
+        if nic is None:
+            raise PermanentError(f"private NIC {ctx.checkpoint['nic_id']} is gone")
         state = state_text(nic.state)
         if state == NIC_READY:
             result = nic_summary(nic)
@@ -131,18 +134,14 @@ class AttachServer(Operation):
             return Done(result)
         if state not in NIC_TRANSIT:
             raise PermanentError(f"private NIC {nic.id} ended in state {state!r}")
-        return poll_wait(ctx, client, "private_nic", "attaching", f"private NIC is {state}")
+        return poll_wait(ctx, PollKind.PRIVATE_NIC, "attaching", f"private NIC is {state}")
 
     async def _create_nic(
         self, client: ScalewayClient, params: AttachServerParams, tag: str
     ) -> Any | None:
         try:
-            response = await client.call(
-                client.instance.create_private_nic,
-                zone=params.zone,
-                server_id=params.server_id,
-                private_network_id=params.private_network_id,
-                tags=[tag],
+            return await create_private_nic(
+                client, params.zone, params.server_id, params.private_network_id, [tag]
             )
         except NotFound as exc:
             raise NotFound(
@@ -156,9 +155,8 @@ class AttachServer(Operation):
             if exc.type == "already_exists":
                 return None
             raise
-        return response.private_nic
 
-    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+    async def on_cancel(self, ctx: StepContext[AttachServerParams]) -> JSON | None:
         nic_id = ctx.checkpoint.get("nic_id")
         return {"private_nic": {"id": nic_id} if nic_id else None}
 
@@ -168,28 +166,27 @@ async def _existing_nic(client: ScalewayClient, params: AttachServerParams) -> A
     return await nic_on_network(client, params.zone, params.server_id, params.private_network_id)
 
 
-class DetachServer(Operation):
+class DetachServer(Operation[AttachServerParams]):
     """Remove a server's private NIC on a network and wait until it is gone."""
 
     name = "network.detach_server"
     params_model = AttachServerParams
-    touches = ("instance", "private_network")
+    touches = (CacheKind.SERVERS, CacheKind.PRIVATE_NETWORKS)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: AttachServerParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[AttachServerParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         if "nic_id" not in ctx.checkpoint:
             nic = await _existing_nic(client, params)
             if nic is None:
                 return Done({**params.model_dump(), "detached": None, "already": True})
             await ctx.save(Progress("detaching", f"removing private NIC {nic.id}"), nic_id=nic.id)
         nic_id = ctx.checkpoint["nic_id"]
-        ref = {"zone": params.zone, "server_id": params.server_id, "private_nic_id": nic_id}
         if not ctx.checkpoint.get("delete_sent"):
-            await delete_if_present(client, client.instance.delete_private_nic, **ref)
+            await delete_private_nic(client, params.zone, params.server_id, nic_id)
             await ctx.save(delete_sent=True)
-        if await exists(client, client.instance.get_private_nic, **ref):
-            return poll_wait(ctx, client, "private_nic", "detaching", f"private NIC {nic_id} goes")
+        if await private_nic_exists(client, params.zone, params.server_id, nic_id):
+            return poll_wait(ctx, PollKind.PRIVATE_NIC, "detaching", f"private NIC {nic_id} goes")
         return Done({**params.model_dump(), "detached": nic_id, "already": False})
 
 
@@ -200,16 +197,16 @@ class DeleteNetworkParams(BaseModel):
     private_network_id: str
 
 
-class DeletePrivateNetwork(Operation):
+class DeletePrivateNetwork(Operation[DeleteNetworkParams]):
     """Delete a private network nothing uses (checked again just before the call)."""
 
     name = "network.delete_private_network"
     params_model = DeleteNetworkParams
-    touches = ("private_network",)
+    touches = (CacheKind.PRIVATE_NETWORKS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: DeleteNetworkParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[DeleteNetworkParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         pn_id = params.private_network_id
         if await private_network_exists(client, params.region, pn_id):
             dependents = await network_dependents(client, params.region, pn_id)
@@ -222,9 +219,13 @@ class DeletePrivateNetwork(Operation):
         return Done({"deleted": pn_id, "region": params.region})
 
 
-OPERATIONS: list[Operation] = [
-    CreatePrivateNetwork(),
-    AttachServer(),
-    DetachServer(),
-    DeletePrivateNetwork(),
+CREATE_PRIVATE_NETWORK = CreatePrivateNetwork()
+ATTACH_SERVER = AttachServer()
+DETACH_SERVER = DetachServer()
+DELETE_PRIVATE_NETWORK = DeletePrivateNetwork()
+OPERATIONS: list[AnyOperation] = [
+    CREATE_PRIVATE_NETWORK,
+    ATTACH_SERVER,
+    DETACH_SERVER,
+    DELETE_PRIVATE_NETWORK,
 ]

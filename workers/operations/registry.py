@@ -8,15 +8,26 @@ namespace is its own, while a fresh job that finds it taken reports the conflict
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from jobs.models import JSON, Progress
+from workers.cache import CacheKind
+from workers.operations.waiting import poll_wait
+from workers.polling import PollKind
 from workers.scaleway.errors import Conflict, NotFound
-from workers.scaleway.power import poll_wait, services_of
-from workers.scaleway.registry import find_namespace, namespace_summary
-from workers.steps import Done, Operation, StepContext, StepOutcome
+from workers.scaleway.registry import (
+    create_namespace,
+    delete_namespace,
+    find_namespace,
+    get_namespace,
+    namespace_summary,
+)
+from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
+
+if TYPE_CHECKING:
+    from scaleway.registry.v1 import Namespace
 
 
 class CreateNamespaceParams(BaseModel):
@@ -29,16 +40,16 @@ class CreateNamespaceParams(BaseModel):
     project_id: str | None = None
 
 
-class CreateNamespace(Operation):
+class CreateNamespace(Operation[CreateNamespaceParams]):
     """Create a registry namespace, exactly once across crashes."""
 
     name = "registry.create_namespace"
     params_model = CreateNamespaceParams
-    touches = ("registry",)
+    touches = (CacheKind.REGISTRY,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: CreateNamespaceParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[CreateNamespaceParams]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         if "namespace_id" not in ctx.checkpoint:
             if not ctx.checkpoint.get("create_sent"):
                 existing = await find_namespace(client, params.region, params.name)
@@ -51,27 +62,23 @@ class CreateNamespace(Operation):
                     )
                 await ctx.save(create_sent=True)
 
-            async def lookup() -> Any | None:
+            async def lookup() -> Namespace | None:
                 return await find_namespace(client, params.region, params.name)
 
             namespace = await client.create_once(
                 lookup,
-                lambda: client.call(
-                    client.registry.create_namespace,
-                    region=params.region,
+                lambda: create_namespace(
+                    client,
+                    params.region,
                     name=params.name,
                     description=params.description,
                     is_public=params.is_public,
-                    project_id=params.project_id or client.project_id,
+                    project_id=params.project_id,
                 ),
             )
             await ctx.save(Progress("created", "namespace created", 1.0), namespace_id=namespace.id)
         else:
-            namespace = await client.read(
-                client.registry.get_namespace,
-                region=params.region,
-                namespace_id=ctx.checkpoint["namespace_id"],
-            )
+            namespace = await get_namespace(client, params.region, ctx.checkpoint["namespace_id"])
         result = namespace_summary(namespace)
         result["push_hint"] = (
             f"docker login {namespace.endpoint.split('/')[0]} -u nologin --password-stdin "
@@ -79,7 +86,7 @@ class CreateNamespace(Operation):
         )
         return Done(result)
 
-    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+    async def on_cancel(self, ctx: StepContext[CreateNamespaceParams]) -> JSON | None:
         ns_id = ctx.checkpoint.get("namespace_id")
         return {"created": {"namespace_id": ns_id} if ns_id else None}
 
@@ -91,25 +98,27 @@ class NamespaceRef(BaseModel):
     namespace_id: str
 
 
-class DeleteNamespace(Operation):
+class DeleteNamespace(Operation[NamespaceRef]):
     """Delete a namespace (its images go with it) and wait until it answers 404."""
 
     name = "registry.delete_namespace"
     params_model = NamespaceRef
-    touches = ("registry",)
+    touches = (CacheKind.REGISTRY,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: NamespaceRef = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
-        ref = {"region": params.region, "namespace_id": params.namespace_id}
+    async def step(self, ctx: StepContext[NamespaceRef]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         try:
             if not ctx.checkpoint.get("delete_sent"):
-                await client.read(client.registry.delete_namespace, **ref)
+                await delete_namespace(client, params.region, params.namespace_id)
                 await ctx.save(Progress("deleting", "namespace deleting"), delete_sent=True)
-            namespace = await client.read(client.registry.get_namespace, **ref)
+            namespace = await get_namespace(client, params.region, params.namespace_id)
         except NotFound:
             return Done({"deleted": params.namespace_id, "region": params.region})
-        return poll_wait(ctx, client, "registry", "deleting", f"namespace {namespace.name} goes")
+        what = f"namespace {namespace.name} goes"
+        return poll_wait(ctx, PollKind.REGISTRY, "deleting", what)
 
 
-OPERATIONS: list[Operation] = [CreateNamespace(), DeleteNamespace()]
+CREATE_NAMESPACE = CreateNamespace()
+DELETE_NAMESPACE = DeleteNamespace()
+OPERATIONS: list[AnyOperation] = [CREATE_NAMESPACE, DELETE_NAMESPACE]

@@ -9,21 +9,27 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from jobs.models import Progress
+from workers.cache import CacheKind
 from workers.errors import PermanentError
+from workers.operations.waiting import poll_wait
+from workers.polling import PollKind
 from workers.scaleway.errors import Conflict, NotFound
 from workers.scaleway.k8s import status_text
-from workers.scaleway.power import poll_wait, services_of
 from workers.scaleway.serverless import (
     NAMESPACE_WAIT,
     Kind,
-    api_of,
+    create_cron,
+    create_namespace,
     cron_summary,
+    crons_of,
+    delete_app,
+    delete_namespace,
     find_namespace,
     get_app,
     get_namespace,
     namespace_summary,
 )
-from workers.steps import Done, Operation, StepContext, StepOutcome
+from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
 
 
 class NamespaceParams(BaseModel):
@@ -53,17 +59,16 @@ class CronParams(Target):
     args: dict[str, Any] = Field(default_factory=dict)
 
 
-class CreateNamespace(Operation):
+class CreateNamespace(Operation[NamespaceParams]):
     """Create a serverless namespace once and wait until it is ``ready``."""
 
     name = "serverless.create_namespace"
     params_model = NamespaceParams
-    touches = ("serverless",)
+    touches = (CacheKind.SERVERLESS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        p: NamespaceParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
-        api = api_of(client, p.kind)
+    async def step(self, ctx: StepContext[NamespaceParams]) -> StepOutcome:
+        p = ctx.params
+        client = ctx.services.scaleway_client()
         if "namespace_id" not in ctx.checkpoint:
             resumed = bool(ctx.checkpoint.get("create_sent"))
             existing = await find_namespace(client, p.kind, p.region, p.name)
@@ -75,13 +80,14 @@ class CreateNamespace(Operation):
                 )
             if existing is None:
                 await ctx.save(create_sent=True)
-                existing = await client.call(
-                    api.create_namespace,
-                    region=p.region,
+                existing = await create_namespace(
+                    client,
+                    p.kind,
+                    p.region,
                     name=p.name,
                     description=p.description,
                     tags=p.tags,
-                    project_id=p.project_id or client.project_id,
+                    project_id=p.project_id,
                 )
             await ctx.save(Progress("creating", "namespace created"), namespace_id=existing.id)
         ns = await get_namespace(client, p.kind, p.region, ctx.checkpoint["namespace_id"])
@@ -90,30 +96,30 @@ class CreateNamespace(Operation):
             return Done(namespace_summary(ns))
         if status not in NAMESPACE_WAIT:
             raise PermanentError(f"namespace {ns.id} is {status!r}: {ns.error_message or ''}")
-        return poll_wait(ctx, client, "serverless", status, f"namespace {ns.name} is {status}")
+        return poll_wait(ctx, PollKind.SERVERLESS, status, f"namespace {ns.name} is {status}")
 
 
-class DeleteTarget(Operation):
+class DeleteTarget(Operation[Target]):
     """Delete a namespace, container or function and wait until it answers 404."""
 
     what: ClassVar[str]  # "namespace" or "app"
     params_model = Target
-    touches = ("serverless",)
+    touches = (CacheKind.SERVERLESS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        p: Target = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[Target]) -> StepOutcome:
+        p = ctx.params
+        client = ctx.services.scaleway_client()
         noun = "namespace" if self.what == "namespace" else p.kind.app
         get = get_namespace if self.what == "namespace" else get_app
-        delete = getattr(api_of(client, p.kind), f"delete_{noun}")
+        delete = delete_namespace if self.what == "namespace" else delete_app
         try:
             found = await get(client, p.kind, p.region, p.id)
             if not ctx.checkpoint.get("delete_sent") and status_text(found.status) != "deleting":
-                await client.read(delete, region=p.region, **{f"{noun}_id": p.id})
+                await delete(client, p.kind, p.region, p.id)
                 await ctx.save(Progress("deleting", f"{noun} {found.name}"), delete_sent=True)
         except NotFound:
             return Done({"deleted": p.id, "region": p.region})
-        return poll_wait(ctx, client, "serverless", "deleting", f"{noun} {found.name} goes")
+        return poll_wait(ctx, PollKind.SERVERLESS, "deleting", f"{noun} {found.name} goes")
 
 
 class DeleteNamespace(DeleteTarget):
@@ -130,33 +136,30 @@ class DeleteApp(DeleteTarget):
     what = "app"
 
 
-class CreateCron(Operation):
+class CreateCron(Operation[CronParams]):
     """Add a cron trigger to a container or function (found by name on resume)."""
 
     name = "serverless.create_cron"
     params_model = CronParams
-    touches = ("serverless",)
+    touches = (CacheKind.SERVERLESS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        p: CronParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
-        api = api_of(client, p.kind)
-        target = {f"{p.kind.app}_id": p.id}
+    async def step(self, ctx: StepContext[CronParams]) -> StepOutcome:
+        p = ctx.params
+        client = ctx.services.scaleway_client()
         if ctx.checkpoint.get("create_sent"):
-            crons = await client.read(api.list_crons_all, region=p.region, **target)
+            crons = await crons_of(client, p.kind, p.region, p.id)
             found = next((c for c in crons if c.name == p.name), None)
             if found is not None:
                 return Done(cron_summary(found))
         await ctx.save(create_sent=True)
-        cron = await client.call(
-            api.create_cron,
-            region=p.region,
-            schedule=p.schedule,
-            args=p.args,
-            name=p.name,
-            **target,
+        cron = await create_cron(
+            client, p.kind, p.region, p.id, name=p.name, schedule=p.schedule, args=p.args
         )
         return Done(cron_summary(cron))
 
 
-OPERATIONS: list[Operation] = [CreateNamespace(), DeleteNamespace(), DeleteApp(), CreateCron()]
+CREATE_NAMESPACE = CreateNamespace()
+DELETE_NAMESPACE = DeleteNamespace()
+DELETE_APP = DeleteApp()
+CREATE_CRON = CreateCron()
+OPERATIONS: list[AnyOperation] = [CREATE_NAMESPACE, DELETE_NAMESPACE, DELETE_APP, CREATE_CRON]

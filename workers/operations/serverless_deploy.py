@@ -7,28 +7,32 @@ function it created by its name and never makes a second one.
 
 from __future__ import annotations
 
-import abc
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import anyio
 from pydantic import BaseModel, Field
 
 from jobs.models import JSON, Progress
+from workers.cache import CacheKind
 from workers.errors import PermanentError
+from workers.operations.waiting import poll_wait
+from workers.polling import PollKind
 from workers.scaleway.client import ScalewayClient
 from workers.scaleway.errors import Conflict
 from workers.scaleway.k8s import status_text
-from workers.scaleway.power import poll_wait, services_of
 from workers.scaleway.serverless import (
     APP_WAIT,
+    AppSettings,
     Kind,
-    api_of,
     app_summary,
+    create_app,
+    deploy_app,
     find_app,
     get_app,
+    update_app,
     upload_function_code,
 )
-from workers.steps import Done, Operation, StepContext, StepOutcome
+from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
 
 
 class AppParams(BaseModel):
@@ -61,62 +65,58 @@ class FunctionParams(AppParams):
     zip_path: str | None = None
 
 
-class DeployApp(Operation):
+AppP = TypeVar("AppP", bound=AppParams)
+
+
+class DeployApp(Operation[AppP], Generic[AppP]):
     """Create or update, deploy, and wait for ``ready``."""
 
     kind: ClassVar[Kind]
-    touches = ("serverless",)
+    touches = (CacheKind.SERVERLESS,)
 
-    @abc.abstractmethod
-    def _own_fields(self, params: Any) -> dict[str, Any]:
-        """The SDK arguments only this kind has (image and port, runtime and handler)."""
+    def _own_settings(self, params: AppP) -> dict[str, Any]:
+        """The settings only this kind has (image and port, runtime and handler)."""
+        return {}
 
-    async def _before_deploy(self, ctx: StepContext, client: ScalewayClient, app_id: str) -> None:
+    async def _before_deploy(
+        self, ctx: StepContext[AppP], client: ScalewayClient, app_id: str
+    ) -> None:
         """What must happen between the create and the deploy (a function's code)."""
 
-    def _fields(self, p: AppParams) -> dict[str, Any]:
-        return {
-            "region": p.region,
-            "environment_variables": p.env,
-            "min_scale": p.min_scale,
-            "max_scale": p.max_scale,
-            "memory_limit": p.memory_mb,
-            "privacy": p.privacy,
-            "description": p.description,
-            "tags": p.tags,
-            **self._own_fields(p),
-        }
-
-    async def _create(self, client: ScalewayClient, params: AppParams) -> Any:
-        create = getattr(api_of(client, self.kind), f"create_{self.kind.app}")
-        return await client.call(
-            create, namespace_id=params.namespace_id, name=params.name, **self._fields(params)
+    def _settings(self, p: AppP) -> AppSettings:
+        return AppSettings(
+            region=p.region,
+            env=p.env,
+            min_scale=p.min_scale,
+            max_scale=p.max_scale,
+            memory_mb=p.memory_mb,
+            privacy=p.privacy,
+            description=p.description,
+            tags=p.tags,
+            **self._own_settings(p),
         )
 
-    async def _update(self, client: ScalewayClient, params: AppParams, app_id: str) -> Any:
-        update = getattr(api_of(client, self.kind), f"update_{self.kind.app}")
-        return await client.read(update, **{f"{self.kind.app}_id": app_id}, **self._fields(params))
-
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        params: AppParams = ctx.params  # type: ignore[assignment]
-        client, _ = services_of(ctx)
+    async def step(self, ctx: StepContext[AppP]) -> StepOutcome:
+        params = ctx.params
+        client = ctx.services.scaleway_client()
         kind, cp = self.kind, ctx.checkpoint
+        settings = self._settings(params)
         if "app_id" not in cp:
             found = await find_app(client, kind, params.region, params.namespace_id, params.name)
             created = bool(cp.get("create_sent"))
             if found is None:
                 await ctx.save(create_sent=True)
-                found, created = await self._create(client, params), True
+                found = await create_app(client, kind, params.namespace_id, params.name, settings)
+                created = True
             else:
-                await self._update(client, params, found.id)
+                await update_app(client, kind, found.id, settings)
             progress = Progress("created", f"{kind.app} {params.name}")
             await ctx.save(progress, app_id=found.id, created=created)
         app_id = cp["app_id"]
         if not cp.get("deploy_sent"):
             await self._before_deploy(ctx, client, app_id)
-            deploy = getattr(api_of(client, kind), f"deploy_{kind.app}")
             try:
-                await client.read(deploy, region=params.region, **{f"{kind.app}_id": app_id})
+                await deploy_app(client, kind, params.region, app_id)
             except Conflict as exc:
                 if exc.current_state != "pending":  # a deploy already under way is ours
                     raise
@@ -129,14 +129,14 @@ class DeployApp(Operation):
             return Done({**app_summary(app), "created": bool(cp.get("created"))})
         if status in APP_WAIT:
             return poll_wait(
-                ctx, client, "serverless", "deploying", f"{kind.app} {app.name} is {status}"
+                ctx, PollKind.SERVERLESS, "deploying", f"{kind.app} {app.name} is {status}"
             )
         raise PermanentError(
             f"{kind.app} {app.name} ({app.id}) is {status!r} after its deploy: "
             f"{app.error_message or 'no message'}; fix it and deploy again, or delete it"
         )
 
-    async def on_cancel(self, ctx: StepContext) -> JSON | None:
+    async def on_cancel(self, ctx: StepContext[AppP]) -> JSON | None:
         app_id = ctx.checkpoint.get("app_id")
         return {
             "app": {"id": app_id, "kind": self.kind.app} if app_id else None,
@@ -144,29 +144,31 @@ class DeployApp(Operation):
         }
 
 
-class DeployContainer(DeployApp):
+class DeployContainer(DeployApp[ContainerParams]):
     """Deploy a container from a registry image."""
 
     name = "serverless.deploy_container"
     params_model = ContainerParams
     kind = Kind.CONTAINERS
 
-    def _own_fields(self, params: Any) -> dict[str, Any]:
-        return {"registry_image": params.image, "port": params.port}
+    def _own_settings(self, params: ContainerParams) -> dict[str, Any]:
+        return {"image": params.image, "port": params.port}
 
 
-class DeployFunction(DeployApp):
+class DeployFunction(DeployApp[FunctionParams]):
     """Deploy a function: its code (a zip file) uploaded first when given."""
 
     name = "serverless.deploy_function"
     params_model = FunctionParams
     kind = Kind.FUNCTIONS
 
-    def _own_fields(self, params: Any) -> dict[str, Any]:
+    def _own_settings(self, params: FunctionParams) -> dict[str, Any]:
         return {"runtime": params.runtime, "handler": params.handler}
 
-    async def _before_deploy(self, ctx: StepContext, client: ScalewayClient, app_id: str) -> None:
-        params: FunctionParams = ctx.params  # type: ignore[assignment]
+    async def _before_deploy(
+        self, ctx: StepContext[FunctionParams], client: ScalewayClient, app_id: str
+    ) -> None:
+        params = ctx.params
         if params.zip_path is None or ctx.checkpoint.get("code_uploaded"):
             return
         try:
@@ -179,4 +181,6 @@ class DeployFunction(DeployApp):
         await ctx.save(Progress("uploaded", f"{len(code)} bytes of code"), code_uploaded=True)
 
 
-OPERATIONS: list[Operation] = [DeployContainer(), DeployFunction()]
+DEPLOY_CONTAINER = DeployContainer()
+DEPLOY_FUNCTION = DeployFunction()
+OPERATIONS: list[AnyOperation] = [DEPLOY_CONTAINER, DEPLOY_FUNCTION]

@@ -7,24 +7,20 @@ import binascii
 import logging
 import time
 from collections.abc import Awaitable
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from jobs.models import JSON, Progress
+from workers.cache import CacheKind
 from workers.errors import PermanentError, TransientError
-from workers.steps import Done, Operation, StepContext, StepOutcome, Wait
+from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome, Wait
 from workers.storage import buckets
 from workers.storage.client import ObjectStorage
 from workers.storage.download import DownloadRequest, discard_temp, download_file
 from workers.storage.names import human_size
 from workers.storage.paths import check_source, resolve
 from workers.storage.upload import UploadRequest, abort_recorded_upload, upload_file
-
-CREATE_BUCKET = "storage.create_bucket"
-UPLOAD_OBJECT = "storage.upload_object"
-DOWNLOAD_OBJECT = "storage.download_object"
-DELETE_OBJECT = "storage.delete_object"
 
 logger = logging.getLogger(__name__)
 
@@ -61,22 +57,14 @@ class DeleteObjectParams(ObjectParams):
     all_versions: bool = False
 
 
-def storage_of(ctx: StepContext) -> ObjectStorage:
-    """The Object Storage adapter of the services, or a clear failure."""
-    storage = getattr(ctx.services, "storage", None)
-    if storage is None:
-        raise PermanentError("Object Storage is not configured on this server")
-    return storage  # type: ignore[no-any-return]
-
-
-def _last_attempt(ctx: StepContext) -> bool:
+def _last_attempt(ctx: StepContext[Any]) -> bool:
     return ctx.job.attempts + 1 >= ctx.job.max_attempts
 
 
 class _ProgressMemo:
     """The step context, remembering the latest progress to hand to ``Wait``."""
 
-    def __init__(self, ctx: StepContext) -> None:
+    def __init__(self, ctx: StepContext[Any]) -> None:
         self._ctx = ctx
         self.checkpoint = ctx.checkpoint
         self.last = Progress("starting")
@@ -91,16 +79,16 @@ class _ProgressMemo:
         await self._ctx.report(progress)
 
 
-class CreateBucket(Operation):
+class CreateBucket(Operation[CreateBucketParams]):
     """Create a bucket; one you already own is left as it is and reported."""
 
-    name = CREATE_BUCKET
+    name = "storage.create_bucket"
     params_model = CreateBucketParams
-    touches = ("bucket",)
+    touches = (CacheKind.BUCKETS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        p: CreateBucketParams = ctx.params  # type: ignore[assignment]
-        storage = storage_of(ctx)
+    async def step(self, ctx: StepContext[CreateBucketParams]) -> StepOutcome:
+        p = ctx.params
+        storage = ctx.services.object_storage()
         created = await buckets.create_bucket(storage, p.name, p.region, acl=p.acl)
         if created:
             await ctx.save(Progress("created", f"bucket {p.name} created"), created=True)
@@ -119,16 +107,16 @@ class CreateBucket(Operation):
         return Done(result)
 
 
-class UploadObject(Operation):
+class UploadObject(Operation[UploadObjectParams]):
     """Upload a local file (streamed, multipart when large, resumable) or inline bytes."""
 
-    name = UPLOAD_OBJECT
+    name = "storage.upload_object"
     params_model = UploadObjectParams
-    touches = ("object",)
+    touches = (CacheKind.OBJECTS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        p: UploadObjectParams = ctx.params  # type: ignore[assignment]
-        storage = storage_of(ctx)
+    async def step(self, ctx: StepContext[UploadObjectParams]) -> StepOutcome:
+        p = ctx.params
+        storage = ctx.services.object_storage()
         if p.content is not None:
             return Done(await self._put_inline(storage, p))
         if p.path is None:
@@ -184,9 +172,9 @@ class UploadObject(Operation):
             "source": "inline",
         }
 
-    async def on_cancel(self, ctx: StepContext) -> JSON | None:
-        p: UploadObjectParams = ctx.params  # type: ignore[assignment]
-        storage = storage_of(ctx)
+    async def on_cancel(self, ctx: StepContext[UploadObjectParams]) -> JSON | None:
+        p = ctx.params
+        storage = ctx.services.object_storage()
         request = UploadRequest(p.bucket, p.key, p.region, resolve(p.path or "/"), p.content_type)
         aborted = await abort_recorded_upload(storage, request, ctx)
         return {
@@ -197,16 +185,16 @@ class UploadObject(Operation):
         }
 
 
-class DownloadObject(Operation):
+class DownloadObject(Operation[DownloadObjectParams]):
     """Download an object to a local file: streamed, ranged, resumable, atomic rename."""
 
-    name = DOWNLOAD_OBJECT
+    name = "storage.download_object"
     params_model = DownloadObjectParams
     touches = ()
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        p: DownloadObjectParams = ctx.params  # type: ignore[assignment]
-        storage = storage_of(ctx)
+    async def step(self, ctx: StepContext[DownloadObjectParams]) -> StepOutcome:
+        p = ctx.params
+        storage = ctx.services.object_storage()
         request = DownloadRequest(
             bucket=p.bucket,
             key=p.key,
@@ -227,24 +215,28 @@ class DownloadObject(Operation):
             return Wait(0, journal.last)
         return Done(result)
 
-    async def on_cancel(self, ctx: StepContext) -> JSON | None:
-        p: DownloadObjectParams = ctx.params  # type: ignore[assignment]
+    async def on_cancel(self, ctx: StepContext[DownloadObjectParams]) -> JSON | None:
+        p = ctx.params
         discard_temp(ctx)
         return {"bucket": p.bucket, "key": p.key, "path": p.path, "downloaded": False}
 
 
-class DeleteObject(Operation):
+class DeleteObject(Operation[DeleteObjectParams]):
     """Delete an object, or every version of it."""
 
-    name = DELETE_OBJECT
+    name = "storage.delete_object"
     params_model = DeleteObjectParams
-    touches = ("object",)
+    touches = (CacheKind.OBJECTS,)
 
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        p: DeleteObjectParams = ctx.params  # type: ignore[assignment]
+    async def step(self, ctx: StepContext[DeleteObjectParams]) -> StepOutcome:
+        p = ctx.params
         return Done(
             await buckets.delete_object(
-                storage_of(ctx), p.bucket, p.key, p.region, all_versions=p.all_versions
+                ctx.services.object_storage(),
+                p.bucket,
+                p.key,
+                p.region,
+                all_versions=p.all_versions,
             )
         )
 
@@ -257,4 +249,8 @@ async def _quietly(cleanup: Awaitable[object]) -> None:
         logger.warning("cleanup after a failed transfer failed too: %s", exc)
 
 
-OPERATIONS: list[Operation] = [CreateBucket(), UploadObject(), DownloadObject(), DeleteObject()]
+CREATE_BUCKET = CreateBucket()
+UPLOAD_OBJECT = UploadObject()
+DOWNLOAD_OBJECT = DownloadObject()
+DELETE_OBJECT = DeleteObject()
+OPERATIONS: list[AnyOperation] = [CREATE_BUCKET, UPLOAD_OBJECT, DOWNLOAD_OBJECT, DELETE_OBJECT]

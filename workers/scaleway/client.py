@@ -2,7 +2,8 @@
 
 ``await client.call(client.instance.get_server, zone=..., server_id=...)`` waits for the
 shared rate limiter, runs the blocking SDK call in a bounded thread pool, and maps any
-failure once (``errors.map_exception``). ``read`` adds in-step retries for idempotent calls.
+failure once (``errors.map_exception``). ``call_idempotent`` adds in-step retries for
+idempotent calls (reads, deletes, power actions).
 The SDK is imported on first use so that the MCP server starts fast.
 """
 
@@ -13,12 +14,11 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import anyio
 import anyio.to_thread
 
-from workers.polling import PollSettings
 from workers.retry import RetryPolicy, call_with_retries
 from workers.scaleway.errors import RateLimited, Transient, map_exception
 from workers.scaleway.ratelimit import RateLimiter
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+A = TypeVar("A", bound="API")
 
 
 class _Unanswered(Exception):
@@ -70,7 +71,6 @@ class ScalewayConfig:
     # Every caller pauses this long after a 429 that names no Retry-After.
     rate_limit_pause_s: float = 1.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    polling: PollSettings = field(default_factory=PollSettings)
 
 
 class ScalewayClient:
@@ -98,26 +98,22 @@ class ScalewayClient:
         return self.config.retry
 
     @property
-    def polling(self) -> PollSettings:
-        """Poll schedules per resource kind."""
-        return self.config.polling
-
-    @property
     def project_id(self) -> str | None:
         """The default project new resources go to."""
         return self.config.project_id
 
     # -- SDK objects, built on first use ---------------------------------------------------
-    def _api(self, api_class: type[API]) -> Any:
+    def _api(self, api_class: type[A]) -> A:
         with self._lock:
-            api = self._apis.get(api_class)
-            if api is not None:
-                return api
+            cached = self._apis.get(api_class)
+            if cached is not None:
+                return cast(A, cached)
             from scaleway_core.client import Client
 
-            from workers.scaleway.transport import new_session, pooled
+            from workers.scaleway.transport import new_session, pooled_api
 
-            if self._sdk_client is None:
+            sdk_client, session = self._sdk_client, self._session
+            if sdk_client is None or session is None:
                 cfg = self.config
                 kwargs: dict[str, Any] = {
                     "access_key": cfg.access_key,
@@ -129,14 +125,10 @@ class ScalewayClient:
                 }
                 if cfg.api_url:
                     kwargs["api_url"] = cfg.api_url.rstrip("/")
-                self._sdk_client = Client(**kwargs)
-                self._session = new_session(self.config.max_threads)
-            api = pooled(api_class)(self._sdk_client)
-            api._session = self._session  # type: ignore[attr-defined]
-            api._timeout = (  # type: ignore[attr-defined]
-                self.config.connect_timeout_s,
-                self.config.read_timeout_s,
-            )
+                sdk_client = self._sdk_client = Client(**kwargs)
+                session = self._session = new_session(cfg.max_threads)
+            timeout = (self.config.connect_timeout_s, self.config.read_timeout_s)
+            api = pooled_api(api_class, sdk_client, session, timeout)
             self._apis[api_class] = api
             return api
 
@@ -145,77 +137,77 @@ class ScalewayClient:
         """Instance v1 (servers, volumes, IPs, private NICs, server types)."""
         from scaleway.instance.v1.custom_api import InstanceUtilsV1API
 
-        return self._api(InstanceUtilsV1API)  # type: ignore[no-any-return]
+        return self._api(InstanceUtilsV1API)
 
     @property
     def vpc(self) -> VpcV2API:
         """VPC v2 (private networks)."""
         from scaleway.vpc.v2 import VpcV2API
 
-        return self._api(VpcV2API)  # type: ignore[no-any-return]
+        return self._api(VpcV2API)
 
     @property
     def marketplace(self) -> MarketplaceV2API:
         """Marketplace v2 (image labels to local image ids)."""
         from scaleway.marketplace.v2 import MarketplaceV2API
 
-        return self._api(MarketplaceV2API)  # type: ignore[no-any-return]
+        return self._api(MarketplaceV2API)
 
     @property
     def block(self) -> BlockV1Alpha1API:
         """Block storage (SBS volumes)."""
         from scaleway.block.v1alpha1 import BlockV1Alpha1API
 
-        return self._api(BlockV1Alpha1API)  # type: ignore[no-any-return]
+        return self._api(BlockV1Alpha1API)
 
     @property
     def k8s(self) -> K8SV1API:
         """Kubernetes Kapsule v1 (clusters, pools, nodes, versions, kubeconfigs)."""
         from scaleway.k8s.v1 import K8SV1API
 
-        return self._api(K8SV1API)  # type: ignore[no-any-return]
+        return self._api(K8SV1API)
 
     @property
     def lb(self) -> LbV1ZonedAPI:
         """Load Balancer v1, zoned (load balancers, IPs, backends, frontends, networks)."""
         from scaleway.lb.v1 import LbV1ZonedAPI
 
-        return self._api(LbV1ZonedAPI)  # type: ignore[no-any-return]
+        return self._api(LbV1ZonedAPI)
 
     @property
     def domain(self) -> DomainV2Beta1API:
         """Domains and DNS v2beta1 (DNS zones and records)."""
         from scaleway.domain.v2beta1 import DomainV2Beta1API
 
-        return self._api(DomainV2Beta1API)  # type: ignore[no-any-return]
+        return self._api(DomainV2Beta1API)
 
     @property
     def containers(self) -> ContainerV1Beta1API:
         """Serverless Containers v1beta1 (namespaces, containers, crons)."""
         from scaleway.container.v1beta1 import ContainerV1Beta1API
 
-        return self._api(ContainerV1Beta1API)  # type: ignore[no-any-return]
+        return self._api(ContainerV1Beta1API)
 
     @property
     def functions(self) -> FunctionV1Beta1API:
         """Serverless Functions v1beta1 (namespaces, functions, crons, code uploads)."""
         from scaleway.function.v1beta1 import FunctionV1Beta1API
 
-        return self._api(FunctionV1Beta1API)  # type: ignore[no-any-return]
+        return self._api(FunctionV1Beta1API)
 
     @property
     def rdb(self) -> RdbV1API:
         """Managed Database v1 (instances, engines, node types)."""
         from scaleway.rdb.v1 import RdbV1API
 
-        return self._api(RdbV1API)  # type: ignore[no-any-return]
+        return self._api(RdbV1API)
 
     @property
     def registry(self) -> RegistryV1API:
         """Container Registry v1 (namespaces, images, tags)."""
         from scaleway.registry.v1 import RegistryV1API
 
-        return self._api(RegistryV1API)  # type: ignore[no-any-return]
+        return self._api(RegistryV1API)
 
     # -- calling -------------------------------------------------------------------------
     async def call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
@@ -233,7 +225,7 @@ class ScalewayClient:
                 raise
             raise mapped from exc
 
-    async def read(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+    async def call_idempotent(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """``call`` with in-step retries: for idempotent calls (reads, deletes, actions)."""
         return await call_with_retries(
             lambda: self.call(fn, **kwargs), self.config.retry, sleep=self._sleep

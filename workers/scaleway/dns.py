@@ -6,12 +6,15 @@ from __future__ import annotations
 import ipaddress
 import re
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobs.models import JSON
 from workers.scaleway.client import ScalewayClient
 from workers.scaleway.errors import NotFound
 from workers.scaleway.k8s import status_text
+
+if TYPE_CHECKING:
+    from scaleway.domain.v2beta1 import DNSZone, Record
 
 ZONE_ACTIVE = "active"
 ZONE_WAIT = frozenset({"pending"})
@@ -58,9 +61,9 @@ def data_problem(kind: RecordType, data: str) -> str | None:
     return None
 
 
-async def get_zone(client: ScalewayClient, name: str) -> Any:
+async def get_zone(client: ScalewayClient, name: str) -> DNSZone:
     """The DNS zone called ``name``, or NotFound saying where to look."""
-    response = await client.read(
+    response = await client.call_idempotent(
         client.domain.list_dns_zones, domain="", dns_zone=name, page_size=10
     )
     for zone in response.dns_zones:
@@ -74,6 +77,11 @@ async def get_zone(client: ScalewayClient, name: str) -> Any:
     )
 
 
+async def list_zones(client: ScalewayClient) -> list[DNSZone]:
+    """Every DNS zone of the project."""
+    return await client.call_idempotent(client.domain.list_dns_zones_all, domain="")
+
+
 def zone_name(zone: Any) -> str:
     """``www.example.com`` from its domain and subdomain."""
     return f"{zone.subdomain}.{zone.domain}" if zone.subdomain else str(zone.domain)
@@ -81,9 +89,9 @@ def zone_name(zone: Any) -> str:
 
 async def zone_records(
     client: ScalewayClient, zone: str, name: str = "", kind: str | None = None
-) -> list[Any]:
+) -> list[Record]:
     """The records of a zone, optionally only those with this name and type."""
-    return await client.read(
+    return await client.call_idempotent(
         client.domain.list_dns_zone_records_all, dns_zone=zone, name=name, type_=kind
     )
 
@@ -151,3 +159,13 @@ def sdk_changes(changes: list[JSON]) -> list[Any]:
         else:
             out.append(RecordChange(delete=RecordChangeDelete(id_fields=ident)))
     return out
+
+
+async def change_records(client: ScalewayClient, zone: str, changes: list[JSON]) -> None:
+    """Apply record changes to a zone in one call (not idempotent: an add twice adds twice)."""
+    await client.call(
+        client.domain.update_dns_zone_records,
+        dns_zone=zone,
+        changes=sdk_changes(changes),
+        disallow_new_zone_creation=True,
+    )

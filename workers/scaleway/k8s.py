@@ -7,15 +7,23 @@ as plain strings, known ones as enums; ``status_text`` reads both.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobs.models import JSON
-from workers.cache import ReadCache
+from workers.cache import CacheKind, ListCache
 from workers.scaleway.client import ScalewayClient
 from workers.scaleway.errors import Conflict, InvalidRequest, NotFound
 from workers.scaleway.presence import get_or_explain, tagged
 
-VERSIONS_KIND = "k8s_versions"
+if TYPE_CHECKING:
+    from scaleway.k8s.v1 import (
+        Cluster,
+        CreateClusterRequestPoolConfig,
+        ListClustersResponse,
+        Node,
+        Pool,
+    )
+
 CLUSTER_WAIT = frozenset({"creating", "updating"})
 POOL_WAIT = frozenset({"scaling", "upgrading"})
 READY = "ready"
@@ -30,19 +38,19 @@ def _version_key(name: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else -1 for p in name.split("."))
 
 
-async def k8s_versions(client: ScalewayClient, cache: ReadCache, region: str) -> dict[str, Any]:
+async def k8s_versions(client: ScalewayClient, cache: ListCache, region: str) -> dict[str, Any]:
     """Kubernetes versions offered in a region, newest first, by name (cached)."""
 
     async def load() -> dict[str, Any]:
-        response = await client.read(client.k8s.list_versions, region=region)
+        response = await client.call_idempotent(client.k8s.list_versions, region=region)
         ordered = sorted(response.versions, key=lambda v: _version_key(v.name), reverse=True)
         return {v.name: v for v in ordered}
 
-    return await cache.get_or_load(VERSIONS_KIND, region, load)  # type: ignore[no-any-return]
+    return await cache.get_or_load(CacheKind.K8S_VERSIONS, region, load)
 
 
 async def resolve_version(
-    client: ScalewayClient, cache: ReadCache, region: str, version: str | None, cni: str
+    client: ScalewayClient, cache: ListCache, region: str, version: str | None, cni: str
 ) -> str:
     """The version to create (the newest when None), checked to offer ``cni``."""
     versions = await k8s_versions(client, cache, region)
@@ -65,9 +73,9 @@ async def resolve_version(
     return name
 
 
-async def get_cluster(client: ScalewayClient, region: str, cluster_id: str) -> Any:
+async def get_cluster(client: ScalewayClient, region: str, cluster_id: str) -> Cluster:
     """The cluster, or NotFound naming it and where to look."""
-    return await get_or_explain(
+    cluster: Cluster = await get_or_explain(
         client,
         client.k8s.get_cluster,
         f"cluster {cluster_id} was not found in {region}; list_clusters shows the clusters",
@@ -76,19 +84,74 @@ async def get_cluster(client: ScalewayClient, region: str, cluster_id: str) -> A
         region=region,
         cluster_id=cluster_id,
     )
+    return cluster
+
+
+async def list_clusters(
+    client: ScalewayClient,
+    region: str,
+    *,
+    page: int,
+    page_size: int,
+    name: str | None = None,
+    status: str | None = None,
+) -> ListClustersResponse:
+    """One page of the region's clusters, filtered by name part and status."""
+    from scaleway.k8s.v1 import ClusterStatus
+
+    return await client.call_idempotent(
+        client.k8s.list_clusters,
+        region=region,
+        page=page,
+        page_size=page_size,
+        name=name,
+        status=ClusterStatus(status) if status else None,
+    )
+
+
+async def create_cluster(
+    client: ScalewayClient,
+    region: str,
+    *,
+    name: str,
+    version: str,
+    cni: str,
+    description: str,
+    tags: list[str],
+    pool: CreateClusterRequestPoolConfig,
+    private_network_id: str,
+    project_id: str | None,
+) -> Cluster:
+    """A new Kapsule cluster with one pool (one call, no retries: use ``client.create_once``)."""
+    from scaleway.k8s.v1 import CNI
+
+    return await client.call(
+        client.k8s.create_cluster,
+        type_="kapsule",
+        description=description,
+        version=version,
+        cni=CNI(cni),
+        region=region,
+        project_id=project_id or client.project_id,
+        name=name,
+        tags=tags,
+        pools=[pool],
+        private_network_id=private_network_id,
+    )
 
 
 async def find_cluster_by_tag(
     client: ScalewayClient, region: str, tag: str, name: str
-) -> Any | None:
+) -> Cluster | None:
     """The cluster named ``name`` carrying ``tag`` (a job's mark), if any.
 
     Kapsule lists cannot filter on tags; the name narrows the page to search.
     """
-    response = await client.read(
+    response = await client.call_idempotent(
         client.k8s.list_clusters, region=region, name=name, page=1, page_size=100
     )
-    return tagged(response.clusters, tag)
+    cluster: Cluster | None = tagged(response.clusters, tag)
+    return cluster
 
 
 def default_pool(
@@ -100,12 +163,12 @@ def default_pool(
     min_size: int | None = None,
     max_size: int | None = None,
     tags: list[str] | None = None,
-) -> Any:
+) -> CreateClusterRequestPoolConfig:
     """The SDK config of a new cluster's ``default`` pool: containerd, autohealing, public IPs.
 
     Autoscaling bounds default to the pool's size.
     """
-    from scaleway.k8s.v1 import CreateClusterRequestPoolConfig
+    from scaleway.k8s.v1 import CreateClusterRequestPoolConfig, PoolVolumeType, Runtime
 
     return CreateClusterRequestPoolConfig(
         name="default",
@@ -114,12 +177,12 @@ def default_pool(
         size=size,
         min_size=min_size if min_size is not None else size,
         max_size=max_size if max_size is not None else size,
-        container_runtime="containerd",  # type: ignore[arg-type]
+        container_runtime=Runtime.CONTAINERD,
         autohealing=True,
         tags=list(tags or []),
         kubelet_args={},
-        zone=zone,  # type: ignore[arg-type]
-        root_volume_type="default_volume_type",  # type: ignore[arg-type]
+        zone=zone,
+        root_volume_type=PoolVolumeType.DEFAULT_VOLUME_TYPE,
         public_ip_disabled=False,
         labels={},
         taints=[],
@@ -190,20 +253,22 @@ async def fetch_kubeconfig(client: ScalewayClient, region: str, cluster_id: str)
     import base64
 
     await get_cluster(client, region, cluster_id)  # a clear NotFound first
-    scw_file = await client.read(
+    scw_file = await client.call_idempotent(
         client.k8s._get_cluster_kube_config, region=region, cluster_id=cluster_id
     )
     return base64.b64decode(scw_file.content).decode()
 
 
-async def cluster_pools(client: ScalewayClient, region: str, cluster_id: str) -> list[Any]:
+async def cluster_pools(client: ScalewayClient, region: str, cluster_id: str) -> list[Pool]:
     """The node pools of a cluster."""
-    return (await client.read(client.k8s.list_pools, region=region, cluster_id=cluster_id)).pools
+    return (
+        await client.call_idempotent(client.k8s.list_pools, region=region, cluster_id=cluster_id)
+    ).pools
 
 
-async def cluster_nodes(client: ScalewayClient, region: str, cluster_id: str) -> list[Any]:
+async def cluster_nodes(client: ScalewayClient, region: str, cluster_id: str) -> list[Node]:
     """The nodes of a cluster, every pool's (one page of 100)."""
-    response = await client.read(
+    response = await client.call_idempotent(
         client.k8s.list_nodes, region=region, cluster_id=cluster_id, page_size=100
     )
     return response.nodes
@@ -214,7 +279,7 @@ async def request_deletion(
 ) -> None:
     """Ask for a cluster's deletion; one already gone or already deleting is fine."""
     try:
-        await client.read(
+        await client.call_idempotent(
             client.k8s.delete_cluster,
             region=region,
             cluster_id=cluster_id,
@@ -238,9 +303,9 @@ async def cluster_with_pools(client: ScalewayClient, region: str, cluster_id: st
     return detail
 
 
-async def get_pool(client: ScalewayClient, region: str, pool_id: str) -> Any:
+async def get_pool(client: ScalewayClient, region: str, pool_id: str) -> Pool:
     """The node pool, or NotFound naming it and where to look."""
-    return await get_or_explain(
+    pool: Pool = await get_or_explain(
         client,
         client.k8s.get_pool,
         f"pool {pool_id} was not found in {region}; get_cluster lists a cluster's pools",
@@ -248,4 +313,27 @@ async def get_pool(client: ScalewayClient, region: str, pool_id: str) -> Any:
         resource_id=pool_id,
         region=region,
         pool_id=pool_id,
+    )
+    return pool
+
+
+async def update_pool(
+    client: ScalewayClient,
+    region: str,
+    pool_id: str,
+    *,
+    size: int | None = None,
+    autoscaling: bool | None = None,
+    min_size: int | None = None,
+    max_size: int | None = None,
+) -> Pool:
+    """Change a pool's size or autoscaling bounds (None: leave as it is); the pool after."""
+    return await client.call_idempotent(
+        client.k8s.update_pool,
+        region=region,
+        pool_id=pool_id,
+        size=size,
+        autoscaling=autoscaling,
+        min_size=min_size,
+        max_size=max_size,
     )

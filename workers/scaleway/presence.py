@@ -21,7 +21,7 @@ async def get_or_explain(
 ) -> Any:
     """``fn(**kwargs)`` read with retries, or NotFound with ``message`` (what, where to look)."""
     try:
-        return await client.read(fn, **kwargs)
+        return await client.call_idempotent(fn, **kwargs)
     except NotFound as exc:
         raise NotFound(message, status=404, resource=resource, resource_id=resource_id) from exc
 
@@ -29,10 +29,15 @@ async def get_or_explain(
 async def exists(client: ScalewayClient, fn: Callable[..., Any], **kwargs: Any) -> bool:
     """Whether ``fn(**kwargs)`` finds the resource (a NotFound says it is gone)."""
     try:
-        await client.read(fn, **kwargs)
+        await client.call_idempotent(fn, **kwargs)
     except NotFound:
         return False
     return True
+
+
+def job_tag(job_id: str) -> str:
+    """The tag that marks a resource as created by a job."""
+    return f"job:{job_id}"
 
 
 def tagged(items: Iterable[Any], tag: str) -> Any | None:
@@ -43,6 +48,6 @@ def tagged(items: Iterable[Any], tag: str) -> Any | None:
 async def delete_if_present(client: ScalewayClient, fn: Callable[..., Any], **kwargs: Any) -> None:
     """Delete with ``fn(**kwargs)``; a resource already gone is fine."""
     try:
-        await client.read(fn, **kwargs)
+        await client.call_idempotent(fn, **kwargs)
     except NotFound:
         pass

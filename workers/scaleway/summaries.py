@@ -76,10 +76,9 @@ def server_result(server: Any) -> JSON:
 
 def server_detail(server: Any) -> JSON:
     """Everything about a server (``get_instance``)."""
-    detail = to_json(server)
-    if isinstance(detail, dict):
-        detail["state"] = _text(server.state)
-    return detail  # type: ignore[no-any-return]
+    detail: JSON = to_json(server)
+    detail["state"] = _text(server.state)
+    return detail
 
 
 def nic_summary(nic: Any) -> JSON:

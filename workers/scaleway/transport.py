@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import requests
 from requests.adapters import HTTPAdapter
 from scaleway_core.api import API, ScalewayException
+from scaleway_core.client import Client
 
 logger = logging.getLogger(__name__)
+A = TypeVar("A", bound=API)
 
 
 def new_session(pool_size: int) -> requests.Session:
@@ -31,10 +33,11 @@ def new_session(pool_size: int) -> requests.Session:
 class PooledTransport:
     """Mixin for SDK API classes: send through ``_session`` with ``_timeout``."""
 
+    client: Client
     _session: requests.Session
     _timeout: tuple[float, float]
 
-    def _request(  # type: ignore[override]
+    def _request(
         self,
         method: str,
         path: str,
@@ -42,7 +45,7 @@ class PooledTransport:
         headers: Any = None,
         body: Any = None,
     ) -> requests.Response:
-        client = self.client  # type: ignore[attr-defined]
+        client = self.client
         method = method.upper()
         sent_headers = {"accept": "application/json", "user-agent": client.user_agent}
         if method in ("POST", "PUT", "PATCH"):
@@ -83,10 +86,21 @@ class PooledTransport:
 _CLASSES: dict[type[API], type[API]] = {}
 
 
-def pooled(api_class: type[API]) -> type[API]:
+def pooled(api_class: type[A]) -> type[A]:
     """``api_class`` with the pooled transport mixed in (one derived class per API)."""
     derived = _CLASSES.get(api_class)
     if derived is None:
         derived = type(f"Pooled{api_class.__name__}", (PooledTransport, api_class), {})
         _CLASSES[api_class] = derived
-    return derived
+    return cast("type[A]", derived)
+
+
+def pooled_api(
+    api_class: type[A], client: Client, session: requests.Session, timeout: tuple[float, float]
+) -> A:
+    """An ``api_class`` object sending through ``session`` with (connect, read) ``timeout``."""
+    api = pooled(api_class)(client)
+    transport = cast(PooledTransport, api)
+    transport._session = session
+    transport._timeout = timeout
+    return api

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from jobs.models import JSON
-from workers.storage.client import ObjectStorage
+from workers.storage.client import ObjectStorage, S3Client
 from workers.storage.errors import BucketAlreadyOwned, NoSuchKey, StorageRequestError
 from workers.storage.names import human_size
 
@@ -168,10 +168,12 @@ async def delete_object(
     deleted = 0
     for start in range(0, len(versions), 1000):
         batch = versions[start : start + 1000]
+
+        async def delete_batch(c: S3Client, b: list[dict[str, str]] = batch) -> Any:
+            return await c.delete_objects(Bucket=bucket, Delete={"Objects": b, "Quiet": True})
+
         response = await storage.call(
-            lambda c, b=batch: c.delete_objects(
-                Bucket=bucket, Delete={"Objects": b, "Quiet": True}
-            ),
+            delete_batch,
             region=region,
             bucket=bucket,
             key=key,
@@ -199,9 +201,13 @@ async def _versions_of(
     """Every version and delete marker of exactly ``key``."""
     found: list[dict[str, str]] = []
     markers: JSON = {}
+
+    async def list_page(c: S3Client) -> Any:
+        return await c.list_object_versions(Bucket=bucket, Prefix=key, **markers)
+
     while True:
         response = await storage.call(
-            lambda c, m=dict(markers): c.list_object_versions(Bucket=bucket, Prefix=key, **m),
+            list_page,
             region=region,
             bucket=bucket,
             key=key,

@@ -106,7 +106,7 @@ def _renamed_before_crash(state: JSON | None, path: Path) -> bool:
     """Whether a recorded download's temporary file already became ``path``."""
     if not state or Path(state["temp"]).exists() or not path.is_file():
         return False
-    return path.stat().st_size == state["size"]
+    return bool(path.stat().st_size == state["size"])
 
 
 def _usable_state(state: JSON | None, head: ObjectHead) -> JSON | None:

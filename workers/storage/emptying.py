@@ -4,9 +4,10 @@ multipart upload goes, one page of up to 1,000 at a time, so a job can resume at
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from jobs.models import JSON
-from workers.storage.client import ObjectStorage
+from workers.storage.client import ObjectStorage, S3Client
 from workers.storage.errors import NoSuchBucket, StorageRequestError, UploadGone
 
 PAGE = 1000
@@ -62,11 +63,15 @@ async def delete_page(storage: ObjectStorage, bucket: str, region: str) -> int:
         return len(items)
     uploads = await _uploads_page(storage, bucket, region)
     for upload in uploads:
+
+        async def abort(c: S3Client, u: JSON = upload) -> Any:
+            return await c.abort_multipart_upload(
+                Bucket=bucket, Key=u["Key"], UploadId=u["UploadId"]
+            )
+
         try:
             await storage.call(
-                lambda c, u=upload: c.abort_multipart_upload(
-                    Bucket=bucket, Key=u["Key"], UploadId=u["UploadId"]
-                ),
+                abort,
                 region=region,
                 bucket=bucket,
                 key=upload["Key"],

@@ -19,7 +19,7 @@ from typing import Any
 
 from jobs.models import JSON, Progress
 from workers.storage.buckets import head_object
-from workers.storage.client import ObjectStorage
+from workers.storage.client import ObjectStorage, S3Client
 from workers.storage.errors import EntityTooLarge, NoSuchKey, StorageError, UploadGone
 from workers.storage.names import (
     MAX_OBJECT_SIZE,
@@ -237,11 +237,15 @@ async def _list_parts(
     """Part number -> (ETag, size) of the parts the service holds."""
     held: dict[int, tuple[str, int]] = {}
     marker: JSON = {}
+
+    async def list_page(c: S3Client) -> Any:
+        return await c.list_parts(
+            Bucket=request.bucket, Key=request.key, UploadId=upload_id, **marker
+        )
+
     while True:
         response = await storage.call(
-            lambda c, m=dict(marker): c.list_parts(
-                Bucket=request.bucket, Key=request.key, UploadId=upload_id, **m
-            ),
+            list_page,
             region=request.region,
             bucket=request.bucket,
             key=request.key,

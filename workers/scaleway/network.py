@@ -1,18 +1,63 @@
-"""Private networks over the adapter: the one a job tagged, created at most once; existence."""
+"""The VPC API over the adapter: private networks listed, read, found by a job's tag,
+created at most once, deleted. The only module that names VPC SDK methods."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scaleway.vpc.v2 import ListPrivateNetworksResponse, PrivateNetwork
 
 from workers.scaleway.client import ScalewayClient
-from workers.scaleway.presence import delete_if_present, exists, tagged
+from workers.scaleway.presence import delete_if_present, exists, get_or_explain, tagged
 
 
-async def find_network_by_tag(client: ScalewayClient, region: str, tag: str) -> Any | None:
+async def find_network_by_tag(
+    client: ScalewayClient, region: str, tag: str
+) -> PrivateNetwork | None:
     """The private network carrying ``tag`` (a job's mark), if any."""
-    found = await client.read(client.vpc.list_private_networks, region=region, tags=[tag])
-    return tagged(found.private_networks, tag)
+    found = await client.call_idempotent(
+        client.vpc.list_private_networks, region=region, tags=[tag]
+    )
+    network: PrivateNetwork | None = tagged(found.private_networks, tag)
+    return network
+
+
+async def list_private_networks(
+    client: ScalewayClient,
+    region: str,
+    *,
+    page: int,
+    page_size: int,
+    name: str | None = None,
+    tags: list[str] | None = None,
+    vpc_id: str | None = None,
+) -> ListPrivateNetworksResponse:
+    """One page of the region's private networks, filtered by name part, tags and VPC."""
+    return await client.call_idempotent(
+        client.vpc.list_private_networks,
+        region=region,
+        page=page,
+        page_size=page_size,
+        name=name,
+        tags=tags,
+        vpc_id=vpc_id,
+    )
+
+
+async def get_private_network(client: ScalewayClient, region: str, pn_id: str) -> PrivateNetwork:
+    """The private network, or NotFound naming it and where to look."""
+    network: PrivateNetwork = await get_or_explain(
+        client,
+        client.vpc.get_private_network,
+        f"private network {pn_id} was not found in {region}; list_private_networks shows them",
+        resource="private_network",
+        resource_id=pn_id,
+        region=region,
+        private_network_id=pn_id,
+    )
+    return network
 
 
 async def ensure_network(
@@ -21,11 +66,11 @@ async def ensure_network(
     name: str,
     tags: list[str],
     project_id: str | None,
-    lookup: Callable[[], Awaitable[Any | None]],
+    lookup: Callable[[], Awaitable[PrivateNetwork | None]],
     *,
     subnets: list[str] | None = None,
     vpc_id: str | None = None,
-) -> Any:
+) -> PrivateNetwork:
     """The private network ``lookup`` finds, else one created with this name and tags."""
     return await client.create_once(
         lookup,
@@ -70,7 +115,7 @@ async def network_dependents(client: ScalewayClient, region: str, pn_id: str) ->
     """What uses a private network: servers with a NIC on it (per zone) and clusters."""
     found: list[str] = []
     for zone in region_zones(region):
-        response = await client.read(
+        response = await client.call_idempotent(
             client.instance.list_servers, zone=zone, private_network=pn_id, per_page=100, page=1
         )
         for server in response.servers:
@@ -78,16 +123,8 @@ async def network_dependents(client: ScalewayClient, region: str, pn_id: str) ->
             found.append(
                 f"server {server.name} ({server.id}, {zone}) through private NIC " + ", ".join(nics)
             )
-    clusters = await client.read(
+    clusters = await client.call_idempotent(
         client.k8s.list_clusters, region=region, private_network_id=pn_id, page_size=100
     )
     found += [f"Kubernetes cluster {c.name} ({c.id})" for c in clusters.clusters]
     return found
-
-
-async def nic_on_network(client: ScalewayClient, zone: str, server_id: str, pn_id: str) -> Any:
-    """The server's private NIC on a private network, if there is one."""
-    response = await client.read(
-        client.instance.list_private_ni_cs, zone=zone, server_id=server_id, per_page=100
-    )
-    return next((n for n in response.private_nics if n.private_network_id == pn_id), None)
