@@ -45,8 +45,13 @@ async def connected(
     settings: Settings, api_url: str, mode: str, **options: Any
 ) -> AsyncIterator[tuple[Client, Runtime]]:
     """A runtime on the sandbox at ``api_url`` and an SDK client of ``mode`` on it."""
-    client = fast_client(api_url, polling=poll_settings(settings))
-    services = Services(secrets_dir=settings.secrets_dir, scaleway=client, sandbox=True)
+    client = fast_client(api_url)
+    services = Services(
+        secrets_dir=settings.secrets_dir,
+        scaleway=client,
+        sandbox=True,
+        polling=poll_settings(settings),
+    )
     async with open_runtime(settings, services=services) as runtime:
         async with Client(build_server(runtime), mode=mode, **options) as session:
             yield session, runtime
