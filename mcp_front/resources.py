@@ -56,13 +56,13 @@ class ListenedBus(InMemorySubscriptionBus):
     def __init__(self) -> None:
         super().__init__()
         self.listening = 0
-        self.changed = anyio.Event()
+        self._wake: anyio.Event | None = None  # made by the watcher: an Event needs a loop
 
     def subscribe(self, listener: Callable[[ServerEvent], None]) -> Callable[[], None]:
         """Register a listen stream (and wake the watcher)."""
         unsubscribe = super().subscribe(listener)
         self.listening += 1
-        self.changed.set()
+        self.wake()
         done = False
 
         def release() -> None:
@@ -73,6 +73,16 @@ class ListenedBus(InMemorySubscriptionBus):
                 unsubscribe()
 
         return release
+
+    def wake(self) -> None:
+        """Wake the watcher: someone started listening or subscribed."""
+        if self._wake is not None:
+            self._wake.set()
+
+    async def wait_wake(self) -> None:
+        """Sleep until ``wake`` is called."""
+        self._wake = anyio.Event()
+        await self._wake.wait()
 
 
 class JobResources:
@@ -151,7 +161,7 @@ class JobResources:
     ) -> EmptyResult:
         uri = str(params.uri)
         self._sessions.setdefault(uri, []).append(ctx.session)
-        self.bus.changed.set()
+        self.bus.wake()
         return EmptyResult()
 
     async def _unsubscribe(
@@ -172,8 +182,7 @@ class JobResources:
         async with self._lock:  # one watcher per server, however many lifespans
             while True:
                 if not self._sessions and not self.bus.listening:
-                    self.bus.changed = anyio.Event()
-                    await self.bus.changed.wait()
+                    await self.bus.wait_wake()
                 try:
                     await self._announce_changes()
                 except Exception:  # the watcher must outlive a failed read
