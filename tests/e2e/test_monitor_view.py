@@ -120,7 +120,9 @@ async def test_running_job_shows_progress_and_its_cancel_button_cancels_it(
         started = await call(client, "create_cluster", name="web", node_type="DEV1-M")
         job_id = started["job"]["id"]
         status = await client.call_tool("get_job_status", {"job_id": job_id, "wait_s": 0.5})
+        listed = await client.call_tool("list_jobs", {"state": ["queued", "running", "waiting"]})
         dom, shot = render(host_page(view, status, click_cancel=True), "running", tmp_path)
+        list_dom, _ = render(host_page(view, listed, click_cancel=False), "active", tmp_path)
         [cancel] = [m for m in asked_of(dom) if m["method"] == "tools/call"]
         cancelled = await call(client, cancel["params"]["name"], **cancel["params"]["arguments"])
 
@@ -137,6 +139,9 @@ async def test_running_job_shows_progress_and_its_cancel_button_cancels_it(
         "running",
     ), cancelled
     assert shot.exists()
+    # The same view lists the active jobs, each with its own cancel button.
+    assert "Active Scaleway jobs" in list_dom
+    assert ">Cancel</button>" in job_card(list_dom, job_id)
 
 
 async def test_failed_job_shows_its_error_and_no_cancel_button(
