@@ -8,9 +8,9 @@ view (progress bar, phase, elapsed time, recent events, a cancel button that cal
 from __future__ import annotations
 
 from importlib.resources import files
+from typing import Any, Protocol, TypeVar
 
 from mcp.server.apps import Apps
-from mcp.server.mcpserver.tools import Tool
 
 VIEW_URI = "ui://scaleway/job-monitor.html"
 VIEWED_TOOLS = ("get_job_status", "list_jobs")
@@ -35,8 +35,17 @@ def apps_extension() -> Apps:
     return apps
 
 
-def bind_view(tools: list[Tool]) -> list[Tool]:
-    """The tools, the job views among them pointing at the monitor (``_meta.ui``)."""
+class _NamedTool(Protocol):
+    name: str
+    meta: dict[str, Any] | None
+
+
+ToolT = TypeVar("ToolT", bound=_NamedTool)
+
+
+def bind_view(tools: list[ToolT]) -> list[ToolT]:
+    """The tools (SDK ``Tool`` or wire ``mcp.types.Tool``), the job views among them pointing
+    at the monitor (``_meta.ui.resourceUri``)."""
     for tool in tools:
         if tool.name in VIEWED_TOOLS:
             tool.meta = {**(tool.meta or {}), "ui": {"resourceUri": VIEW_URI}}
