@@ -165,14 +165,26 @@ async def delete_serverless_namespace(
     args: NamespaceInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Delete an empty namespace (a job); one with containers or functions is refused."""
+    region, ns = await _empty_namespace(args, runtime)
+    params = Target(kind=_kind(args), region=region, id=ns.id)
+    return await submit_and_wait(runtime, ctx, DELETE_NAMESPACE, params)
+
+
+async def describe_namespace_deletion(args: NamespaceInput, runtime: Runtime) -> str:
+    """What ``delete_serverless_namespace`` takes away (only an empty one gets this far)."""
+    region, ns = await _empty_namespace(args, runtime)
+    return f"Delete the empty {args.kind} namespace {ns.name} ({region})."
+
+
+async def _empty_namespace(args: NamespaceInput, runtime: Runtime) -> tuple[str, Any]:
+    """Region and namespace, or InUse naming the containers or functions in it."""
     region, client, kind = region_of(runtime, args.region), scaleway(runtime), _kind(args)
     ns = await get_namespace(client, kind, region, args.namespace_id)
     apps = await apps_of(client, kind, region, ns.id)
     if apps:
         named = [f"{kind.app} {a.name} ({a.id})" for a in apps]
         raise InUse(f"namespace {ns.name}", named, f"delete_{kind.app} removes them first")
-    params = Target(kind=kind, region=region, id=ns.id)
-    return await submit_and_wait(runtime, ctx, DELETE_NAMESPACE, params)
+    return region, ns
 
 
 async def list_serverless_apps(
@@ -306,6 +318,7 @@ TOOLS = [
         input_model=NamespaceInput,
         handler=delete_serverless_namespace,
         group=ToolGroup.SERVERLESS,
+        describe=describe_namespace_deletion,
         read_only=False,
         destructive=True,
     ),
