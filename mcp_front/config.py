@@ -17,7 +17,7 @@ from typing import Any
 
 from platformdirs import user_data_dir
 
-from jobs.database import sqlite_url
+from jobs.urls import sqlite_url
 
 SANDBOX_ACCESS_KEY = "SCWXXXXXXXXXXXXXXXXX"
 SANDBOX_SECRET_KEY = "00000000-0000-0000-0000-000000000000"

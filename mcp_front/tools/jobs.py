@@ -9,8 +9,8 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field, field_validator
 
+from jobs.cursors import decode_cursor
 from jobs.states import JobState
-from jobs.store import decode_cursor
 from mcp_front import envelope
 from mcp_front.errors import ToolInputError
 from mcp_front.job_view import job_detail, job_summary
