@@ -54,5 +54,5 @@ def error_message(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
         text = str(exc)
     else:
         logger.exception("unexpected error in a tool")
-        text = f"internal error ({type(exc).__name__}); the server log has the details"
+        text = f"the tool failed unexpectedly ({type(exc).__name__}); the server log has details"
     return sanitize_message(text, secrets)

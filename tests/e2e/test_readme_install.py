@@ -2,7 +2,8 @@
 
 A copy of this folder, ``PATH=/usr/bin:/bin`` (no uv anywhere, no pyenv), an empty HOME. Only
 the machine's network settings (CA bundle, proxies) and the download caches of uv and pip are
-kept from the host, so that CI does not fetch every wheel again. ``.ci/debian_python.sh`` installs Debian's python3 in CI.
+kept from the host, so that CI does not fetch every wheel again. ``.ci/debian_python.sh``
+installs Debian's python3 in CI.
 """
 
 from __future__ import annotations
