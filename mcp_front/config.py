@@ -55,6 +55,7 @@ ENV_S3_PART_SIZE = "SCW_MCP_S3_PART_SIZE_MB"
 ENV_S3_MULTIPART_THRESHOLD = "SCW_MCP_S3_MULTIPART_THRESHOLD_MB"
 ENV_S3_CONCURRENCY = "SCW_MCP_S3_CONCURRENCY"
 ENV_S3_INLINE_MAX = "SCW_MCP_S3_INLINE_MAX_KB"
+ENV_ANSWER_MAX = "SCW_MCP_ANSWER_MAX_KB"
 ENV_POLL_SCALE = "SCW_MCP_POLL_SCALE"
 ENV_SANDBOX_SPEED = "SCW_MCP_SANDBOX_SPEED"
 ENV_SANDBOX_FAULTS = "SCW_MCP_SANDBOX_FAULTS"
@@ -112,6 +113,8 @@ class Settings:
     s3_multipart_threshold_mb: int = 16
     s3_concurrency: int = 4
     s3_inline_max_kb: int = 1024
+    # A tool's answer larger than this is cut; the whole of it goes to a file.
+    answer_max_kb: int = 32
     # Every poll interval and deadline times this (a fast sandbox wants e.g. 0.001).
     poll_scale: float = 1.0
     sandbox_speed: float = 10.0
@@ -326,6 +329,7 @@ def load_settings(
         s3_multipart_threshold_mb=int(_number(env, ENV_S3_MULTIPART_THRESHOLD, 16, minimum=5)),
         s3_concurrency=int(_number(env, ENV_S3_CONCURRENCY, 4, minimum=1)),
         s3_inline_max_kb=int(_number(env, ENV_S3_INLINE_MAX, 1024, minimum=1)),
+        answer_max_kb=int(_number(env, ENV_ANSWER_MAX, 32, minimum=4)),
         # The sandbox runs lifecycles `sandbox_speed` times faster: poll as much faster.
         poll_scale=_number(
             env, ENV_POLL_SCALE, 1.0 / sandbox_speed if sandbox else 1.0, minimum=1e-6

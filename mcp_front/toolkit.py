@@ -15,6 +15,7 @@ from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from pydantic import BaseModel, ConfigDict
 
 from mcp_front import confirmation, envelope
+from mcp_front.bounded import bound
 from mcp_front.errors import ToolInputError, error_message
 from mcp_front.resources import link_job
 from mcp_front.runtime import Runtime, RuntimeSource
@@ -125,7 +126,9 @@ def build_tool(spec: ToolSpec, source: RuntimeSource) -> Tool:
                 )
                 if refusal is not None:
                     return refusal
-            return link_job(await spec.handler(args, runtime, ctx))
+            answer = link_job(await spec.handler(args, runtime, ctx))
+            settings = source.settings
+            return bound(answer, settings.data_dir / "answers", settings.answer_max_kb * 1024)
         except Exception as exc:
             return envelope.error(error_message(exc, source.settings.secret_values()))
 
