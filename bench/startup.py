@@ -1,11 +1,12 @@
-"""Cold start: spawn -> initialize -> tools/list, the product against a bare 30-tool server.
+"""Cold start: spawn -> initialize -> tools/list, the product against a bare MCP server.
 
     uv run python -m bench.startup [--runs 5]
 
 Every MCP client launch pays this. All servers run as stdio subprocesses of this Python, in
 the same virtual environment, launched in alternating order within each run:
 
-- ``bare``: a 30-tool ``MCPServer`` with nothing else (the floor);
+- ``bare``: an ``MCPServer`` with as many tools as ``serve`` offers and nothing else (the
+  floor; 30 tools when issue 17 set the targets);
 - ``serve`` and ``serve --sandbox``: this product, as a client configuration starts it.
 
 Three cases, each with its own ratios to the floor:
@@ -35,10 +36,18 @@ from bench.common import median, print_table, write_results
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROJECT_PACKAGES = ("mcp_front", "workers", "jobs", "migrations", "sandbox")
-TOOL_COUNT = 30
 
 
-def bare_server_source(tools: int = TOOL_COUNT) -> str:
+def product_tool_count() -> int:
+    """How many tools ``serve`` offers with the default settings."""
+    from mcp_front.config import load_settings
+    from mcp_front.server import selected_tool_specs
+
+    env = {"HOME": tempfile.gettempdir(), "SCW_MCP_DATA_DIR": tempfile.gettempdir()}
+    return len(selected_tool_specs(load_settings(env)))
+
+
+def bare_server_source(tools: int) -> str:
     """A bare MCPServer with ``tools`` tools taking a few typed arguments each."""
     lines = ["from mcp.server.mcpserver import MCPServer", 'server = MCPServer("bare")', ""]
     for i in range(tools):
@@ -110,7 +119,7 @@ def main() -> None:
     results: dict[str, object] = {"runs": args.runs}
     with tempfile.TemporaryDirectory() as tmp:
         bare_file = Path(tmp) / "bare_server.py"
-        bare_file.write_text(bare_server_source())
+        bare_file.write_text(bare_server_source(product_tool_count()))
         env = {
             "PATH": os.environ.get("PATH", ""),
             "HOME": tmp,

@@ -57,6 +57,10 @@ async def client(
         yield c
 
 
+def file_bytes(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
 def texts(result: CallToolResult) -> list[str]:
     return [c.text for c in result.content if isinstance(c, TextContent)]
 
@@ -68,8 +72,7 @@ async def test_a_900_kb_text_object_goes_to_a_file_not_inline(client: Client, s3
     assert not result.is_error, texts(result)
     assert answer_size(result) < CAP
     assert sum(len(t) for t in texts(result)) < CAP
-    path = Path(result.structured_content["data"]["path"])  # type: ignore[index]
-    assert path.read_bytes() == body
+    assert file_bytes(result.structured_content["data"]["path"]) == body  # type: ignore[index]
 
 
 async def test_small_text_comes_inline_once(client: Client, s3: Any) -> None:
@@ -92,7 +95,7 @@ async def test_a_long_list_is_cut_and_written_whole_to_a_file(client: Client, s3
     assert answer is not None and answer["status"] == "success"
     shown = [o["key"] for o in answer["data"]["objects"]]
     assert 0 < len(shown) < len(keys) and shown == keys[: len(shown)]
-    whole = json.loads(Path(answer["truncated"]["full_answer_path"]).read_text())
+    whole = json.loads(file_bytes(answer["truncated"]["full_answer_path"]))
     assert [o["key"] for o in whole["data"]["objects"]] == keys
 
 
