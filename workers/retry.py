@@ -45,16 +45,33 @@ def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
     return wait
 
 
+def _stop(
+    policy: RetryPolicy, time_left: Callable[[], float | None] | None
+) -> Callable[[RetryCallState], bool]:
+    attempts = stop_after_attempt(policy.attempts)
+    wait = _wait(policy)
+
+    def stop(state: RetryCallState) -> bool:
+        left = time_left() if time_left is not None else None
+        return attempts(state) or (left is not None and wait(state) > left)
+
+    return stop
+
+
 async def call_with_retries(
     fn: Callable[[], Awaitable[T]],
     policy: RetryPolicy,
     *,
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    time_left: Callable[[], float | None] | None = None,
 ) -> T:
-    """Await ``fn()``, retrying TransientError with exponential backoff and jitter."""
+    """Await ``fn()``, retrying TransientError with exponential backoff and jitter.
+
+    ``time_left`` (seconds, None for no limit): no retry whose wait would outlast it.
+    """
     retrying = AsyncRetrying(
         retry=retry_if_exception_type(TransientError),
-        stop=stop_after_attempt(policy.attempts),
+        stop=_stop(policy, time_left),
         wait=_wait(policy),
         sleep=sleep,
         reraise=True,
