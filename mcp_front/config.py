@@ -19,6 +19,7 @@ from platformdirs import user_data_dir
 
 from jobs.urls import sqlite_url
 
+ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 SANDBOX_ACCESS_KEY = "SCWXXXXXXXXXXXXXXXXX"
 SANDBOX_SECRET_KEY = "00000000-0000-0000-0000-000000000000"
 SANDBOX_PROJECT_ID = "00000000-0000-0000-0000-000000000000"
@@ -141,8 +142,13 @@ class Settings:
         return self.data_dir / "secrets"
 
     def secret_values(self) -> tuple[str, ...]:
-        """Values that must never appear in output or logs."""
-        return tuple(v for v in (self.credentials.secret_key, self.http_token) if v)
+        """Values that must never appear in output or logs.
+
+        The all-zero UUID is a placeholder, never a real key: it is also the sandbox's
+        project id, which must stay readable in messages.
+        """
+        values = (self.credentials.secret_key, self.http_token)
+        return tuple(v for v in values if v and v != ZERO_UUID)
 
     def with_credentials(self, **changes: Any) -> Settings:
         """A copy with some credential fields changed."""
@@ -178,7 +184,19 @@ def _read_scw_config(env: Mapping[str, str]) -> dict[str, Any]:
                 f"profile {profile!r} (SCW_PROFILE) is not in {path}; profiles there: {known}"
             )
         values.update({k: v for k, v in (profiles[profile] or {}).items() if v is not None})
+    values[_FILE_ORIGIN] = f"{path} (profile {profile})"
     return values
+
+
+# Where the config file's values came from, kept beside them to name them in errors.
+_FILE_ORIGIN = "__origin__"
+
+
+def _origin(env: Mapping[str, str], name: str, file_values: dict[str, Any], key: str) -> str:
+    """How to name a setting in an error: its variable, or its key in the config file."""
+    if env.get(name) or not file_values.get(key):
+        return name
+    return f"{key} of the Scaleway config file {file_values[_FILE_ORIGIN]}"
 
 
 def _pick(env: Mapping[str, str], names: tuple[str, ...], file_value: Any) -> str | None:
@@ -286,8 +304,13 @@ def load_settings(
         api_url=_pick(env, ("SCW_API_URL",), file_values.get("api_url")),
         s3_endpoint_url=env.get(ENV_S3_ENDPOINT) or None,
     )
-    check_region(credentials.region, field_name="SCW_DEFAULT_REGION")
-    check_zone(credentials.zone, field_name="SCW_DEFAULT_ZONE")
+    check_region(
+        credentials.region,
+        field_name=_origin(env, "SCW_DEFAULT_REGION", file_values, "default_region"),
+    )
+    check_zone(
+        credentials.zone, field_name=_origin(env, "SCW_DEFAULT_ZONE", file_values, "default_zone")
+    )
 
     data_dir = Path(env.get(ENV_DATA_DIR) or user_data_dir("scaleway-mcp-connector")).expanduser()
     level = (log_level or env.get(ENV_LOG_LEVEL) or "INFO").upper()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from jobs.models import JSON, Job, JobEvent
+from jobs.states import JobState
 from workers.redact import redact_json
 
 
@@ -46,7 +47,7 @@ def job_detail(
                 "fraction": job.progress.fraction,
             }
         ),
-        "attempts": job.attempts,
+        "attempts": attempts_made(job),
         "max_attempts": job.max_attempts,
         "params": redact_json(job.params) if params else None,
         "created_at": iso(job.created_at),
@@ -68,6 +69,18 @@ def job_detail(
             for e in events
         ]
     return _drop_empty(view)
+
+
+def attempts_made(job: Job) -> int:
+    """Attempts started so far, the current or last one included (1 for a job that ran once).
+
+    The store counts the attempts used up by failures; a job waiting after a failure (its
+    error set) has not started its next one yet.
+    """
+    if job.started_at is None:
+        return job.attempts
+    between = job.state is JobState.QUEUED or (job.state is JobState.WAITING and job.error)
+    return job.attempts + (0 if between else 1)
 
 
 def _drop_empty(view: JSON) -> JSON:

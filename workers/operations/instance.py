@@ -15,6 +15,7 @@ from workers.scaleway.presence import delete_if_present, exists
 from workers.scaleway.servers import (
     RUNNING,
     STOPPED,
+    block_volume_sizes,
     check_commercial_type,
     find_server_by_tag,
     get_server,
@@ -26,6 +27,11 @@ from workers.scaleway.summaries import server_result
 from workers.steps import Done, Operation, StepContext, StepOutcome
 
 GB = 1000**3
+
+
+async def described(client: Any, zone: str, server: Any) -> JSON:
+    """A created server's result, with the block volume sizes the Instance API leaves out."""
+    return server_result(server, await block_volume_sizes(client, zone, server))
 
 
 class CreateServerParams(BaseModel):
@@ -78,9 +84,9 @@ class CreateServer(Operation):
             )
         server = await get_server(client, params.zone, ctx.checkpoint["server_id"])
         if not params.start:
-            return Done(server_result(server))
+            return Done(await described(client, params.zone, server))
         outcome = await drive_power(ctx, client, server, RUNNING, phase="starting")
-        return outcome or Done(server_result(server))
+        return outcome or Done(await described(client, params.zone, server))
 
     async def _create(self, ctx: StepContext, params: CreateServerParams, tag: str) -> Any:
         client, cache = services_of(ctx)

@@ -163,3 +163,15 @@ async def resolve_image(
         f"{labels}",
         details=[{"argument_name": "image", "reason": "constraint"}],
     )
+
+
+async def block_volume_sizes(client: ScalewayClient, zone: str, server: Any) -> dict[str, int]:
+    """Sizes in bytes of the server's block volumes, which the Instance API leaves out."""
+    sizes = {}
+    for volume in (server.volumes or {}).values():
+        kind = getattr(volume.volume_type, "value", volume.volume_type)
+        if getattr(volume, "size", None) or kind != "sbs_volume":
+            continue
+        block = await client.read(client.block.get_volume, zone=zone, volume_id=volume.id)
+        sizes[volume.id] = int(block.size or 0)
+    return sizes
