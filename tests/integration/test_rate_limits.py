@@ -8,9 +8,14 @@ fails at once with "retry in N s". Outside it (a job), the call waits its turn.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
+from mcp import Client
 
+from mcp_front.config import Settings
+from mcp_front.runtime import open_runtime
+from mcp_front.server import build_server
 from sandbox.server import SandboxServer
 from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
     ZONE,
@@ -98,3 +103,19 @@ def test_the_budget_is_scoped_to_the_block() -> None:
         left = answer_time_left()
         assert left is not None and 0 < left <= 3.0
     assert answer_time_left() is None
+
+
+async def test_read_tools_answer_rate_limited_at_once_and_other_apis_still_answer(
+    sandbox: SandboxServer, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings(SCW_API_URL=sandbox.api_url, SCW_MCP_WAIT_BUDGET_S="3")
+    sandbox.state.faults.add(LIST_SERVERS, "429_retry_after", times=1, retry_after_s=60)
+    async with open_runtime(settings) as runtime, Client(build_server(runtime)) as client:
+        servers = await client.call_tool("list_instances", {"zone": ZONE})
+        networks = await client.call_tool("list_private_networks", {})
+        again = await client.call_tool("list_instances", {"zone": ZONE})
+    assert servers.is_error and again.is_error
+    for answer in (servers, again):
+        message = answer.structured_content["message"]  # type: ignore[index]
+        assert re.search(r"instance API in fr-par-1 is rate limiting .* retry in \d+ s", message)
+    assert not networks.is_error
