@@ -24,7 +24,7 @@ from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
 )
 from workers.scaleway import errors
 from workers.scaleway.client import ScalewayClient
-from workers.scaleway.ratelimit import RateLimits, answer_time_left, answer_within
+from workers.scaleway.ratelimit import RateLimiter, RateLimits, answer_time_left, answer_within
 
 pytestmark = pytest.mark.anyio
 LIST_SERVERS = "GET /instance/v1/zones/{zone}/servers"
@@ -44,7 +44,7 @@ class Sleeps:
 def limited_client(sandbox: SandboxServer, sleeps: Sleeps) -> ScalewayClient:
     """A sandbox client whose rate-limit waits go to ``sleeps``."""
     config = fast_client(sandbox.api_url).config
-    return ScalewayClient(config, limits=RateLimits(1000.0, 100, sleep=sleeps))
+    return ScalewayClient(config, limits=RateLimits(lambda: RateLimiter(1000.0, 100, sleep=sleeps)))
 
 
 async def test_a_429_holds_up_only_that_api_in_that_zone(sandbox: SandboxServer) -> None:

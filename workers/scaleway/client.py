@@ -22,7 +22,7 @@ import anyio.to_thread
 from workers.polling import PollSettings
 from workers.retry import RetryPolicy, call_with_retries
 from workers.scaleway.errors import RateLimited, Transient, map_exception
-from workers.scaleway.ratelimit import RateLimits, TurnTooFar, answer_time_left
+from workers.scaleway.ratelimit import RateLimiter, RateLimits, TurnTooFar, answer_time_left
 
 if TYPE_CHECKING:
     import requests
@@ -103,7 +103,7 @@ class ScalewayClient:
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
         self.config = config
-        self.limits = limits or RateLimits(config.rate_per_s, config.burst)
+        self.limits = limits or RateLimits(lambda: RateLimiter(config.rate_per_s, config.burst))
         self._sleep = sleep
         self._lock = threading.Lock()
         self._session: requests.Session | None = None

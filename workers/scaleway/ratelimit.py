@@ -96,20 +96,10 @@ class RateLimiter:
 
 
 class RateLimits:
-    """One RateLimiter per (API, zone or region), made on first use with the same settings."""
+    """One RateLimiter per (API, zone or region), each made by ``new_limiter`` on first use."""
 
-    def __init__(
-        self,
-        rate_per_s: float = 20.0,
-        burst: int = 20,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
-    ) -> None:
-        self.rate_per_s = rate_per_s
-        self.burst = burst
-        self._clock = clock
-        self._sleep = sleep
+    def __init__(self, new_limiter: Callable[[], RateLimiter] = RateLimiter) -> None:
+        self._new_limiter = new_limiter
         self._limiters: dict[tuple[str, str], RateLimiter] = {}
         self._lock = threading.Lock()
 
@@ -118,7 +108,5 @@ class RateLimits:
         with self._lock:
             key = (api, locality)
             if key not in self._limiters:
-                self._limiters[key] = RateLimiter(
-                    self.rate_per_s, self.burst, clock=self._clock, sleep=self._sleep
-                )
+                self._limiters[key] = self._new_limiter()
             return self._limiters[key]
