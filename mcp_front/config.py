@@ -6,6 +6,7 @@ Environment variables win over the Scaleway config file (``SCW_CONFIG_PATH``, de
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import re
@@ -208,16 +209,31 @@ def _pick(env: Mapping[str, str], names: tuple[str, ...], file_value: Any) -> st
 
 def known_regions() -> list[str]:
     """Regions the Scaleway SDK knows."""
-    from scaleway_core.bridge.region import ALL_REGIONS
-
-    return list(ALL_REGIONS)
+    return _sdk_list("region", "ALL_REGIONS")
 
 
 def known_zones() -> list[str]:
     """Zones the Scaleway SDK knows."""
-    from scaleway_core.bridge.zone import ALL_ZONES
+    return _sdk_list("zone", "ALL_ZONES")
 
-    return list(ALL_ZONES)
+
+def _sdk_list(module: str, name: str) -> list[str]:
+    """``name`` of ``scaleway_core.bridge.<module>``, read without the rest of the SDK.
+
+    Importing ``scaleway_core.bridge`` loads all of its types (and PyYAML, dateutil): too
+    much for every start-up, which only needs these two lists.
+    """
+    spec = importlib.util.find_spec("scaleway_core")
+    locations = spec.submodule_search_locations if spec else None
+    if not locations:
+        raise ConfigError("the Scaleway SDK (scaleway-core) is not installed")
+    path = Path(next(iter(locations))) / "bridge" / f"{module}.py"
+    loaded = importlib.util.spec_from_file_location(f"_scw_bridge_{module}", path)
+    if loaded is None or loaded.loader is None:
+        raise ConfigError(f"the Scaleway SDK has no {path}")
+    values = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(values)
+    return list(getattr(values, name))
 
 
 def _tool_groups(text: str) -> tuple[str, ...]:

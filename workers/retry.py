@@ -5,18 +5,15 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
 from workers.errors import RateLimited, TransientError
+
+if TYPE_CHECKING:
+    # tenacity loads on the first retry decision: the MCP handshake does not need it.
+    from tenacity import RetryCallState
 
 T = TypeVar("T")
 
@@ -32,6 +29,8 @@ class RetryPolicy:
 
 
 def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    from tenacity import wait_exponential_jitter
+
     exponential = wait_exponential_jitter(
         initial=policy.initial_s, max=policy.max_s, jitter=policy.jitter_s
     )
@@ -48,6 +47,8 @@ def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
 def _stop(
     policy: RetryPolicy, time_left: Callable[[], float | None] | None
 ) -> Callable[[RetryCallState], bool]:
+    from tenacity import stop_after_attempt
+
     attempts = stop_after_attempt(policy.attempts)
     wait = _wait(policy)
 
@@ -69,6 +70,8 @@ async def call_with_retries(
 
     ``time_left`` (seconds, None for no limit): no retry whose wait would outlast it.
     """
+    from tenacity import AsyncRetrying, retry_if_exception_type
+
     retrying = AsyncRetrying(
         retry=retry_if_exception_type(TransientError),
         stop=_stop(policy, time_left),

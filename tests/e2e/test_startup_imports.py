@@ -18,7 +18,10 @@ pytestmark = pytest.mark.anyio
 
 MARKER = "opening the job runtime"
 # Heavy packages no answer of the handshake needs.
-DEFERRED = ("sandbox", "moto", "flask", "sqlalchemy", "alembic", "aiosqlite", "boto3", "aioboto3")
+DEFERRED = (
+    *("sandbox", "moto", "flask", "sqlalchemy", "alembic", "aiosqlite", "boto3", "aioboto3"),
+    *("scaleway", "scaleway_core", "tenacity", "dateutil"),
+)
 
 
 def imported_before_and_after(stderr: str) -> tuple[set[str], set[str]]:
