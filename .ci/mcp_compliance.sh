@@ -37,7 +37,8 @@ if [ ! -x "$tools_dir/node_modules/.bin/conformance" ] || [ ! -x "$tools_dir/nod
         || { cat "$work/npm.log"; exit 1; }
 fi
 echo "== node $("$node_bin" --version)"
-py="$(python3 -m uv run --locked python -c 'import sys; print(sys.executable)')"
+uv_cmd=(python3 -m uv) && [ -x .uv/bin/uv ] && uv_cmd=(.uv/bin/uv)  # .ci/run makes .uv (README)
+py="$("${uv_cmd[@]}" run --locked python -c 'import sys; print(sys.executable)')"
 free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 check() { "$py" -c "import json, sys; data = json.load(open(sys.argv[1])); assert $2, data" "$1"; }
 

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 packages=(jobs workers mcp_front sandbox)
 ignores=$(grep -rEo --include='*.py' 'type: *ignore' "${packages[@]}" | wc -l)
 echo "type: ignore in ${packages[*]}: ${ignores}"
-python3 -m uv run --locked mypy
+uv_cmd=(python3 -m uv) && [ -x .uv/bin/uv ] && uv_cmd=(.uv/bin/uv)  # .ci/run makes .uv (README)
+"${uv_cmd[@]}" run --locked mypy

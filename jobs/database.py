@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from jobs.db_errors import translated
 from jobs.errors import DatabaseError
 from jobs.group_commit import GroupCommit
+from jobs.urls import sqlite_url as sqlite_url
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +30,6 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 WAL_AUTOCHECKPOINT_PAGES = 100
 POSTGRES_CONNECT_TIMEOUT_S = 10.0
 _EXAMPLES = "sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PASSWORD@HOST:PORT/DATABASE"
-
-
-def sqlite_url(path: Path) -> str:
-    """The SQLAlchemy URL of a SQLite file."""
-    return f"sqlite+aiosqlite:///{path}"
 
 
 def is_sqlite(url: str) -> bool:

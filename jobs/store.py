@@ -7,7 +7,6 @@ Every state change writes its event in the same transaction.
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from jobs.clock import Clock, SystemClock
+from jobs.cursors import decode_cursor, encode_cursor
 from jobs.database import Database
 from jobs.errors import InvalidTransition, JobError, JobNotFound, LeaseLost
 from jobs.models import JSON, Job, JobEvent, JobPage, Progress
@@ -72,19 +72,6 @@ def _row_to_job(row: Any) -> Job:
         started_at=m["started_at"],
         finished_at=m["finished_at"],
     )
-
-
-def _encode_cursor(created_at: float, job_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{created_at!r}|{job_id}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[float, str]:
-    """Read a list cursor; ValueError if it was not made by this store."""
-    try:
-        created, job_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return float(created), job_id
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError("cursor is not one returned by list_jobs") from exc
 
 
 class JobStore:
@@ -519,9 +506,7 @@ class JobStore:
         async with self.db.read() as conn:
             rows = (await conn.execute(query)).all()
         jobs = [_row_to_job(r) for r in rows[:limit]]
-        next_cursor = (
-            _encode_cursor(jobs[-1].created_at, jobs[-1].id) if len(rows) > limit else None
-        )
+        next_cursor = encode_cursor(jobs[-1].created_at, jobs[-1].id) if len(rows) > limit else None
         return JobPage(jobs=jobs, next_cursor=next_cursor)
 
     async def events(self, job_id: str, *, limit: int = 10) -> list[JobEvent]:

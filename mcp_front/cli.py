@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -25,7 +29,6 @@ from mcp_front.logs import configure_logging
 
 if TYPE_CHECKING:
     from mcp_front.runtime import StartingRuntime
-    from sandbox.server import SandboxServer
 
 logger = logging.getLogger("mcp_front.cli")
 
@@ -57,23 +60,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise ConfigError(f"the HTTP transport needs a bearer token: set {ENV_HTTP_TOKEN}")
     if args.reset and not args.sandbox:
         raise ConfigError("--reset only applies with --sandbox (it never touches the real cloud)")
-    sandbox_server: SandboxServer | None = None
     if args.sandbox:
+        _sandbox_available()
         if args.reset:
             _reset_sandbox(settings)
-        settings, sandbox_server = _start_sandbox(settings)
-    try:
+    else:
         check_credentials(settings)
-        anyio.run(_serve, settings, args)
-    finally:
-        if sandbox_server is not None:
-            sandbox_server.stop()
+    anyio.run(_serve, settings, args)
     return 0
 
 
 def _reset_sandbox(settings: Settings) -> None:
     """Delete the sandbox's imitated cloud and its default job database."""
-    from jobs.database import sqlite_url
+    from jobs.urls import sqlite_url
     from mcp_front.config import SANDBOX_JOBS_FILE
     from sandbox.store import remove_state_file
 
@@ -89,24 +88,50 @@ def _reset_sandbox(settings: Settings) -> None:
         )
 
 
-def _start_sandbox(settings: Settings) -> tuple[Settings, SandboxServer]:
+def _sandbox_available() -> None:
+    """Fail at start, saying how to install it, if the sandbox extra is missing."""
+    for name in ("sandbox", "moto", "flask"):
+        if importlib.util.find_spec(name) is None:
+            raise ConfigError(
+                f"serve --sandbox needs the 'sandbox' extra ({name} is missing): run "
+                "`uv sync --extra sandbox` in this folder, or the README's first command"
+            )
+
+
+@asynccontextmanager
+async def _sandbox(settings: Settings) -> AsyncIterator[Settings]:
+    """The sandbox, started in a thread once the handshake is done: its settings, then stop."""
+    settings, server = await anyio.to_thread.run_sync(_start_sandbox, settings)
+    try:
+        check_credentials(settings)
+        yield settings
+    finally:
+        await anyio.to_thread.run_sync(server.stop)
+
+
+def _start_sandbox(settings: Settings) -> tuple[Settings, Any]:
     from mcp_front.config import (
         ENV_SANDBOX_FAULTS,
         SANDBOX_ACCESS_KEY,
         SANDBOX_PROJECT_ID,
         SANDBOX_SECRET_KEY,
     )
-    from sandbox.faults import parse_rules
-    from sandbox.server import SandboxServer
-    from sandbox.store import StateFileError
 
+    server_module = _sandbox_module("server")
+    store = _sandbox_module("store")
     try:
-        faults = parse_rules(settings.sandbox_faults) if settings.sandbox_faults else []
+        faults = (
+            _sandbox_module("faults").parse_rules(settings.sandbox_faults)
+            if settings.sandbox_faults
+            else []
+        )
     except ValueError as exc:
         raise ConfigError(f"{ENV_SANDBOX_FAULTS}: {exc}") from None
     try:
-        server = SandboxServer(speed=settings.sandbox_speed, state_path=settings.sandbox_state_path)
-    except StateFileError as exc:
+        server = server_module.SandboxServer(
+            speed=settings.sandbox_speed, state_path=settings.sandbox_state_path
+        )
+    except store.StateFileError as exc:
         raise ConfigError(str(exc)) from None
     server.add_faults(faults)
     server.start()
@@ -129,12 +154,17 @@ def _start_sandbox(settings: Settings) -> tuple[Settings, SandboxServer]:
 
 
 async def _serve(settings: Settings, args: argparse.Namespace) -> None:
-    from mcp_front.runtime import StartingRuntime
+    from mcp_front.runtime import OpenAfterToolsList, StartingRuntime
     from mcp_front.server import build_server
 
     # The handshake and tools/list need no database: open it beside the transport.
-    runtime = StartingRuntime(settings, run_workers=not args.no_workers)
+    runtime = StartingRuntime(
+        settings,
+        run_workers=not args.no_workers,
+        prepare=_sandbox if args.sandbox else None,
+    )
     server = build_server(runtime)
+    server.middleware.append(OpenAfterToolsList(runtime))
     logger.info(
         "serving %s over %s%s",
         server.name,
@@ -245,8 +275,12 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 # -- parser ----------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line interface."""
+def build_parser(*, with_sandbox: bool = False) -> argparse.ArgumentParser:
+    """The command-line interface (``with_sandbox``: the sandbox command's own options).
+
+    The sandbox (moto and its server) is imported only when its command runs: ``serve``
+    must not pay for it.
+    """
     parser = argparse.ArgumentParser(
         prog="scaleway-mcp-connector",
         description="MCP server for Scaleway: durable jobs for instances, storage, networks, "
@@ -301,19 +335,22 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=cmd_jobs)
 
     sandbox = sub.add_parser("sandbox", help="run the local Scaleway imitation standalone")
-    try:
-        from sandbox import cli as sandbox_cli
-
+    if with_sandbox:
+        sandbox_cli = _sandbox_module("cli")
         sandbox_cli.add_arguments(sandbox)
         sandbox.set_defaults(func=sandbox_cli.run)
-    except ImportError:  # the sandbox is optional in a slim install
-        sandbox.set_defaults(func=lambda _args: _unavailable("sandbox"))
     return parser
 
 
-def _unavailable(what: str) -> int:
-    logger.error("%s is not available in this installation", what)
-    return 2
+def _sandbox_module(name: str) -> ModuleType:
+    """``sandbox.<name>``, or a ConfigError saying how to install it (the ``sandbox`` extra)."""
+    try:
+        return importlib.import_module(f"sandbox.{name}")
+    except ImportError as exc:
+        raise ConfigError(
+            f"the sandbox is not installed ({exc.name} is missing): install the 'sandbox' "
+            "extra, e.g. `uv sync --extra sandbox` in this folder"
+        ) from exc
 
 
 def _first_error(group: BaseExceptionGroup) -> BaseException:
@@ -323,20 +360,26 @@ def _first_error(group: BaseExceptionGroup) -> BaseException:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser(with_sandbox=argv[:1] == ["sandbox"])
+    except ConfigError as exc:
+        configure_logging("INFO")
+        logger.error("%s", exc)
+        return 2
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["serve", *(argv if argv is not None else sys.argv[1:])])
+        args = parser.parse_args(["serve", *argv])
     try:
         return int(args.func(args) or 0)
     except BaseExceptionGroup as group:
         # Errors raised inside the server's task groups arrive wrapped; show the first one.
-        exc = _first_error(group)
-        if not isinstance(exc, ConfigError | DatabaseError | JobError):
+        first = _first_error(group)
+        if not isinstance(first, ConfigError | DatabaseError | JobError):
             raise
         if not logging.getLogger().handlers:
             configure_logging("INFO")
-        logger.error("%s", exc)
+        logger.error("%s", first)
         return 2
     except (ConfigError, DatabaseError, JobError) as exc:
         if not logging.getLogger().handlers:

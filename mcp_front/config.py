@@ -6,6 +6,7 @@ Environment variables win over the Scaleway config file (``SCW_CONFIG_PATH``, de
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import re
@@ -17,9 +18,10 @@ from typing import Any
 
 from platformdirs import user_data_dir
 
-from jobs.database import sqlite_url
+from jobs.urls import sqlite_url
 from mcp_front.tool_groups import OPTIONAL_GROUPS, ToolGroup
 
+ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 SANDBOX_ACCESS_KEY = "SCWXXXXXXXXXXXXXXXXX"
 SANDBOX_SECRET_KEY = "00000000-0000-0000-0000-000000000000"
 SANDBOX_PROJECT_ID = "00000000-0000-0000-0000-000000000000"
@@ -56,6 +58,7 @@ ENV_S3_PART_SIZE = "SCW_MCP_S3_PART_SIZE_MB"
 ENV_S3_MULTIPART_THRESHOLD = "SCW_MCP_S3_MULTIPART_THRESHOLD_MB"
 ENV_S3_CONCURRENCY = "SCW_MCP_S3_CONCURRENCY"
 ENV_S3_INLINE_MAX = "SCW_MCP_S3_INLINE_MAX_KB"
+ENV_ANSWER_MAX = "SCW_MCP_ANSWER_MAX_KB"
 ENV_POLL_SCALE = "SCW_MCP_POLL_SCALE"
 ENV_SANDBOX_SPEED = "SCW_MCP_SANDBOX_SPEED"
 ENV_SANDBOX_FAULTS = "SCW_MCP_SANDBOX_FAULTS"
@@ -113,6 +116,8 @@ class Settings:
     s3_multipart_threshold_mb: int = 16
     s3_concurrency: int = 4
     s3_inline_max_kb: int = 1024
+    # A tool's answer larger than this is cut; the whole of it goes to a file.
+    answer_max_kb: int = 32
     # Every poll interval and deadline times this (a fast sandbox wants e.g. 0.001).
     poll_scale: float = 1.0
     sandbox_speed: float = 10.0
@@ -139,8 +144,13 @@ class Settings:
         return self.data_dir / "secrets"
 
     def secret_values(self) -> tuple[str, ...]:
-        """Values that must never appear in output or logs."""
-        return tuple(v for v in (self.credentials.secret_key, self.http_token) if v)
+        """Values that must never appear in output or logs.
+
+        The all-zero UUID is a placeholder, never a real key: it is also the sandbox's
+        project id, which must stay readable in messages.
+        """
+        values = (self.credentials.secret_key, self.http_token)
+        return tuple(v for v in values if v and v != ZERO_UUID)
 
     def with_credentials(self, **changes: Any) -> Settings:
         """A copy with some credential fields changed."""
@@ -176,7 +186,19 @@ def _read_scw_config(env: Mapping[str, str]) -> dict[str, Any]:
                 f"profile {profile!r} (SCW_PROFILE) is not in {path}; profiles there: {known}"
             )
         values.update({k: v for k, v in (profiles[profile] or {}).items() if v is not None})
+    values[_FILE_ORIGIN] = f"{path} (profile {profile})"
     return values
+
+
+# Where the config file's values came from, kept beside them to name them in errors.
+_FILE_ORIGIN = "__origin__"
+
+
+def _origin(env: Mapping[str, str], name: str, file_values: dict[str, Any], key: str) -> str:
+    """How to name a setting in an error: its variable, or its key in the config file."""
+    if env.get(name) or not file_values.get(key):
+        return name
+    return f"{key} of the Scaleway config file {file_values[_FILE_ORIGIN]}"
 
 
 def _pick(env: Mapping[str, str], names: tuple[str, ...], file_value: Any) -> str | None:
@@ -188,16 +210,31 @@ def _pick(env: Mapping[str, str], names: tuple[str, ...], file_value: Any) -> st
 
 def known_regions() -> list[str]:
     """Regions the Scaleway SDK knows."""
-    from scaleway_core.bridge.region import ALL_REGIONS
-
-    return list(ALL_REGIONS)
+    return _sdk_list("region", "ALL_REGIONS")
 
 
 def known_zones() -> list[str]:
     """Zones the Scaleway SDK knows."""
-    from scaleway_core.bridge.zone import ALL_ZONES
+    return _sdk_list("zone", "ALL_ZONES")
 
-    return list(ALL_ZONES)
+
+def _sdk_list(module: str, name: str) -> list[str]:
+    """``name`` of ``scaleway_core.bridge.<module>``, read without the rest of the SDK.
+
+    Importing ``scaleway_core.bridge`` loads all of its types (and PyYAML, dateutil): too
+    much for every start-up, which only needs these two lists.
+    """
+    spec = importlib.util.find_spec("scaleway_core")
+    locations = spec.submodule_search_locations if spec else None
+    if not locations:
+        raise ConfigError("the Scaleway SDK (scaleway-core) is not installed")
+    path = Path(next(iter(locations))) / "bridge" / f"{module}.py"
+    loaded = importlib.util.spec_from_file_location(f"_scw_bridge_{module}", path)
+    if loaded is None or loaded.loader is None:
+        raise ConfigError(f"the Scaleway SDK has no {path}")
+    values = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(values)
+    return list(getattr(values, name))
 
 
 def _tool_groups(text: str) -> tuple[ToolGroup, ...]:
@@ -298,8 +335,13 @@ def load_settings(
         api_url=_pick(env, ("SCW_API_URL",), file_values.get("api_url")),
         s3_endpoint_url=env.get(ENV_S3_ENDPOINT) or None,
     )
-    check_region(credentials.region, field_name="SCW_DEFAULT_REGION")
-    check_zone(credentials.zone, field_name="SCW_DEFAULT_ZONE")
+    check_region(
+        credentials.region,
+        field_name=_origin(env, "SCW_DEFAULT_REGION", file_values, "default_region"),
+    )
+    check_zone(
+        credentials.zone, field_name=_origin(env, "SCW_DEFAULT_ZONE", file_values, "default_zone")
+    )
 
     data_dir = Path(env.get(ENV_DATA_DIR) or user_data_dir("scaleway-mcp-connector")).expanduser()
     level = (log_level or env.get(ENV_LOG_LEVEL) or "INFO").upper()
@@ -341,6 +383,7 @@ def load_settings(
         s3_multipart_threshold_mb=int(_number(env, ENV_S3_MULTIPART_THRESHOLD, 16, minimum=5)),
         s3_concurrency=int(_number(env, ENV_S3_CONCURRENCY, 4, minimum=1)),
         s3_inline_max_kb=int(_number(env, ENV_S3_INLINE_MAX, 1024, minimum=1)),
+        answer_max_kb=int(_number(env, ENV_ANSWER_MAX, 32, minimum=4)),
         # The sandbox runs lifecycles `sandbox_speed` times faster: poll as much faster.
         poll_scale=_number(
             env, ENV_POLL_SCALE, 1.0 / sandbox_speed if sandbox else 1.0, minimum=1e-6

@@ -5,28 +5,37 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult, ContentBlock, TextContent
 
 from jobs.models import JSON
 
 
-def _result(payload: JSON, *, is_error: bool) -> CallToolResult:
-    text = json.dumps(payload, ensure_ascii=False, default=str)
+def _result(payload: JSON, *, is_error: bool, text: str | None = None) -> CallToolResult:
+    envelope_text = json.dumps(payload, ensure_ascii=False, default=str)
+    content: list[ContentBlock] = [TextContent(type="text", text=envelope_text)]
+    if text is not None:
+        content.append(TextContent(type="text", text=text))
     return CallToolResult(
-        content=[TextContent(type="text", text=text)],
-        structured_content=json.loads(text),
+        content=content,
+        structured_content=json.loads(envelope_text),
         is_error=is_error,
     )
 
 
-def success(data: Any, *, job: JSON | None = None, source: str | None = None) -> CallToolResult:
-    """``{"status": "success", "data": ...}``, with the job view when a job did the work."""
+def success(
+    data: Any, *, job: JSON | None = None, source: str | None = None, text: str | None = None
+) -> CallToolResult:
+    """``{"status": "success", "data": ...}``, with the job view when a job did the work.
+
+    ``text`` (a document the tool returns, e.g. an object's content) goes once, in a second
+    text block, never into the structured content as well.
+    """
     payload: JSON = {"status": "success", "data": data}
     if job is not None:
         payload["job"] = job
     if source is not None:
         payload["source"] = source
-    return _result(payload, is_error=False)
+    return _result(payload, is_error=False, text=text)
 
 
 def error(message: str, *, details: JSON | None = None) -> CallToolResult:

@@ -36,10 +36,35 @@ def describe_validation_error(exc: ValidationError) -> str:
             message = "is required"
         elif err["type"] == "extra_forbidden":
             message = "is not a known argument"
-        elif err["type"] in ("literal_error", "enum"):
-            message = message.replace("Input should be", "must be")
+        else:
+            message = _plain_words(err["type"], err.get("ctx") or {}, message)
         parts.append(f"{field}: {message}")
     return "invalid arguments: " + "; ".join(parts)
+
+
+_BOUNDS = {
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be greater than {gt}",
+    "string_too_short": "must be at least {min_length} characters long",
+    "string_too_long": "must be at most {max_length} characters long",
+    "too_short": "must have at least {min_length} items",
+    "too_long": "must have at most {max_length} items",
+}
+
+
+def _plain_words(kind: str, ctx: dict[str, object], message: str) -> str:
+    """pydantic's message in the words of the other errors ("must be ...")."""
+    if kind in _BOUNDS:
+        try:
+            return _BOUNDS[kind].format(**ctx)
+        except (KeyError, IndexError):
+            pass
+    if message.startswith("Input should be "):
+        # "Input should be a valid integer, unable to parse string as an integer"
+        return "must be " + message.removeprefix("Input should be ").split(", unable")[0]
+    return message.replace("Input should", "must").replace("Input", "the value")
 
 
 def error_message(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
@@ -56,5 +81,5 @@ def error_message(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
         text = str(exc)
     else:
         logger.exception("unexpected error in a tool")
-        text = f"internal error ({type(exc).__name__}); the server log has the details"
+        text = f"the tool failed unexpectedly ({type(exc).__name__}); the server log has details"
     return sanitize_message(text, secrets)

@@ -28,25 +28,33 @@ def job_summary(job: Job, now: float) -> JSON:
     }
 
 
-def job_detail(job: Job, now: float, events: list[JobEvent] | None = None) -> JSON:
-    """Everything a user may want to know about one job."""
+def job_detail(
+    job: Job, now: float, events: list[JobEvent] | None = None, *, params: bool = True
+) -> JSON:
+    """What a user may want to know about one job; empty fields left out.
+
+    ``params=False`` leaves out the stored parameters (the caller gave them): job views
+    stay near 1.5 KB.
+    """
     view: JSON = {
         "id": job.id,
         "operation": job.operation,
         "state": job.state.value,
-        "progress": {
-            "phase": job.progress.phase,
-            "message": job.progress.message,
-            "fraction": job.progress.fraction,
-        },
-        "attempts": job.attempts,
+        "progress": _drop_empty(
+            {
+                "phase": job.progress.phase,
+                "message": job.progress.message,
+                "fraction": job.progress.fraction,
+            }
+        ),
+        "attempts": attempts_made(job),
         "max_attempts": job.max_attempts,
-        "params": redact_json(job.params),
+        "params": redact_json(job.params) if params else None,
         "created_at": iso(job.created_at),
         "updated_at": iso(job.updated_at),
         "finished_at": iso(job.finished_at),
         "elapsed_s": round(_elapsed(job, now), 1),
-        "cancel_requested": job.cancel_requested,
+        "cancel_requested": job.cancel_requested or None,
     }
     if job.state is JobState.WAITING:
         view["next_check_in_s"] = round(max(0.0, job.run_after_at - now), 1)
@@ -56,10 +64,27 @@ def job_detail(job: Job, now: float, events: list[JobEvent] | None = None) -> JS
         view["result"] = redact_json(job.result)
     if events is not None:
         view["events"] = [
-            {"at": iso(e.at), "kind": e.kind, "state": e.state, "message": e.message}
+            {"at": iso(e.at), "kind": e.kind, "message": e.message}
+            | ({"state": e.state} if e.state else {})
             for e in events
         ]
-    return view
+    return _drop_empty(view)
+
+
+def attempts_made(job: Job) -> int:
+    """Attempts started so far, the current or last one included (1 for a job that ran once).
+
+    The store counts the attempts used up by failures; a job waiting after a failure (its
+    error set) has not started its next one yet.
+    """
+    if job.started_at is None:
+        return job.attempts
+    between = job.state is JobState.QUEUED or (job.state is JobState.WAITING and job.error)
+    return job.attempts + (0 if between else 1)
+
+
+def _drop_empty(view: JSON) -> JSON:
+    return {k: v for k, v in view.items() if v not in (None, "")}
 
 
 def _elapsed(job: Job, now: float) -> float:

@@ -15,6 +15,7 @@ from mcp_front.mcp_logging import JobLog
 from mcp_front.runtime import Runtime
 from workers.steps import Operation, P
 
+_STATES = frozenset(state.value for state in JobState)
 # Fallback poll for jobs another process runs; in-process changes wake us at once.
 _POLL_S = 0.5
 
@@ -98,14 +99,18 @@ class _ProgressReporter:
         if key == self._last:
             return
         self._last = key
-        # Progress must only grow: the fraction when the operation knows it, else a step.
-        fraction = job.progress.fraction
-        self._value = max(self._value + 0.001, (fraction or 0.0) * 100)
+        # Progress must only grow, to 100 when the job ends: the fraction when the operation
+        # knows it, else a small step; one decimal, no float noise.
+        cap = 100.0 if job.state.is_terminal else 99.0
+        target = (job.progress.fraction or 0.0) * 100
+        value = round(min(cap, max(self._value + 0.1, target)), 1)
+        if value <= self._value:
+            return
+        self._value = value
         elapsed = max(0.0, now - job.created_at)
-        text = job.progress.message or job.progress.phase or job.state.value
+        text = job.progress.message or job.progress.phase
+        label = f"{job.state.value}: {text}" if text and text not in _STATES else job.state.value
         try:
-            await self._ctx.report_progress(
-                self._value, 100.0, f"{job.state.value}: {text} ({elapsed:.0f}s)"
-            )
+            await self._ctx.report_progress(self._value, 100.0, f"{label} ({elapsed:.0f}s)")
         except Exception:  # a client that went away must not fail the tool
             self._ctx = None

@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 
-from jobs import notify
-from jobs.database import Database, check_url, create_database
-from jobs.migrate import upgrade_database
-from jobs.store import JobStore
 from mcp_front.config import Settings
-from workers.operations import product_operations
-from workers.polling import PollKind, PollSettings
-from workers.pool import PoolSettings, WorkerPool, default_owner
-from workers.registry import OperationRegistry
-from workers.runner import JobRunner, RunnerSettings
-from workers.services import Services
-from workers.storage.client import ObjectStorage
+
+if TYPE_CHECKING:
+    # The database stack, the operations and the adapters load when the runtime opens,
+    # after the MCP handshake: start-up answers initialize and tools/list without them.
+    from jobs.database import Database
+    from jobs.store import JobStore
+    from workers.polling import PollSettings
+    from workers.pool import WorkerPool
+    from workers.registry import OperationRegistry
+    from workers.services import Services
+    from workers.storage.client import ObjectStorage
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class Runtime:
 
 def build_services(settings: Settings) -> Services:
     """The adapters operations and read tools share, configured from the settings."""
+    from workers.services import Services
+
     services = Services(
         secrets_dir=settings.secrets_dir,
         sandbox=settings.sandbox,
@@ -79,7 +82,7 @@ def build_services(settings: Settings) -> Services:
 
 def build_storage(settings: Settings) -> ObjectStorage:
     """The Object Storage adapter (aioboto3 itself is imported on first use)."""
-    from workers.storage.client import StorageSettings
+    from workers.storage.client import ObjectStorage, StorageSettings
 
     creds = settings.credentials
     mib = 1024 * 1024
@@ -98,6 +101,8 @@ def build_storage(settings: Settings) -> ObjectStorage:
 
 def poll_settings(settings: Settings) -> PollSettings:
     """Poll schedules with the configured cluster/database deadlines, scaled."""
+    from workers.polling import PollKind, PollSettings
+
     polling = PollSettings()
     for kind, deadline_s in (
         (PollKind.CLUSTER, settings.cluster_deadline_s),
@@ -110,6 +115,9 @@ def poll_settings(settings: Settings) -> PollSettings:
 
 def build_registry(settings: Settings) -> OperationRegistry:
     """Every product operation, plus the modules named in SCW_MCP_EXTRA_OPERATIONS."""
+    from workers.operations import product_operations
+    from workers.registry import OperationRegistry
+
     registry = OperationRegistry(product_operations())
     for module in settings.extra_operations:
         registry.load_module(module)
@@ -121,6 +129,8 @@ def open_database(settings: Settings) -> Database:
 
     DatabaseError for a URL that cannot work (see ``jobs.database.check_url``).
     """
+    from jobs.database import check_url, create_database
+
     create_dir = False
     parsed = check_url(settings.database_url)
     if parsed.get_backend_name() == "sqlite":
@@ -137,6 +147,12 @@ async def open_runtime(
     run_workers: bool = True,
 ) -> AsyncIterator[Runtime]:
     """Open the store (migrating it), start the worker pool, and stop both on exit."""
+    from jobs import notify
+    from jobs.migrate import upgrade_database
+    from jobs.store import JobStore
+    from workers.pool import PoolSettings, WorkerPool, default_owner
+    from workers.runner import JobRunner, RunnerSettings
+
     db = open_database(settings)
     try:
         await upgrade_database(db)
@@ -190,23 +206,49 @@ class RuntimeSource(Protocol):
         ...
 
 
+Prepare = Callable[[Settings], AbstractAsyncContextManager[Settings]]
+# After the handshake's last answer, time for it to reach the client before opening blocks.
+HANDSHAKE_GRACE_S = 0.1
+
+
 class StartingRuntime:
     """Opens the runtime in the background, so the MCP handshake never waits for the database.
 
-    A tool called before the runtime is open waits for it; if opening fails, the tool gets
-    the error and ``run`` raises it, which stops the server.
+    Opening starts once the client has listed the tools (``handshake_done``), when a tool
+    asks for the runtime, or ``open_after_s`` after ``run``, whichever comes first: the
+    handshake needs none of it, and a process stays free of its imports until then.
+    ``prepare`` (the sandbox) runs first and may change the settings. A tool called before
+    the runtime is open waits for it; if opening fails, the tool gets the error and ``run``
+    raises it, which stops the server.
     """
 
-    def __init__(self, settings: Settings, *, run_workers: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        run_workers: bool = True,
+        prepare: Prepare | None = None,
+        open_after_s: float = 2.0,
+    ) -> None:
         self.settings = settings
         self.run_workers = run_workers
+        self._prepare = prepare
+        self._open_after_s = open_after_s
+        self._wanted = anyio.Event()
+        self._handshake = anyio.Event()
         self._ready = anyio.Event()
         self._stop = anyio.Event()
         self._runtime: Runtime | None = None
         self._error: BaseException | None = None
 
+    def handshake_done(self) -> None:
+        """The client has what it needs to start: open the runtime now."""
+        self._handshake.set()
+
     async def get(self) -> Runtime:
         """The runtime, once open."""
+        self._wanted.set()
+        self._handshake.set()
         await self._ready.wait()
         if self._runtime is None:
             raise self._error or RuntimeError("the runtime is not open")
@@ -215,7 +257,18 @@ class StartingRuntime:
     async def run(self) -> None:
         """Open the runtime and keep it open until ``stop()``."""
         try:
-            async with open_runtime(self.settings, run_workers=self.run_workers) as runtime:
+            with anyio.move_on_after(self._open_after_s):
+                await self._handshake.wait()
+            if not self._wanted.is_set():
+                with anyio.move_on_after(HANDSHAKE_GRACE_S):
+                    await self._wanted.wait()
+            logger.info("opening the job runtime")
+            async with AsyncExitStack() as stack:
+                if self._prepare is not None:
+                    self.settings = await stack.enter_async_context(self._prepare(self.settings))
+                runtime = await stack.enter_async_context(
+                    open_runtime(self.settings, run_workers=self.run_workers)
+                )
                 self._runtime = runtime
                 self._ready.set()
                 await self._stop.wait()
@@ -229,3 +282,19 @@ class StartingRuntime:
     def stop(self) -> None:
         """Close the runtime (workers finish or release their jobs)."""
         self._stop.set()
+        self._wanted.set()
+        self._handshake.set()
+
+
+class OpenAfterToolsList:
+    """MCP server middleware: tells the starting runtime when tools/list has been answered."""
+
+    def __init__(self, runtime: StartingRuntime) -> None:
+        self._runtime = runtime
+
+    async def __call__(self, ctx: ServerRequestContext, call_next: CallNext) -> HandlerResult:
+        """Pass the message on; after a tools/list, the runtime may open."""
+        result = await call_next(ctx)
+        if ctx.method == "tools/list":
+            self._runtime.handshake_done()
+        return result

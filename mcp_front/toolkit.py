@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +16,12 @@ from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from pydantic import BaseModel, ConfigDict
 
 from mcp_front import confirmation, envelope
+from mcp_front.bounded import bound
 from mcp_front.errors import ToolInputError, error_message
 from mcp_front.resources import link_job
 from mcp_front.runtime import Runtime, RuntimeSource
 from mcp_front.tool_groups import ToolGroup
+from workers.scaleway.ratelimit import answer_within
 
 if TYPE_CHECKING:
     from workers.scaleway.client import ScalewayClient
@@ -103,7 +106,11 @@ def build_tool(spec: ToolSpec, source: RuntimeSource) -> Tool:
                 )
                 if refusal is not None:
                     return refusal
-            return link_job(await spec.handler(args, runtime, ctx))
+            settings = source.settings
+            # A read answers within the client's window; only jobs wait out rate limits.
+            with answer_within(settings.wait_budget_s) if spec.read_only else nullcontext():
+                answer = link_job(await spec.handler(args, runtime, ctx))
+            return bound(answer, settings.data_dir / "answers", settings.answer_max_kb * 1024)
         except Exception as exc:
             return envelope.error(error_message(exc, source.settings.secret_values()))
 

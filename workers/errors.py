@@ -48,3 +48,13 @@ class InUse(PermanentError):
     def __init__(self, what: str, dependents: list[str], advice: str) -> None:
         super().__init__(f"{what} is in use by: {'; '.join(dependents)}; {advice}")
         self.dependents = dependents
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether another try may succeed: a TransientError, or an unmapped network failure.
+
+    Anything else (a permanent error, a library's local validation, a bug) fails at once.
+    """
+    if isinstance(exc, OperationError):
+        return isinstance(exc, TransientError)
+    return isinstance(exc, ConnectionError | TimeoutError)

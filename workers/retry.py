@@ -5,18 +5,15 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
 from workers.errors import RateLimited, TransientError
+
+if TYPE_CHECKING:
+    # tenacity loads on the first retry decision: the MCP handshake does not need it.
+    from tenacity import RetryCallState
 
 T = TypeVar("T")
 
@@ -32,6 +29,8 @@ class RetryPolicy:
 
 
 def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    from tenacity import wait_exponential_jitter
+
     exponential = wait_exponential_jitter(
         initial=policy.initial_s, max=policy.max_s, jitter=policy.jitter_s
     )
@@ -45,16 +44,37 @@ def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
     return wait
 
 
+def _stop(
+    policy: RetryPolicy, time_left: Callable[[], float | None] | None
+) -> Callable[[RetryCallState], bool]:
+    from tenacity import stop_after_attempt
+
+    attempts = stop_after_attempt(policy.attempts)
+    wait = _wait(policy)
+
+    def stop(state: RetryCallState) -> bool:
+        left = time_left() if time_left is not None else None
+        return attempts(state) or (left is not None and wait(state) > left)
+
+    return stop
+
+
 async def call_with_retries(
     fn: Callable[[], Awaitable[T]],
     policy: RetryPolicy,
     *,
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    time_left: Callable[[], float | None] | None = None,
 ) -> T:
-    """Await ``fn()``, retrying TransientError with exponential backoff and jitter."""
+    """Await ``fn()``, retrying TransientError with exponential backoff and jitter.
+
+    ``time_left`` (seconds, None for no limit): no retry whose wait would outlast it.
+    """
+    from tenacity import AsyncRetrying, retry_if_exception_type
+
     retrying = AsyncRetrying(
         retry=retry_if_exception_type(TransientError),
-        stop=stop_after_attempt(policy.attempts),
+        stop=_stop(policy, time_left),
         wait=_wait(policy),
         sleep=sleep,
         reraise=True,

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from jobs.errors import DatabaseError, LeaseLost
 from jobs.models import JSON, Job, Progress
 from jobs.store import JobStore
-from workers.errors import PermanentError, TransientError
+from workers.errors import PermanentError, TransientError, is_transient
 from workers.redact import sanitize_message
 from workers.registry import OperationRegistry
 from workers.retry import runner_backoff_s
@@ -170,7 +170,7 @@ class JobRunner:
     async def _failed(self, job: Job, ctx: StepContext[Any], exc: Exception) -> None:
         message = self._message(exc)
         attempt = job.attempts + 1
-        retryable = not isinstance(exc, PermanentError)
+        retryable = is_transient(exc)
         if not isinstance(exc, TransientError | PermanentError):
             logger.exception("job %s (%s): unexpected error", job.id, job.operation)
         if retryable and attempt < job.max_attempts:
@@ -206,5 +206,5 @@ class JobRunner:
             text = str(exc) or type(exc).__name__
         else:
             # Unexpected exceptions may carry anything; show their kind, log the rest.
-            text = f"internal error ({type(exc).__name__}); see the server log"
+            text = f"the step failed unexpectedly ({type(exc).__name__}); see the server log"
         return sanitize_message(text, self._secrets)

@@ -9,8 +9,8 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field, field_validator
 
+from jobs.cursors import decode_cursor
 from jobs.states import JobState
-from jobs.store import decode_cursor
 from mcp_front import envelope
 from mcp_front.errors import ToolInputError
 from mcp_front.job_view import job_detail, job_summary
@@ -49,7 +49,8 @@ class GetJobStatusInput(JobIdInput):
         le=50,
         description="Wait up to this many seconds for the job to finish before answering.",
     )
-    events: int = Field(10, ge=0, le=100, description="How many of the latest events to include.")
+    events: int = Field(3, ge=0, le=100, description="How many of the latest events to include.")
+    include_params: bool = Field(False, description="Also show the job's stored parameters.")
 
 
 class ListJobsInput(ToolInput):
@@ -70,7 +71,8 @@ async def get_job_status(args: GetJobStatusInput, runtime: Runtime, ctx: Context
         job = await wait_for_job(runtime, ctx, job, args.wait_s)
     events = await runtime.store.events(job.id, limit=args.events) if args.events else None
     return envelope.success(
-        job_detail(job, runtime.store.clock.now(), events), source=runtime.source
+        job_detail(job, runtime.store.clock.now(), events, params=args.include_params),
+        source=runtime.source,
     )
 
 
@@ -109,7 +111,7 @@ async def cancel_job(args: JobIdInput, runtime: Runtime, ctx: Context) -> CallTo
     if job.state in (JobState.QUEUED, JobState.WAITING):
         # No worker came (all busy, or none running): cancel it here and now.
         job = await runtime.store.request_cancel(args.job_id)
-    view = job_detail(job, runtime.store.clock.now())
+    view = job_detail(job, runtime.store.clock.now(), params=False)
     if job.state is JobState.CANCELLED:
         view["hint"] = "cancelled; 'result' names anything the job had already created"
     else:

@@ -221,11 +221,15 @@ async def download_object(
     return await submit_and_wait(runtime, ctx, DOWNLOAD_OBJECT, params)
 
 
+INLINE_ENVELOPE_ROOM = 1024
+
+
 async def _try_inline(
     args: DownloadObjectInput, runtime: Runtime, storage: ObjectStorage, region: str
 ) -> CallToolResult | None:
     """The object as inline text when it is small and text; None to download it instead."""
-    cap = runtime.settings.s3_inline_max_kb * 1024
+    # Inline text must fit the answer cap with its envelope; larger objects go to a file.
+    cap = runtime.settings.answer_max_kb * 1024 - INLINE_ENVELOPE_ROOM
     head = await buckets.head_object(storage, args.bucket, args.key, region)
     reason = None
     if head.size > cap:
@@ -251,9 +255,9 @@ async def _try_inline(
         "size": head.size,
         "content_type": head.content_type,
         "etag": head.etag,
-        "text": text,
+        "text": "the object's text is the answer's second text block",
     }
-    return envelope.success(data, source=runtime.source)
+    return envelope.success(data, source=runtime.source, text=text)
 
 
 async def delete_object(args: DeleteObjectInput, runtime: Runtime, ctx: Context) -> CallToolResult:

@@ -111,7 +111,9 @@ class UploadObjectInput(_ObjectInput):
     storage_class: Literal["STANDARD", "ONEZONE_IA", "GLACIER"] | None = Field(
         None, description="STANDARD (default), ONEZONE_IA or GLACIER."
     )
-    metadata: dict[str, str] = Field(default_factory=dict, description="x-amz-meta-* headers.")
+    metadata: dict[str, str] = Field(
+        default_factory=dict, description="x-amz-meta-* headers: printable ASCII names/values."
+    )
 
     @field_validator("content_type")
     @classmethod

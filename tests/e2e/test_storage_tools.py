@@ -144,8 +144,9 @@ async def test_upload_inline_text_list_and_read_it_back_inline(client: Client, s
     inside = await ok(client, "list_objects", bucket="docs", prefix="notes/")
     assert [o["key"] for o in inside["objects"]] == ["notes/hello.md"]
 
-    text = await ok(client, "download_object", bucket="docs", key="notes/hello.md")
-    assert text["text"] == "# Hi\n"
+    text = await client.call_tool("download_object", {"bucket": "docs", "key": "notes/hello.md"})
+    assert [c.text for c in text.content][1:] == ["# Hi\n"]  # type: ignore[union-attr]
+    assert "# Hi" not in str(text.structured_content)  # once, not twice
 
 
 async def test_list_objects_pages_with_a_continuation_token(client: Client, s3: Any) -> None:

@@ -17,6 +17,7 @@ from workers.scaleway.errors import NotFound
 from workers.scaleway.instance import (
     RUNNING,
     STOPPED,
+    block_volume_sizes,
     create_server,
     delete_ip,
     delete_server,
@@ -33,8 +34,15 @@ from workers.scaleway.summaries import server_result
 if TYPE_CHECKING:
     from scaleway.instance.v1 import Server
 
+    from workers.scaleway.client import ScalewayClient
+
 from workers.scaleway.presence import job_tag
 from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
+
+
+async def described(client: ScalewayClient, zone: str, server: Server) -> JSON:
+    """A created server's result, with the block volume sizes the Instance API leaves out."""
+    return server_result(server, await block_volume_sizes(client, zone, server))
 
 
 class CreateServerParams(BaseModel):
@@ -87,9 +95,9 @@ class CreateServer(Operation[CreateServerParams]):
             )
         server = await get_server(client, params.zone, ctx.checkpoint["server_id"])
         if not params.start:
-            return Done(server_result(server))
+            return Done(await described(client, params.zone, server))
         outcome = await drive_power(ctx, client, server, RUNNING, phase="starting")
-        return outcome or Done(server_result(server))
+        return outcome or Done(await described(client, params.zone, server))
 
     async def _create(
         self, ctx: StepContext[CreateServerParams], params: CreateServerParams, tag: str

@@ -1,15 +1,16 @@
 """The Scaleway adapter: the official SDK over one pooled session, called from worker threads.
 
 ``await client.call(client.instance.get_server, zone=..., server_id=...)`` waits for the
-shared rate limiter, runs the blocking SDK call in a bounded thread pool, and maps any
-failure once (``errors.map_exception``). ``call_idempotent`` adds in-step retries for
-idempotent calls (reads, deletes, power actions).
-The SDK is imported on first use so that the MCP server starts fast.
+rate limit of that API in that zone, runs the blocking SDK call in a bounded thread pool, and
+maps any failure once (``errors.map_exception``). ``call_idempotent`` adds in-step retries
+for idempotent calls (reads, deletes, power actions). The SDK is imported on first use so
+that the MCP server starts fast.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import anyio.to_thread
 
 from workers.retry import RetryPolicy, call_with_retries
 from workers.scaleway.errors import RateLimited, Transient, map_exception
-from workers.scaleway.ratelimit import RateLimiter
+from workers.scaleway.ratelimit import RateLimiter, RateLimits, TurnTooFar, answer_time_left
 
 if TYPE_CHECKING:
     import requests
@@ -42,6 +43,24 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 A = TypeVar("A", bound="API")
+
+
+def _api_and_locality(fn: Callable[..., Any], kwargs: dict[str, Any]) -> tuple[str, str]:
+    """``("instance", "fr-par-1")``: the SDK package of ``fn``'s API, the zone or region."""
+    owner = getattr(fn, "__self__", None)
+    modules = [k.__module__ for k in type(owner).__mro__] if owner is not None else []
+    module = next((m for m in modules if m.startswith("scaleway.")), "scaleway.sdk")
+    locality = kwargs.get("zone") or kwargs.get("region") or "default"
+    return module.split(".")[1], str(locality)
+
+
+def _rate_limited(api: str, locality: str, wait_s: float) -> RateLimited:
+    seconds = max(1, math.ceil(wait_s))
+    return RateLimited(
+        f"Scaleway's {api} API in {locality} is rate limiting this client; retry in {seconds} s",
+        wait_s,
+        status=429,
+    )
 
 
 class _Unanswered(Exception):
@@ -74,17 +93,17 @@ class ScalewayConfig:
 
 
 class ScalewayClient:
-    """SDK API objects sharing one session, a thread limit and a rate limiter."""
+    """SDK API objects sharing one session, a thread limit and rate limits per API and zone."""
 
     def __init__(
         self,
         config: ScalewayConfig,
         *,
-        limiter: RateLimiter | None = None,
+        limits: RateLimits | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
         self.config = config
-        self.limiter = limiter or RateLimiter(config.rate_per_s, config.burst)
+        self.limits = limits or RateLimits(lambda: RateLimiter(config.rate_per_s, config.burst))
         self._sleep = sleep
         self._lock = threading.Lock()
         self._session: requests.Session | None = None
@@ -211,24 +230,41 @@ class ScalewayClient:
 
     # -- calling -------------------------------------------------------------------------
     async def call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
-        """Run one blocking SDK call in a worker thread; failures come out mapped."""
+        """Run one blocking SDK call in a worker thread; failures come out mapped.
+
+        Inside ``answer_within`` a call whose turn is further away than the budget raises
+        RateLimited at once, saying when to retry.
+        """
         if self._threads is None:
             self._threads = anyio.CapacityLimiter(self.config.max_threads)
-        await self.limiter.acquire()
+        api, locality = _api_and_locality(fn, kwargs)
+        limiter = self.limits.limiter(api, locality)
+        try:
+            await limiter.acquire(max_wait_s=answer_time_left())
+        except TurnTooFar as far:
+            raise _rate_limited(api, locality, far.wait_s) from None
         try:
             return await anyio.to_thread.run_sync(partial(fn, **kwargs), limiter=self._threads)
         except Exception as exc:
             mapped = map_exception(exc)
             if isinstance(mapped, RateLimited):
-                self.limiter.pause(mapped.retry_after_s or self.config.rate_limit_pause_s)
+                pause_s = mapped.retry_after_s or self.config.rate_limit_pause_s
+                limiter.pause(pause_s)
+                raise _rate_limited(api, locality, pause_s) from exc
             if mapped is exc:
                 raise
             raise mapped from exc
 
     async def call_idempotent(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
-        """``call`` with in-step retries: for idempotent calls (reads, deletes, actions)."""
+        """``call`` with in-step retries: for idempotent calls (reads, deletes, actions).
+
+        Inside ``answer_within`` a retry that would wait past the budget is not made.
+        """
         return await call_with_retries(
-            lambda: self.call(fn, **kwargs), self.config.retry, sleep=self._sleep
+            lambda: self.call(fn, **kwargs),
+            self.config.retry,
+            sleep=self._sleep,
+            time_left=answer_time_left,
         )
 
     async def create_once(

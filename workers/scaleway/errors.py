@@ -9,7 +9,8 @@
         ├── Forbidden        403 ``permissions_denied``
         │   └── QuotaExceeded  ``quotas_exceeded``
         ├── NotFound         404
-        └── Conflict         409 (``transient_state``, ``already_exists``) and 412
+        ├── Conflict         409 (``transient_state``, ``already_exists``) and 412
+        └── LocalError       never sent: the SDK or requests refused it (ValueError, bad URL)
 
 Classification uses the status code and the body's ``type`` field, never message text.
 Messages are built from a few known fields of the body, bounded and sanitised.
@@ -95,6 +96,10 @@ class Conflict(ScalewayError, base.PermanentError):
     """The resource's state forbids the request (409 or 412)."""
 
 
+class LocalError(ScalewayError, base.PermanentError):
+    """The request never left this process: the SDK or requests refused to build it."""
+
+
 def _text(value: Any) -> str:
     text = str(value) if value is not None else ""
     return text[:_MAX_FIELD]
@@ -150,6 +155,8 @@ def from_http(
         return RateLimited(
             "Scaleway rate limit reached (429); slowing down", _retry_after(headers), **common
         )
+    if status == 408:
+        return Transient(f"Scaleway API timed out ({status}): {message}", **common)
     if status >= 500:
         return Transient(f"Scaleway API unavailable ({status}): {message}", **common)
     if type_ == "quotas_exceeded":
@@ -191,7 +198,12 @@ def from_http(
 
 
 def map_exception(exc: BaseException) -> BaseException:
-    """The project error for an exception raised by the SDK or requests (others unchanged)."""
+    """The project error for an exception raised by the SDK or requests (others unchanged).
+
+    Transient: 5xx, 429, timeouts and the network's failures. Permanent: every other answer,
+    and what never left this process (a malformed URL or header, the SDK refusing an
+    argument with ValueError or TypeError).
+    """
     if isinstance(exc, ScalewayError):
         return exc
     import requests
@@ -200,8 +212,25 @@ def map_exception(exc: BaseException) -> BaseException:
     if isinstance(exc, ScalewayException):
         response = exc.response
         return from_http(response.status_code, response.headers, parse_body(response.content))
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        response = exc.response
+        return from_http(response.status_code, response.headers, parse_body(response.content))
     if isinstance(exc, requests.Timeout):
         return Transient(f"Scaleway API timed out ({type(exc).__name__})")
-    if isinstance(exc, requests.RequestException):
+    network = (
+        requests.ConnectionError,
+        requests.exceptions.ChunkedEncodingError,
+        requests.exceptions.ContentDecodingError,
+    )
+    if isinstance(exc, network):
         return Transient(f"network error talking to Scaleway ({type(exc).__name__})")
+    if isinstance(exc, requests.RequestException):
+        return LocalError(f"the request to Scaleway could not be sent: {_one_line(exc)}")
+    if isinstance(exc, ValueError | TypeError):
+        return LocalError(f"the Scaleway SDK refused the request: {_one_line(exc)}")
     return exc
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:_MAX_FIELD]

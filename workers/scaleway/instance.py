@@ -326,3 +326,17 @@ async def delete_private_nic(
         server_id=server_id,
         private_nic_id=nic_id,
     )
+
+
+async def block_volume_sizes(client: ScalewayClient, zone: str, server: Server) -> dict[str, int]:
+    """Sizes in bytes of the server's block volumes, which the Instance API leaves out."""
+    sizes: dict[str, int] = {}
+    for volume in (server.volumes or {}).values():
+        kind = getattr(volume.volume_type, "value", volume.volume_type)
+        if getattr(volume, "size", None) or kind != "sbs_volume":
+            continue
+        block = await client.call_idempotent(
+            client.block.get_volume, zone=zone, volume_id=volume.id
+        )
+        sizes[volume.id] = int(block.size or 0)
+    return sizes

@@ -211,13 +211,18 @@ def cluster_summary(cluster: Any) -> JSON:
     }
 
 
+def node_type_name(node_type: str | None) -> str | None:
+    """A pool's node type as users write it: the K8s API's ``dev1_m`` is ``DEV1-M``."""
+    return node_type.upper().replace("_", "-") if node_type else node_type
+
+
 def pool_summary(pool: Any) -> JSON:
     """A node pool: type, size and autoscaling bounds."""
     return {
         "id": pool.id,
         "name": pool.name,
         "status": status_text(pool.status),
-        "node_type": pool.node_type,
+        "node_type": node_type_name(pool.node_type),
         "size": pool.size,
         "autoscaling": pool.autoscaling,
         "min_size": pool.min_size,

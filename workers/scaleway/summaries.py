@@ -60,15 +60,26 @@ def server_summary(server: Any) -> JSON:
     }
 
 
-def server_result(server: Any) -> JSON:
-    """What a server job returns: the summary with its addresses and volumes."""
+def server_result(server: Any, volume_sizes: dict[str, int] | None = None) -> JSON:
+    """What a server job returns: the summary with its addresses and volumes.
+
+    ``volume_sizes`` (bytes by volume id) fills in what the server's own answer leaves out:
+    the Instance API gives no size for block (``sbs_volume``) volumes.
+    """
+    sizes = volume_sizes or {}
+    summary = server_summary(server)
+    del summary["private_nics"]  # the NICs themselves are under ips.private_nics
     return {
-        **server_summary(server),
+        **summary,
         "state_detail": server.state_detail,
         "image": getattr(server.image, "name", None) if server.image else None,
         "ips": server_ips(server),
         "volumes": [
-            {"id": v.id, "type": _text(v.volume_type), "size_bytes": getattr(v, "size", None)}
+            {
+                "id": v.id,
+                "type": _text(v.volume_type),
+                "size_bytes": getattr(v, "size", None) or sizes.get(v.id),
+            }
             for v in (server.volumes or {}).values()
         ],
     }

@@ -11,7 +11,8 @@
     ├── InvalidBucketName    PermanentError
     ├── UploadGone           PermanentError: a multipart upload was aborted or completed
     ├── ObjectChanged        PermanentError: the object changed during a download
-    └── StorageRequestError  PermanentError: any other refusal, with the service's message
+    └── StorageRequestError  PermanentError: any other refusal, with the service's message,
+                             or botocore's own check of the request (ParamValidationError)
 
 The messages are shown to users; they name the bucket and key, never credentials.
 """
@@ -113,6 +114,7 @@ _BY_CODE: dict[str, _Factory] = {
     ),
     "BucketNotEmpty": lambda b, w, m: StorageRequestError(f"bucket {b} is not empty"),
 }
+_MAX_LOCAL_MESSAGE = 300
 _THROTTLING = frozenset({"SlowDown", "Throttling", "ThrottlingException", "TooManyRequests"})
 _TRANSIENT = frozenset({"InternalError", "ServiceUnavailable", "RequestTimeout"})
 
@@ -158,20 +160,51 @@ def map_client_error(
 def translated(bucket: str | None = None, key: str | None = None) -> Iterator[None]:
     """Translate botocore and network errors raised inside the block into StorageErrors.
 
+    Only the network's failures (connections, timeouts, truncated or corrupted transfers)
+    are transient; botocore's own checks of the request (``ParamValidationError`` and the
+    other local errors) are permanent: sending it again cannot help.
     Keep local file I/O outside the block: its errors are not the service's.
     """
     import aiohttp
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import (
+        BotoCoreError,
+        ChecksumError,
+        ClientError,
+        FlexibleChecksumError,
+        HTTPClientError,
+        IncompleteReadError,
+    )
+    from botocore.exceptions import ConnectionError as BotoConnectionError
 
+    network = (
+        BotoConnectionError,
+        HTTPClientError,
+        IncompleteReadError,
+        ChecksumError,
+        FlexibleChecksumError,
+        aiohttp.ClientConnectionError,
+        aiohttp.ClientPayloadError,
+        TimeoutError,
+    )
     try:
         yield
     except StorageError:
         raise
     except ClientError as exc:
         raise map_client_error(exc, bucket=bucket, key=key) from exc
-    except (BotoCoreError, aiohttp.ClientError, TimeoutError) as exc:
-        # Endpoint, connection, payload and read-timeout errors: the network, not the request.
+    except network as exc:
         logger.debug("Object Storage transport error: %r", exc)
         raise StorageUnavailable(
             f"could not reach Object Storage for {_where(bucket, key)}: {type(exc).__name__}"
         ) from exc
+    except (BotoCoreError, aiohttp.ClientError) as exc:
+        raise StorageRequestError(
+            f"the request for {_where(bucket, key)} was refused before it was sent: "
+            f"{_local_message(exc)}"
+        ) from exc
+
+
+def _local_message(exc: Exception) -> str:
+    """botocore's own words on a request it would not send, on one bounded line."""
+    text = " ".join(str(exc).split()).removeprefix("Parameter validation failed: ")
+    return (text[:_MAX_LOCAL_MESSAGE] + "...") if len(text) > _MAX_LOCAL_MESSAGE else text
