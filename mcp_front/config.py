@@ -137,9 +137,16 @@ class Settings:
         """Where kubeconfigs and generated passwords are written (mode 0600 files)."""
         return self.data_dir / "secrets"
 
+    @property
+    def http_tokens(self) -> tuple[str, ...]:
+        """The accepted bearer tokens (comma-separated in the variable), one per principal."""
+        return tuple(t for t in (self.http_token or "").split(",") if t)
+
     def secret_values(self) -> tuple[str, ...]:
         """Values that must never appear in output or logs."""
-        return tuple(v for v in (self.credentials.secret_key, self.http_token) if v)
+        return tuple(v for v in (self.credentials.secret_key, self.http_token) if v) + (
+            self.http_tokens if len(self.http_tokens) > 1 else ()
+        )
 
     def with_credentials(self, **changes: Any) -> Settings:
         """A copy with some credential fields changed."""
@@ -299,8 +306,11 @@ def load_settings(
         groups = ("jobs", *groups)
     sandbox_speed = _number(env, ENV_SANDBOX_SPEED, 10.0, minimum=0.01)
     http_token = env.get(ENV_HTTP_TOKEN) or None
-    if http_token is not None and len(http_token) < 16:
-        raise ConfigError(f"{ENV_HTTP_TOKEN} must be at least 16 characters long")
+    if http_token is not None and any(len(t) < 16 for t in http_token.split(",")):
+        raise ConfigError(
+            f"{ENV_HTTP_TOKEN} must be at least 16 characters long (each, when several "
+            "comma-separated tokens name several principals)"
+        )
     extra = tuple(m.strip() for m in env.get(ENV_EXTRA_OPERATIONS, "").split(",") if m.strip())
     confirm = env.get(ENV_CONFIRM, "ask").strip().lower() or "ask"
     if confirm not in {m.value for m in ConfirmMode}:

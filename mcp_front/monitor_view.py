@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib.resources import files
 
 from mcp.server.apps import Apps
-from mcp.server.mcpserver.tools import Tool
+from mcp.types import Tool as MCPTool
 
 VIEW_URI = "ui://scaleway/job-monitor.html"
 VIEWED_TOOLS = ("get_job_status", "list_jobs")
@@ -35,7 +35,7 @@ def apps_extension() -> Apps:
     return apps
 
 
-def bind_view(tools: list[Tool]) -> list[Tool]:
+def bind_view(tools: list[MCPTool]) -> list[MCPTool]:
     """The tools, the job views among them pointing at the monitor (``_meta.ui``)."""
     for tool in tools:
         if tool.name in VIEWED_TOOLS:

@@ -64,6 +64,9 @@ class Operation(abc.ABC):
     params_model: ClassVar[type[BaseModel]]
     # Resource kinds a job of this operation may change (for read-cache invalidation).
     touches: ClassVar[tuple[str, ...]] = ()
+    # The parameters that make two calls the same while a job is active: for a create, its
+    # scope and name; for an action, its target. None: every parameter.
+    identity: ClassVar[tuple[str, ...] | None] = None
 
     @abc.abstractmethod
     async def step(self, ctx: StepContext) -> StepOutcome:

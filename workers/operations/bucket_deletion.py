@@ -30,6 +30,7 @@ class DeleteBucket(Operation):
 
     name = DELETE_BUCKET
     params_model = DeleteBucketParams
+    identity = ("region", "bucket")
     touches = ("bucket", "object")
 
     async def step(self, ctx: StepContext) -> StepOutcome:

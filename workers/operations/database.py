@@ -72,6 +72,7 @@ class CreateDatabase(Operation):
 
     name = "rdb.create_database"
     params_model = CreateDatabaseParams
+    identity = ("region", "project_id", "name")
     touches = ("rdb",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -163,6 +164,7 @@ class DeleteDatabase(Operation):
 
     name = "rdb.delete_database"
     params_model = DatabaseRef
+    identity = ("region", "instance_id")
     touches = ("rdb",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:

@@ -75,6 +75,7 @@ class CreateBackup(Operation):
 
     name = "rdb.create_backup"
     params_model = CreateBackupParams
+    identity = ("region", "instance_id", "name")
     touches = ("rdb_backup",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -121,6 +122,7 @@ class CreateUser(Operation):
 
     name = "rdb.create_user"
     params_model = CreateUserParams
+    identity = ("region", "instance_id", "name")
     touches = ("rdb_user",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -159,6 +161,7 @@ class CreateLogicalDatabase(Operation):
 
     name = "rdb.create_logical_database"
     params_model = InstanceChild
+    identity = ("region", "instance_id", "name")
     touches = ("rdb_database",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:

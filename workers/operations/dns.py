@@ -67,6 +67,7 @@ class ChangeRecords(Operation):
 
     name = "dns.change_records"
     params_model = ChangeRecordsParams
+    identity = None  # every parameter: a different content or size is a different call
     touches = ("dns",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:

@@ -60,6 +60,7 @@ class CreateServer(Operation):
 
     name = "instance.create_server"
     params_model = CreateServerParams
+    identity = ("zone", "project_id", "name")
     touches = ("instance",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -144,6 +145,7 @@ class StartServer(PowerServer):
 
     name = "instance.start_server"
     params_model = ServerRef
+    identity = ("zone", "server_id")
     touches = ("instance",)
     target = RUNNING
     phase = "starting"
@@ -154,6 +156,7 @@ class StopServer(PowerServer):
 
     name = "instance.stop_server"
     params_model = ServerRef
+    identity = ("zone", "server_id")
     touches = ("instance",)
     target = STOPPED
     phase = "stopping"
@@ -164,6 +167,7 @@ class RebootServer(Operation):
 
     name = "instance.reboot_server"
     params_model = ServerRef
+    identity = ("zone", "server_id")
     touches = ("instance",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -197,6 +201,7 @@ class DeleteServer(Operation):
 
     name = "instance.delete_server"
     params_model = DeleteServerParams
+    identity = ("zone", "server_id")
     touches = ("instance",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:

@@ -88,6 +88,7 @@ class CreateCluster(Operation):
 
     name = "k8s.create_cluster"
     params_model = CreateClusterParams
+    identity = ("region", "project_id", "name")
     touches = ("k8s", "private_network")
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -242,6 +243,7 @@ class DeleteCluster(Operation):
 
     name = "k8s.delete_cluster"
     params_model = DeleteClusterParams
+    identity = ("region", "cluster_id")
     touches = ("k8s", "private_network")
 
     async def step(self, ctx: StepContext) -> StepOutcome:

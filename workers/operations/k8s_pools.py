@@ -36,6 +36,7 @@ class UpdatePool(Operation):
 
     name = "k8s.update_pool"
     params_model = UpdatePoolParams
+    identity = None  # every parameter: a different content or size is a different call
     touches = ("k8s",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:

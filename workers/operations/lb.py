@@ -118,6 +118,7 @@ class CreateLb(Operation):
 
     name = "lb.create_lb"
     params_model = CreateLbParams
+    identity = ("zone", "project_id", "name")
     touches = ("lb",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -167,6 +168,7 @@ class AttachLbNetwork(Operation):
 
     name = "lb.attach_private_network"
     params_model = NetworkParams
+    identity = ("zone", "lb_id", "private_network_id")
     touches = ("lb",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -184,6 +186,7 @@ class CreateBackend(Operation):
 
     name = "lb.create_backend"
     params_model = BackendParams
+    identity = ("zone", "lb_id", "name")
     touches = ("lb",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -228,6 +231,7 @@ class CreateFrontend(Operation):
 
     name = "lb.create_frontend"
     params_model = FrontendParams
+    identity = ("zone", "lb_id", "name")
     touches = ("lb",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -272,6 +276,7 @@ class DeleteLb(Operation):
 
     name = "lb.delete_lb"
     params_model = DeleteLbParams
+    identity = ("zone", "lb_id")
     touches = ("lb",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:

@@ -54,6 +54,7 @@ class CreatePrivateNetwork(Operation):
 
     name = "network.create_private_network"
     params_model = CreatePrivateNetworkParams
+    identity = ("region", "project_id", "name")
     touches = ("private_network",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -93,6 +94,7 @@ class AttachServer(Operation):
 
     name = "network.attach_server"
     params_model = AttachServerParams
+    identity = ("zone", "server_id", "private_network_id")
     touches = ("instance", "private_network")
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -173,6 +175,7 @@ class DetachServer(Operation):
 
     name = "network.detach_server"
     params_model = AttachServerParams
+    identity = ("zone", "server_id", "private_network_id")
     touches = ("instance", "private_network")
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -205,6 +208,7 @@ class DeletePrivateNetwork(Operation):
 
     name = "network.delete_private_network"
     params_model = DeleteNetworkParams
+    identity = ("region", "private_network_id")
     touches = ("private_network",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:

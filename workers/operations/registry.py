@@ -34,6 +34,7 @@ class CreateNamespace(Operation):
 
     name = "registry.create_namespace"
     params_model = CreateNamespaceParams
+    identity = ("region", "project_id", "name")
     touches = ("registry",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -96,6 +97,7 @@ class DeleteNamespace(Operation):
 
     name = "registry.delete_namespace"
     params_model = NamespaceRef
+    identity = ("region", "namespace_id")
     touches = ("registry",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:

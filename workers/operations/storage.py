@@ -96,6 +96,7 @@ class CreateBucket(Operation):
 
     name = CREATE_BUCKET
     params_model = CreateBucketParams
+    identity = ("region", "name")
     touches = ("bucket",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -124,6 +125,7 @@ class UploadObject(Operation):
 
     name = UPLOAD_OBJECT
     params_model = UploadObjectParams
+    identity = None  # every parameter: a different content or size is a different call
     touches = ("object",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -202,6 +204,7 @@ class DownloadObject(Operation):
 
     name = DOWNLOAD_OBJECT
     params_model = DownloadObjectParams
+    identity = None  # every parameter: a different content or size is a different call
     touches = ()
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -238,6 +241,7 @@ class DeleteObject(Operation):
 
     name = DELETE_OBJECT
     params_model = DeleteObjectParams
+    identity = ("region", "bucket", "key")
     touches = ("object",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
