@@ -19,17 +19,18 @@ from mcp.shared.exceptions import MCPError
 
 from mcp_front.config import Settings
 from mcp_front.runtime import Runtime, open_runtime
-from mcp_front.server import build_server
+from mcp_front.server import all_tool_specs, build_server
 from sandbox.server import SandboxServer
 from tests.e2e.long_jobs_support import body
 from tests.e2e.stdio_support import serve_env, serve_params
 
 pytestmark = pytest.mark.anyio
 # Placeholders for a server and a database the fixture creates (the tools check they exist).
+DESTRUCTIVE = {spec.name: spec.destructive for spec in all_tool_specs()}
 SERVER = "$server"
 SERVER_2 = "$server2"
 NETWORK = str(uuid.UUID(int=2))
-CLUSTER = str(uuid.UUID(int=3))
+CLUSTER = "$cluster"
 DATABASE = "$database"
 
 # Every tool that starts a job, with two calls that must be one job and one that must not.
@@ -91,9 +92,9 @@ EQUAL_CALLS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = 
         {"bucket": "bucket-a", "key": "k", "text": "two"},
     ),
     "download_object": (
-        {"bucket": "bucket-a", "key": "k", "path": "~/out.txt"},
-        {"bucket": "bucket-a", "key": "k", "path": "~/out.txt"},
-        {"bucket": "bucket-a", "key": "k", "path": "~/other.txt"},
+        {"bucket": "bucket-a", "key": "k", "path": "$out"},
+        {"bucket": "bucket-a", "key": "k", "path": "$out"},
+        {"bucket": "bucket-a", "key": "k", "path": "$other"},
     ),
     "delete_object": (
         {"bucket": "bucket-a", "key": "k"},
@@ -105,7 +106,7 @@ EQUAL_CALLS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = 
 
 @pytest.fixture
 async def idle_session(
-    make_settings: Callable[..., Settings],
+    make_settings: Callable[..., Settings], tmp_path: Path
 ) -> AsyncIterator[tuple[Client, Runtime, dict[str, str]]]:
     """A client on a runtime with no workers (every job stays active), over a sandbox that
     holds two servers and a database."""
@@ -119,8 +120,9 @@ async def idle_session(
                     {**EQUAL_CALLS["create_instance"][2], "name": "w3"},
                 ),
                 "$database": ("create_database", {"name": "seed"}),
+                "$cluster": ("create_cluster", {"name": "seed", "node_type": "DEV1-M"}),
             }
-            targets = {}
+            targets = {"$out": str(tmp_path / "out.txt"), "$other": str(tmp_path / "o.txt")}
             for key, (tool, args) in seeds.items():
                 targets[key] = body(await client.call_tool(tool, args))["data"]["id"]
         idle = replace(settings, wait_budget_s=0.0)
@@ -134,6 +136,8 @@ def _with_targets(args: dict[str, Any], targets: dict[str, str]) -> dict[str, An
 
 
 async def _job_id(client: Client, tool: str, args: dict[str, Any]) -> str:
+    if DESTRUCTIVE[tool]:
+        args = {**args, "confirm": True}  # this client has no elicitation
     answer = body(await client.call_tool(tool, args))
     assert answer["status"] == "success", (tool, answer)
     return answer["data"]["job_id"]

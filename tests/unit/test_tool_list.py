@@ -12,7 +12,7 @@ import pytest
 
 from mcp_front.config import Settings
 from mcp_front.runtime import StartingRuntime
-from mcp_front.server import build_server
+from mcp_front.server import build_server, selected_tool_specs
 from mcp_front.toolkit import ENVELOPE_SCHEMA
 
 pytestmark = pytest.mark.anyio
@@ -30,11 +30,11 @@ async def test_every_tool_declares_the_envelope_and_job_tools_offer_tasks(
     tools = await _tools(make_settings())
     assert len(tools) >= 30
     assert all(tool["outputSchema"] == ENVELOPE_SCHEMA for tool in tools)
+    jobs = {spec.name for spec in selected_tool_specs(make_settings()) if spec.starts_job}
+    assert "create_cluster" in jobs and "get_cluster_kubeconfig" not in jobs
     for tool in tools:
-        mutates = not tool["annotations"]["readOnlyHint"] and tool["name"] != "cancel_job"
-        has_key = "request_id" in tool["inputSchema"]["properties"]
-        assert has_key == mutates, tool["name"]
-        assert ("execution" in tool) == mutates, tool["name"]
+        assert ("request_id" in tool["inputSchema"]["properties"]) == (tool["name"] in jobs)
+        assert ("execution" in tool) == (tool["name"] in jobs), tool["name"]
 
 
 async def test_the_full_default_tool_list_fits_the_budget_on_the_2025_wire_too(

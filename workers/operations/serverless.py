@@ -58,6 +58,7 @@ class CreateNamespace(Operation):
 
     name = "serverless.create_namespace"
     params_model = NamespaceParams
+    identity = ("kind", "region", "project_id", "name")
     touches = ("serverless",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -98,6 +99,7 @@ class DeleteTarget(Operation):
 
     what: ClassVar[str]  # "namespace" or "app"
     params_model = Target
+    identity = ("kind", "region", "id")
     touches = ("serverless",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
@@ -135,6 +137,7 @@ class CreateCron(Operation):
 
     name = "serverless.create_cron"
     params_model = CronParams
+    identity = ("kind", "region", "id", "name")
     touches = ("serverless",)
 
     async def step(self, ctx: StepContext) -> StepOutcome:
