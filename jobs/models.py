@@ -58,6 +58,9 @@ class Job:
     updated_at: float
     started_at: float | None
     finished_at: float | None
+    # The MCP task view: the principal owning the job (None: anyone) and the view's lifetime.
+    principal: str | None = None
+    task_ttl_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,9 @@ jobs_table = Table(
     Column("event_seq", Integer, nullable=False, server_default="0"),
     Column("event_kind", String(32), nullable=True),
     Column("event_message", Text, nullable=True),
+    # The task view (migration 0003): the principal owning the job, the view's lifetime.
+    Column("principal", String(64), nullable=True),
+    Column("task_ttl_s", Float, nullable=True),
     # Serves claims: due jobs in a claimable state, oldest first.
     Index("ix_jobs_state_run_after", "state", "run_after_at"),
     Index("ix_jobs_created_at", "created_at"),

@@ -7,6 +7,7 @@ Every state change writes its event in the same transaction.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -45,8 +46,8 @@ MAX_PAGE_SIZE = 100
 
 
 def new_job_id() -> str:
-    """A fresh job id (a UUID4 string)."""
-    return str(uuid.uuid4())
+    """A fresh job id: 128 random bits in UUID text form (it doubles as an MCP task id)."""
+    return str(uuid.UUID(bytes=secrets.token_bytes(16)))
 
 
 def _row_to_job(row: Any) -> Job:
@@ -71,6 +72,8 @@ def _row_to_job(row: Any) -> Job:
         updated_at=m["updated_at"],
         started_at=m["started_at"],
         finished_at=m["finished_at"],
+        principal=m["principal"],
+        task_ttl_s=m["task_ttl_s"],
     )
 
 
@@ -92,12 +95,17 @@ class JobStore:
         params: JSON,
         *,
         idempotency_key: str | None = None,
+        reuse_finished: bool = True,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         run_after_at: float | None = None,
+        principal: str | None = None,
+        task_ttl_s: float | None = None,
     ) -> tuple[Job, bool]:
         """Add a queued job; with a known idempotency key, return that job instead.
 
-        Returns the job and whether it was created by this call.
+        With ``reuse_finished`` false the key only joins an active job: a finished job with
+        the key gives it up and a new job takes it. Returns the job and whether it was
+        created by this call.
         """
         now = self.clock.now()
         job_id = new_job_id()
@@ -123,11 +131,15 @@ class JobStore:
             "event_seq": 0,
             "event_kind": None,
             "event_message": None,
+            "principal": principal,
+            "task_ttl_s": task_ttl_s,
         }
         if idempotency_key is not None:
             existing = await self._find_by_key(idempotency_key)
-            if existing is not None:
+            if existing is not None and (reuse_finished or not existing.state.is_terminal):
                 return existing, False
+            if existing is not None:
+                await self._release_key(existing.id, idempotency_key)
         async with self.db.write() as conn:
             # The insert trigger records the "enqueued" event. A key another writer (maybe
             # another process) took since the look-up inserts nothing, and fails nothing:
@@ -150,6 +162,14 @@ class JobStore:
             statement = make(jobs_t).on_conflict_do_nothing(index_elements=["idempotency_key"])
             self._inserts[dialect] = statement
         return statement
+
+    async def _release_key(self, job_id: str, key: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(jobs_t)
+                .where(jobs_t.c.id == job_id, jobs_t.c.idempotency_key == key)
+                .values(idempotency_key=None)
+            )
 
     async def _find_by_key(self, key: str) -> Job | None:
         async with self.db.read() as conn:
@@ -482,10 +502,19 @@ class JobStore:
         created_before: float | None = None,
         limit: int = 20,
         cursor: str | None = None,
+        of_principal: bool = False,
+        principal: str | None = None,
     ) -> JobPage:
-        """Jobs newest first, filtered, one page at a time."""
+        """Jobs newest first, filtered, one page at a time (``of_principal``: only the jobs
+        of ``principal``, where None is the jobs of no principal)."""
         limit = max(1, min(limit, MAX_PAGE_SIZE))
         query = select(jobs_t)
+        if of_principal:
+            query = query.where(
+                jobs_t.c.principal.is_(None)
+                if principal is None
+                else jobs_t.c.principal == principal
+            )
         if states:
             query = query.where(jobs_t.c.state.in_([s.value for s in states]))
         if operation:

@@ -143,14 +143,20 @@ class Settings:
         """Where kubeconfigs and generated passwords are written (mode 0600 files)."""
         return self.data_dir / "secrets"
 
+    @property
+    def http_tokens(self) -> tuple[str, ...]:
+        """The accepted bearer tokens (comma-separated in the variable), one per principal."""
+        return tuple(t for t in (self.http_token or "").split(",") if t)
+
     def secret_values(self) -> tuple[str, ...]:
         """Values that must never appear in output or logs.
 
         The all-zero UUID is a placeholder, never a real key: it is also the sandbox's
-        project id, which must stay readable in messages.
+        project id, which must stay readable in messages. Several comma-separated bearer
+        tokens are each a secret too.
         """
-        values = (self.credentials.secret_key, self.http_token)
-        return tuple(v for v in values if v and v != ZERO_UUID)
+        values = (self.credentials.secret_key, self.http_token, *self.http_tokens)
+        return tuple(v for v in dict.fromkeys(values) if v and v != ZERO_UUID)
 
     def with_credentials(self, **changes: Any) -> Settings:
         """A copy with some credential fields changed."""
@@ -356,8 +362,11 @@ def load_settings(
         groups = (ToolGroup.JOBS, *groups)
     sandbox_speed = _number(env, ENV_SANDBOX_SPEED, 10.0, minimum=0.01)
     http_token = env.get(ENV_HTTP_TOKEN) or None
-    if http_token is not None and len(http_token) < 16:
-        raise ConfigError(f"{ENV_HTTP_TOKEN} must be at least 16 characters long")
+    if http_token is not None and any(len(t) < 16 for t in http_token.split(",")):
+        raise ConfigError(
+            f"{ENV_HTTP_TOKEN} must be at least 16 characters long (each, when several "
+            "comma-separated tokens name several principals)"
+        )
     extra = tuple(m.strip() for m in env.get(ENV_EXTRA_OPERATIONS, "").split(",") if m.strip())
     confirm = env.get(ENV_CONFIRM, "ask").strip().lower() or "ask"
     if confirm not in {m.value for m in ConfirmMode}:

@@ -17,16 +17,18 @@ logger = logging.getLogger(__name__)
 
 
 class BearerTokenMiddleware:
-    """Refuses any HTTP request without ``Authorization: Bearer <token>``."""
+    """Refuses any HTTP request without ``Authorization: Bearer <token>`` for a known token;
+    each token is its own principal (tasks belong to the one that created them)."""
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp, tokens: tuple[str, ...]) -> None:
         self.app = app
-        self._expected = f"Bearer {token}".encode()
+        self._expected = [f"Bearer {token}".encode() for token in tokens]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             given = dict(scope.get("headers") or []).get(b"authorization", b"")
-            if not hmac.compare_digest(given, self._expected):
+            # Compare with every token, so the time taken tells nothing about which matched.
+            if not sum(hmac.compare_digest(given, expected) for expected in self._expected):
                 await send(
                     {
                         "type": "http.response.start",
@@ -91,7 +93,7 @@ async def run_http(server: MCPServer, settings: Settings, *, host: str, port: in
     mcp_app = server.streamable_http_app(
         host=host, session_idle_timeout=settings.http_session_idle_s
     )
-    app = QuietShutdown(BearerTokenMiddleware(mcp_app, settings.http_token))
+    app = QuietShutdown(BearerTokenMiddleware(mcp_app, settings.http_tokens))
     config = uvicorn.Config(
         app,
         host=host,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 
-from jobs.models import Job
+from jobs.models import JSON, Job
 from jobs.states import JobState
 from mcp_front import envelope
 from mcp_front.job_view import job_detail, job_summary
@@ -18,6 +22,50 @@ from workers.steps import Operation, P
 _STATES = frozenset(state.value for state in JobState)
 # Fallback poll for jobs another process runs; in-process changes wake us at once.
 _POLL_S = 0.5
+# How long a cancel waits for a worker to stop the job and word what exists.
+CANCEL_WAIT_S = 5.0
+REQUEST_ID = "request_id"
+"""The optional argument of every job tool that names the call's idempotency key."""
+
+
+@dataclass(slots=True)
+class Submission:
+    """One tool call's dealings with the job store: its key, whether to wait, its job."""
+
+    request_id: str | None = None
+    # Over HTTP, the bearer principal the job (and its task) belongs to.
+    principal: str | None = None
+    # The tasks layer follows the job itself: answer as soon as the job row is committed.
+    defer: bool = False
+    task_ttl_s: float | None = None
+    job: Job | None = None
+
+
+_SUBMISSION: ContextVar[Submission | None] = ContextVar("submission", default=None)
+
+
+@contextmanager
+def submission_scope(*, defer: bool = False) -> Iterator[Submission]:
+    """Open the submission of this tool call, or join the one the tasks layer opened."""
+    current = _SUBMISSION.get()
+    if current is not None:
+        yield current
+        return
+    submission = Submission(defer=defer)
+    token = _SUBMISSION.set(submission)
+    try:
+        yield submission
+    finally:
+        _SUBMISSION.reset(token)
+
+
+def idempotency_key(runtime: Runtime, operation: str, params: JSON, submission: Submission) -> str:
+    """The job's key: the client's ``request_id``, else the operation's equality key; each
+    principal has its own keys."""
+    scope = f"{submission.principal}:" if submission.principal else ""
+    if submission.request_id is not None:
+        return f"request:{scope}{operation}:{submission.request_id}"
+    return scope + runtime.registry.equality_key(operation, params)
 
 
 async def submit_and_wait(
@@ -26,17 +74,29 @@ async def submit_and_wait(
     operation: Operation[P],
     params: P,
     *,
-    idempotency_key: str | None = None,
     budget_s: float | None = None,
 ) -> CallToolResult:
-    """Enqueue ``operation`` over ``params`` and answer inline if it ends within the budget.
+    """Enqueue ``operation`` over ``params`` (or join the equal active job) and answer inline
+    if it ends within the budget, else the job id.
 
-    A slow job answers with its id. Raises UnknownOperation when this server does not run it.
+    Raises UnknownOperation when this server does not run it.
     """
     runtime.registry.get(operation.name)
+    payload: JSON = params.model_dump(mode="json")
+    submission = _SUBMISSION.get() or Submission()
+    key = idempotency_key(runtime, operation.name, payload, submission)
+    # A derived key only joins an active job; a client's own key names one job for good.
     job, _ = await runtime.store.enqueue(
-        operation.name, params.model_dump(mode="json"), idempotency_key=idempotency_key
+        operation.name,
+        payload,
+        idempotency_key=key,
+        reuse_finished=submission.request_id is not None,
+        principal=submission.principal,
+        task_ttl_s=submission.task_ttl_s,
     )
+    submission.job = job
+    if submission.defer:
+        return job_outcome(runtime, job)
     budget = runtime.settings.wait_budget_s if budget_s is None else budget_s
     job = await wait_for_job(runtime, ctx, job, budget)
     return job_outcome(runtime, job)
@@ -54,6 +114,21 @@ async def wait_for_job(runtime: Runtime, ctx: Context | None, job: Job, budget_s
         if job.state.is_terminal or remaining <= 0:
             return job
         await runtime.store.signals.wait_job_changed(job.id, min(remaining, _POLL_S))
+
+
+async def cancel_and_settle(runtime: Runtime, ctx: Context | None, job_id: str) -> Job:
+    """Cancel a job and give a worker a moment to stop it and word what exists.
+
+    Raises JobNotFound for an unknown id.
+    """
+    job = await runtime.store.request_cancel(job_id, via_worker=True)
+    if not job.state.is_terminal:
+        # A worker stops it at its next step boundary; give it a moment to get there.
+        job = await wait_for_job(runtime, ctx, job, CANCEL_WAIT_S)
+    if job.state in (JobState.QUEUED, JobState.WAITING):
+        # No worker came (all busy, or none running): cancel it here and now.
+        job = await runtime.store.request_cancel(job_id)
+    return job
 
 
 def job_outcome(runtime: Runtime, job: Job) -> CallToolResult:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from mcp.server.mcpserver import MCPServer
-
 from mcp_front import __version__, mcp_logging, monitor_view, prompts
 from mcp_front.config import Settings
 from mcp_front.resources import JobResources
 from mcp_front.runtime import RuntimeSource
-from mcp_front.toolkit import ToolSpec, build_tool
+from mcp_front.tasks import TaskBook
+from mcp_front.tasks_wire import task_seams
+from mcp_front.toolkit import ConnectorServer, ToolSpec
 from mcp_front.tools import database as database_tools
 from mcp_front.tools import database_admin as database_admin_tools
 from mcp_front.tools import dns as dns_tools
@@ -25,7 +25,8 @@ INSTRUCTIONS = (
     "Scaleway infrastructure through durable jobs. Reads (list_*, get_*) answer directly. "
     "Mutations start a job: fast ones answer inline, slow ones (clusters, databases take "
     "minutes) return a job id; follow it with get_job_status (wait_s to wait), steer with "
-    "cancel_job. Every response is {status, data|message}."
+    "cancel_job. Repeating a mutation while its job runs returns that job; pass the same "
+    "request_id to name one job for good. Every response is {status, data|message}."
 )
 
 
@@ -55,22 +56,28 @@ def selected_tool_specs(settings: Settings) -> list[ToolSpec]:
     ]
 
 
-def build_server(source: RuntimeSource, extra_specs: list[ToolSpec] | None = None) -> MCPServer:
+def build_server(
+    source: RuntimeSource, extra_specs: list[ToolSpec] | None = None
+) -> ConnectorServer:
     """The MCP server over a runtime, open or opening (``extra_specs``: tests and plug-ins)."""
     specs = selected_tool_specs(source.settings) + list(extra_specs or ())
-    tools = monitor_view.bind_view([build_tool(spec, source) for spec in specs])
+    job_tools = {spec.name for spec in specs if spec.starts_job}
+    tasks, core_tasks = task_seams(TaskBook(source), job_tools.__contains__)
     resources = JobResources(source)
-    server = MCPServer(
-        "scaleway-mcp-connector",
+    server = ConnectorServer(
+        specs,
+        source,
+        name="scaleway-mcp-connector",
         title="Scaleway MCP Connector",
         instructions=INSTRUCTIONS,
         version=__version__,
-        tools=tools,
-        log_level=source.settings.log_level,  # type: ignore[arg-type]
+        log_level=source.settings.log_level,
         lifespan=resources.lifespan,
         subscriptions=resources.bus,
-        extensions=[monitor_view.apps_extension()],
+        extensions=[monitor_view.apps_extension(), tasks],
+        middleware=[core_tasks],
     )
+    monitor_view.bind_view(server.listed)
     resources.install(server)
     mcp_logging.install(server)
     prompts.install(server)

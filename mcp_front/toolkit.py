@@ -1,23 +1,28 @@
-"""Declaring tools: a pydantic input model, a handler, annotations; errors become envelopes."""
+"""Declaring tools: a pydantic input model, a handler, annotations; errors become envelopes.
+
+The tools are served through the SDK's public surface: ``ConnectorServer`` overrides
+``MCPServer.list_tools`` and ``MCPServer.call_tool``, so the advertised input schema is the
+spec's model and our own validation names every bad field in the error envelope.
+"""
 
 from __future__ import annotations
 
-import inspect
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.tools import Tool
-from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
-from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations, ToolExecution
+from mcp.types import Tool as MCPTool
 from pydantic import BaseModel, ConfigDict
 
 from mcp_front import confirmation, envelope
 from mcp_front.bounded import bound
 from mcp_front.errors import ToolInputError, error_message
+from mcp_front.job_wait import REQUEST_ID, submission_scope
+from mcp_front.principal import principal_of
 from mcp_front.resources import link_job
 from mcp_front.runtime import Runtime, RuntimeSource
 from mcp_front.tool_groups import ToolGroup
@@ -42,6 +47,13 @@ def parse_arguments(model: type[BaseModel], arguments: dict[str, Any]) -> BaseMo
 
 Handler = Callable[[Any, Runtime, Context], Awaitable[CallToolResult]]
 
+# Every tool answers with the one envelope (mcp_front/envelope.py) as structured content. The
+# schema only says so: every schema is read by the model on each turn, and the tool list has
+# a 40,000-character budget (docs/benchmarks.md) that a fuller schema on 42 tools would break.
+ENVELOPE_SCHEMA: dict[str, Any] = {"type": "object"}
+# Described once, in the server instructions, rather than in every job tool's schema.
+REQUEST_ID_SCHEMA: dict[str, Any] = {"type": "string"}
+
 
 @dataclass(frozen=True, slots=True)
 class ToolSpec:
@@ -61,11 +73,18 @@ class ToolSpec:
     writes_local_files: bool = False
     # A destructive tool's sentence on what goes and what depends on it (confirmation.py).
     describe: confirmation.Describer | None = None
+    # Mutations enqueue a job (and so take request_id and tasks); cancel_job does not.
+    enqueues: bool = True
 
     @property
     def changes_nothing(self) -> bool:
         """True when the tool changes nothing, in Scaleway or on this machine."""
         return self.read_only and not self.writes_local_files
+
+    @property
+    def starts_job(self) -> bool:
+        """Whether a call enqueues a job."""
+        return self.enqueues and not self.read_only
 
     def annotations(self) -> ToolAnnotations:
         """The MCP tool annotations (``readOnlyHint`` also false for local file writers)."""
@@ -74,65 +93,33 @@ class ToolSpec:
             read_only_hint=self.changes_nothing,
             destructive_hint=self.destructive,
             idempotent_hint=self.idempotent or self.read_only,
-            open_world_hint=self.open_world,
+            # Absent means open world (the spec's default): only a closed world is said.
+            open_world_hint=None if self.open_world else False,
         )
 
+    def input_schema(self) -> dict[str, Any]:
+        """The advertised input schema: the model's, plus ``request_id`` on job tools."""
+        schema: dict[str, Any] = compact_schema(self.input_model.model_json_schema())
+        # Unknown arguments are refused by our validation, whose envelope names them.
+        schema.pop("additionalProperties", None)
+        if self.destructive:
+            schema = confirmation.with_confirm_field(schema)
+        if self.starts_job:
+            schema["properties"] = {**schema.get("properties", {}), REQUEST_ID: REQUEST_ID_SCHEMA}
+        return schema
 
-def scaleway(runtime: Runtime) -> ScalewayClient:
-    """The Scaleway adapter of the runtime."""
-    client = runtime.services.scaleway
-    if client is None:
-        raise ToolInputError("configuration", "the Scaleway adapter is not configured")
-    return client
-
-
-def build_tool(spec: ToolSpec, source: RuntimeSource) -> Tool:
-    """An MCP tool whose advertised schema is the spec's model, validated by us.
-
-    The SDK validates arguments against the function signature; ours accepts anything so
-    that our own validation produces the error envelope naming the field.
-    """
-
-    async def entry(ctx: Context, **arguments: Any) -> CallToolResult | InputRequiredResult:
-        # None means "not given": clients send null for omitted optional arguments.
-        given = {k: v for k, v in arguments.items() if v is not None}
-        try:
-            confirmed = confirmation.pop_confirm(given) if spec.destructive else False
-            args = parse_arguments(spec.input_model, given)
-            runtime = await source.get()
-            if spec.destructive:
-                refusal = await confirmation.confirm_destruction(
-                    spec, args, confirmed, runtime, ctx
-                )
-                if refusal is not None:
-                    return refusal
-            settings = source.settings
-            # A read answers within the client's window; only jobs wait out rate limits.
-            with answer_within(settings.wait_budget_s) if spec.read_only else nullcontext():
-                answer = link_job(await spec.handler(args, runtime, ctx))
-            return bound(answer, settings.data_dir / "answers", settings.answer_max_kb * 1024)
-        except Exception as exc:
-            return envelope.error(error_message(exc, source.settings.secret_values()))
-
-    parameters = [inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context)]
-    parameters += [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Any)
-        for name in spec.input_model.model_fields
-    ]
-    entry.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    tool = Tool.from_function(
-        entry,
-        name=spec.name,
-        title=spec.title,
-        description=spec.description,
-        annotations=spec.annotations(),
-    )
-    schema = compact_schema(spec.input_model.model_json_schema())
-    tool.parameters = confirmation.with_confirm_field(schema) if spec.destructive else schema
-    # Let unknown arguments through the SDK's own check, so that the spec's model (which
-    # forbids them) names them in the error envelope instead of them vanishing silently.
-    tool.fn_metadata.arg_model = _PassThroughArguments
-    return tool
+    def mcp_tool(self) -> MCPTool:
+        """The tool as tools/list shows it."""
+        return MCPTool(
+            name=self.name,
+            title=self.title,
+            description=self.description,
+            input_schema=self.input_schema(),
+            output_schema=ENVELOPE_SCHEMA,
+            annotations=self.annotations(),
+            # Never "required": clients without tasks keep the inline-or-job-id answer.
+            execution=ToolExecution(task_support="optional") if self.starts_job else None,
+        )
 
 
 def compact_schema(node: Any) -> Any:
@@ -166,10 +153,72 @@ def compact_schema(node: Any) -> Any:
     return out
 
 
-class _PassThroughArguments(ArgModelBase):
-    """Accepts any arguments and hands every one of them to the tool function."""
+def scaleway(runtime: Runtime) -> ScalewayClient:
+    """The Scaleway adapter of the runtime."""
+    client = runtime.services.scaleway
+    if client is None:
+        raise ToolInputError("configuration", "the Scaleway adapter is not configured")
+    return client
 
-    model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True)
 
-    def model_dump_one_level(self) -> dict[str, Any]:
-        return dict(self.__pydantic_extra__ or {})
+async def call_spec(
+    spec: ToolSpec, source: RuntimeSource, arguments: dict[str, Any], ctx: Context
+) -> CallToolResult | InputRequiredResult:
+    """Validate ``arguments``, confirm a destruction, run the handler: always an envelope, or
+    the question a 2026 client answers before anything is destroyed."""
+    # None means "not given": clients send null for omitted optional arguments.
+    given = {k: v for k, v in arguments.items() if v is not None}
+    try:
+        request_id = given.pop(REQUEST_ID, None) if spec.starts_job else None
+        if request_id is not None and not (
+            isinstance(request_id, str) and 0 < len(request_id) <= 100
+        ):
+            raise ToolInputError(REQUEST_ID, "must be a string of 1 to 100 characters")
+        confirmed = confirmation.pop_confirm(given) if spec.destructive else False
+        args = parse_arguments(spec.input_model, given)
+        runtime = await source.get()
+        if spec.destructive:
+            refusal = await confirmation.confirm_destruction(spec, args, confirmed, runtime, ctx)
+            if refusal is not None:
+                return refusal
+        settings = source.settings
+        with submission_scope() as submission:
+            submission.request_id = request_id
+            submission.principal = _principal(ctx)
+            # A read answers within the client's window; only jobs wait out rate limits.
+            with answer_within(settings.wait_budget_s) if spec.read_only else nullcontext():
+                answer = link_job(await spec.handler(args, runtime, ctx))
+        return bound(answer, settings.data_dir / "answers", settings.answer_max_kb * 1024)
+    except Exception as exc:
+        return envelope.error(error_message(exc, source.settings.secret_values()))
+
+
+def _principal(ctx: Context) -> str | None:
+    try:
+        return principal_of(ctx.headers)
+    except ValueError:  # a context outside any request: a direct, in-process call
+        return None
+
+
+class ConnectorServer(MCPServer):
+    """An MCPServer whose tools are our specs, listed and called through its public methods."""
+
+    def __init__(self, specs: Sequence[ToolSpec], source: RuntimeSource, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.specs = {s.name: s for s in specs}
+        self.source = source
+        self.listed = [s.mcp_tool() for s in specs]
+
+    async def list_tools(self) -> list[MCPTool]:
+        """Our tools, then any registered through the SDK (extensions, plug-ins)."""
+        return [*self.listed, *await super().list_tools()]
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context | None = None
+    ) -> Any:
+        """Run one of our tools, or defer to the SDK's registry for any other."""
+        spec = self.specs.get(name)
+        if spec is None:
+            return await super().call_tool(name, arguments, context)
+        ctx = context if context is not None else Context(mcp_server=self)
+        return await call_spec(spec, self.source, arguments, ctx)

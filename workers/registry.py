@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import logging
 from collections.abc import Iterable
 
@@ -50,6 +52,13 @@ class OperationRegistry:
             raise InvalidParameters(f"invalid parameters for {name}: {exc}") from exc
         dumped: JSON = model.model_dump(mode="json")
         return dumped
+
+    def equality_key(self, name: str, params: JSON) -> str:
+        """The idempotency key equal calls of ``name`` share (see ``Operation.identity``)."""
+        fields = self.get(name).identity
+        picked = params if fields is None else {f: params.get(f) for f in fields}
+        text = json.dumps(picked, sort_keys=True, separators=(",", ":"), default=str)
+        return f"same:{name}:{hashlib.sha256(text.encode()).hexdigest()[:40]}"
 
     def load_module(self, module_name: str) -> None:
         """Import ``module_name`` and register its ``OPERATIONS`` (plug-ins and tests)."""

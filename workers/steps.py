@@ -74,6 +74,9 @@ class Operation(abc.ABC, Generic[P]):
     params_model: type[P]
     # Resource kinds a job of this operation may change (for read-cache invalidation).
     touches: ClassVar[tuple[CacheKind, ...]] = ()
+    # The parameters that make two calls the same while a job is active: for a create, its
+    # scope and name; for an action, its target. None: every parameter.
+    identity: ClassVar[tuple[str, ...] | None] = None
 
     @abc.abstractmethod
     async def step(self, ctx: StepContext[P]) -> StepOutcome:

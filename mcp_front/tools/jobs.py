@@ -14,14 +14,12 @@ from jobs.states import JobState
 from mcp_front import envelope
 from mcp_front.errors import ToolInputError
 from mcp_front.job_view import job_detail, job_summary
-from mcp_front.job_wait import wait_for_job
+from mcp_front.job_wait import cancel_and_settle, wait_for_job
 from mcp_front.runtime import Runtime
 from mcp_front.tool_groups import ToolGroup
 from mcp_front.toolkit import ToolInput, ToolSpec
 
 STATE_NAMES = ", ".join(s.value for s in JobState)
-# How long cancel_job waits for a worker to stop the job and word what exists.
-CANCEL_WAIT_S = 5.0
 
 
 def _job_id(value: str) -> str:
@@ -104,13 +102,7 @@ async def list_jobs(args: ListJobsInput, runtime: Runtime, ctx: Context) -> Call
 
 async def cancel_job(args: JobIdInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Cancel a queued or waiting job now, a running one at its next step."""
-    job = await runtime.store.request_cancel(args.job_id, via_worker=True)
-    if not job.state.is_terminal:
-        # A worker stops it at its next step boundary; give it a moment to get there.
-        job = await wait_for_job(runtime, ctx, job, CANCEL_WAIT_S)
-    if job.state in (JobState.QUEUED, JobState.WAITING):
-        # No worker came (all busy, or none running): cancel it here and now.
-        job = await runtime.store.request_cancel(args.job_id)
+    job = await cancel_and_settle(runtime, ctx, args.job_id)
     view = job_detail(job, runtime.store.clock.now(), params=False)
     if job.state is JobState.CANCELLED:
         view["hint"] = "cancelled; 'result' names anything the job had already created"
@@ -157,5 +149,6 @@ TOOLS = [
         destructive=False,
         idempotent=True,
         open_world=False,
+        enqueues=False,
     ),
 ]

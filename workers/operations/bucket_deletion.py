@@ -29,6 +29,7 @@ class DeleteBucket(Operation[DeleteBucketParams]):
 
     name = "storage.delete_bucket"
     params_model = DeleteBucketParams
+    identity = ("region", "bucket")
     touches = (CacheKind.BUCKETS, CacheKind.OBJECTS)
 
     async def step(self, ctx: StepContext[DeleteBucketParams]) -> StepOutcome:

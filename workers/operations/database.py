@@ -79,6 +79,7 @@ class CreateDatabase(Operation[CreateDatabaseParams]):
     name = "database.create_database"
     aliases = ("rdb.create_database",)  # its name before 0.2, in job rows of older stores
     params_model = CreateDatabaseParams
+    identity = ("region", "project_id", "name")
     touches = (CacheKind.DATABASES,)
 
     async def step(self, ctx: StepContext[CreateDatabaseParams]) -> StepOutcome:
@@ -176,6 +177,7 @@ class DeleteDatabase(Operation[DatabaseRef]):
     name = "database.delete_database"
     aliases = ("rdb.delete_database",)
     params_model = DatabaseRef
+    identity = ("region", "instance_id")
     touches = (CacheKind.DATABASES,)
 
     async def step(self, ctx: StepContext[DatabaseRef]) -> StepOutcome:

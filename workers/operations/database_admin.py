@@ -85,6 +85,7 @@ class CreateBackup(Operation[CreateBackupParams]):
     name = "database.create_backup"
     aliases = ("rdb.create_backup",)
     params_model = CreateBackupParams
+    identity = ("region", "instance_id", "name")
     touches = (CacheKind.DATABASE_BACKUPS,)
 
     async def step(self, ctx: StepContext[CreateBackupParams]) -> StepOutcome:
@@ -124,6 +125,7 @@ class CreateUser(Operation[CreateUserParams]):
     name = "database.create_user"
     aliases = ("rdb.create_user",)
     params_model = CreateUserParams
+    identity = ("region", "instance_id", "name")
     touches = (CacheKind.DATABASE_USERS,)
 
     async def step(self, ctx: StepContext[CreateUserParams]) -> StepOutcome:
@@ -158,6 +160,7 @@ class CreateLogicalDatabase(Operation[InstanceChild]):
     name = "database.create_logical_database"
     aliases = ("rdb.create_logical_database",)
     params_model = InstanceChild
+    identity = ("region", "instance_id", "name")
     touches = (CacheKind.DATABASE_NAMES,)
 
     async def step(self, ctx: StepContext[InstanceChild]) -> StepOutcome:

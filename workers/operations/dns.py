@@ -69,6 +69,7 @@ class ChangeRecords(Operation[ChangeRecordsParams]):
 
     name = "dns.change_records"
     params_model = ChangeRecordsParams
+    identity = None  # every parameter: a different content or size is a different call
     touches = (CacheKind.DNS_ZONES,)
 
     async def step(self, ctx: StepContext[ChangeRecordsParams]) -> StepOutcome:

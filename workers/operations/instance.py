@@ -77,6 +77,7 @@ class CreateServer(Operation[CreateServerParams]):
 
     name = "instance.create_server"
     params_model = CreateServerParams
+    identity = ("zone", "project_id", "name")
     touches = (CacheKind.SERVERS,)
 
     async def step(self, ctx: StepContext[CreateServerParams]) -> StepOutcome:
@@ -150,6 +151,7 @@ class StartServer(PowerServer):
 
     name = "instance.start_server"
     params_model = ServerRef
+    identity = ("zone", "server_id")
     touches = (CacheKind.SERVERS,)
     target = RUNNING
     phase = "starting"
@@ -160,6 +162,7 @@ class StopServer(PowerServer):
 
     name = "instance.stop_server"
     params_model = ServerRef
+    identity = ("zone", "server_id")
     touches = (CacheKind.SERVERS,)
     target = STOPPED
     phase = "stopping"
@@ -170,6 +173,7 @@ class RebootServer(Operation[ServerRef]):
 
     name = "instance.reboot_server"
     params_model = ServerRef
+    identity = ("zone", "server_id")
     touches = (CacheKind.SERVERS,)
 
     async def step(self, ctx: StepContext[ServerRef]) -> StepOutcome:
@@ -198,6 +202,7 @@ class DeleteServer(Operation[DeleteServerParams]):
 
     name = "instance.delete_server"
     params_model = DeleteServerParams
+    identity = ("zone", "server_id")
     touches = (CacheKind.SERVERS,)
 
     async def step(self, ctx: StepContext[DeleteServerParams]) -> StepOutcome:

@@ -94,6 +94,7 @@ class CreateCluster(Operation[CreateClusterParams]):
 
     name = "k8s.create_cluster"
     params_model = CreateClusterParams
+    identity = ("region", "project_id", "name")
     touches = (CacheKind.CLUSTERS, CacheKind.PRIVATE_NETWORKS)
 
     async def step(self, ctx: StepContext[CreateClusterParams]) -> StepOutcome:
@@ -252,6 +253,7 @@ class DeleteCluster(Operation[DeleteClusterParams]):
 
     name = "k8s.delete_cluster"
     params_model = DeleteClusterParams
+    identity = ("region", "cluster_id")
     touches = (CacheKind.CLUSTERS, CacheKind.PRIVATE_NETWORKS)
 
     async def step(self, ctx: StepContext[DeleteClusterParams]) -> StepOutcome:

@@ -38,6 +38,7 @@ class UpdatePool(Operation[UpdatePoolParams]):
 
     name = "k8s.update_pool"
     params_model = UpdatePoolParams
+    identity = None  # every parameter: a different content or size is a different call
     touches = (CacheKind.CLUSTERS,)
 
     async def step(self, ctx: StepContext[UpdatePoolParams]) -> StepOutcome:

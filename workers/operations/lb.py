@@ -130,6 +130,7 @@ class CreateLb(Operation[CreateLbParams]):
 
     name = "lb.create_lb"
     params_model = CreateLbParams
+    identity = ("zone", "project_id", "name")
     touches = (CacheKind.LOAD_BALANCERS,)
 
     async def step(self, ctx: StepContext[CreateLbParams]) -> StepOutcome:
@@ -181,6 +182,7 @@ class AttachLbNetwork(Operation[NetworkParams]):
 
     name = "lb.attach_private_network"
     params_model = NetworkParams
+    identity = ("zone", "lb_id", "private_network_id")
     touches = (CacheKind.LOAD_BALANCERS,)
 
     async def step(self, ctx: StepContext[NetworkParams]) -> StepOutcome:
@@ -198,6 +200,7 @@ class CreateBackend(Operation[BackendParams]):
 
     name = "lb.create_backend"
     params_model = BackendParams
+    identity = ("zone", "lb_id", "name")
     touches = (CacheKind.LOAD_BALANCERS,)
 
     async def step(self, ctx: StepContext[BackendParams]) -> StepOutcome:
@@ -238,6 +241,7 @@ class CreateFrontend(Operation[FrontendParams]):
 
     name = "lb.create_frontend"
     params_model = FrontendParams
+    identity = ("zone", "lb_id", "name")
     touches = (CacheKind.LOAD_BALANCERS,)
 
     async def step(self, ctx: StepContext[FrontendParams]) -> StepOutcome:
@@ -280,6 +284,7 @@ class DeleteLb(Operation[DeleteLbParams]):
 
     name = "lb.delete_lb"
     params_model = DeleteLbParams
+    identity = ("zone", "lb_id")
     touches = (CacheKind.LOAD_BALANCERS,)
 
     async def step(self, ctx: StepContext[DeleteLbParams]) -> StepOutcome:

@@ -64,6 +64,7 @@ class CreatePrivateNetwork(Operation[CreatePrivateNetworkParams]):
 
     name = "network.create_private_network"
     params_model = CreatePrivateNetworkParams
+    identity = ("region", "project_id", "name")
     touches = (CacheKind.PRIVATE_NETWORKS,)
 
     async def step(self, ctx: StepContext[CreatePrivateNetworkParams]) -> StepOutcome:
@@ -101,6 +102,7 @@ class AttachServer(Operation[AttachServerParams]):
 
     name = "network.attach_server"
     params_model = AttachServerParams
+    identity = ("zone", "server_id", "private_network_id")
     touches = (CacheKind.SERVERS, CacheKind.PRIVATE_NETWORKS)
 
     async def step(self, ctx: StepContext[AttachServerParams]) -> StepOutcome:
@@ -171,6 +173,7 @@ class DetachServer(Operation[AttachServerParams]):
 
     name = "network.detach_server"
     params_model = AttachServerParams
+    identity = ("zone", "server_id", "private_network_id")
     touches = (CacheKind.SERVERS, CacheKind.PRIVATE_NETWORKS)
 
     async def step(self, ctx: StepContext[AttachServerParams]) -> StepOutcome:
@@ -202,6 +205,7 @@ class DeletePrivateNetwork(Operation[DeleteNetworkParams]):
 
     name = "network.delete_private_network"
     params_model = DeleteNetworkParams
+    identity = ("region", "private_network_id")
     touches = (CacheKind.PRIVATE_NETWORKS,)
 
     async def step(self, ctx: StepContext[DeleteNetworkParams]) -> StepOutcome:

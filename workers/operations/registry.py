@@ -45,6 +45,7 @@ class CreateNamespace(Operation[CreateNamespaceParams]):
 
     name = "registry.create_namespace"
     params_model = CreateNamespaceParams
+    identity = ("region", "project_id", "name")
     touches = (CacheKind.REGISTRY,)
 
     async def step(self, ctx: StepContext[CreateNamespaceParams]) -> StepOutcome:
@@ -103,6 +104,7 @@ class DeleteNamespace(Operation[NamespaceRef]):
 
     name = "registry.delete_namespace"
     params_model = NamespaceRef
+    identity = ("region", "namespace_id")
     touches = (CacheKind.REGISTRY,)
 
     async def step(self, ctx: StepContext[NamespaceRef]) -> StepOutcome:

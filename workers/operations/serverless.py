@@ -64,6 +64,7 @@ class CreateNamespace(Operation[NamespaceParams]):
 
     name = "serverless.create_namespace"
     params_model = NamespaceParams
+    identity = ("kind", "region", "project_id", "name")
     touches = (CacheKind.SERVERLESS,)
 
     async def step(self, ctx: StepContext[NamespaceParams]) -> StepOutcome:
@@ -104,6 +105,7 @@ class DeleteTarget(Operation[Target]):
 
     what: ClassVar[str]  # "namespace" or "app"
     params_model = Target
+    identity = ("kind", "region", "id")
     touches = (CacheKind.SERVERLESS,)
 
     async def step(self, ctx: StepContext[Target]) -> StepOutcome:
@@ -141,6 +143,7 @@ class CreateCron(Operation[CronParams]):
 
     name = "serverless.create_cron"
     params_model = CronParams
+    identity = ("kind", "region", "id", "name")
     touches = (CacheKind.SERVERLESS,)
 
     async def step(self, ctx: StepContext[CronParams]) -> StepOutcome:

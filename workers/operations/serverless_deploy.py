@@ -149,6 +149,7 @@ class DeployContainer(DeployApp[ContainerParams]):
 
     name = "serverless.deploy_container"
     params_model = ContainerParams
+    identity = None  # every parameter: a deploy with another image or setting is another call
     kind = Kind.CONTAINERS
 
     def _own_settings(self, params: ContainerParams) -> dict[str, Any]:
@@ -160,6 +161,7 @@ class DeployFunction(DeployApp[FunctionParams]):
 
     name = "serverless.deploy_function"
     params_model = FunctionParams
+    identity = None  # every parameter: a deploy with another code or setting is another call
     kind = Kind.FUNCTIONS
 
     def _own_settings(self, params: FunctionParams) -> dict[str, Any]:

@@ -84,6 +84,7 @@ class CreateBucket(Operation[CreateBucketParams]):
 
     name = "storage.create_bucket"
     params_model = CreateBucketParams
+    identity = ("region", "name")
     touches = (CacheKind.BUCKETS,)
 
     async def step(self, ctx: StepContext[CreateBucketParams]) -> StepOutcome:
@@ -112,6 +113,7 @@ class UploadObject(Operation[UploadObjectParams]):
 
     name = "storage.upload_object"
     params_model = UploadObjectParams
+    identity = None  # every parameter: a different content or size is a different call
     touches = (CacheKind.OBJECTS,)
 
     async def step(self, ctx: StepContext[UploadObjectParams]) -> StepOutcome:
@@ -190,6 +192,7 @@ class DownloadObject(Operation[DownloadObjectParams]):
 
     name = "storage.download_object"
     params_model = DownloadObjectParams
+    identity = None  # every parameter: a different content or size is a different call
     touches = ()
 
     async def step(self, ctx: StepContext[DownloadObjectParams]) -> StepOutcome:
@@ -226,6 +229,7 @@ class DeleteObject(Operation[DeleteObjectParams]):
 
     name = "storage.delete_object"
     params_model = DeleteObjectParams
+    identity = ("region", "bucket", "key")
     touches = (CacheKind.OBJECTS,)
 
     async def step(self, ctx: StepContext[DeleteObjectParams]) -> StepOutcome:
