@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from jobs.models import JSON, Progress
 from workers.cache import CacheKind
 from workers.errors import InUse, PermanentError
+from workers.leftovers import Trace
 from workers.operations.waiting import poll_wait
 from workers.polling import PollKind
 from workers.scaleway.client import ScalewayClient
@@ -65,6 +66,16 @@ class CreatePrivateNetwork(Operation[CreatePrivateNetworkParams]):
     name = "network.create_private_network"
     params_model = CreatePrivateNetworkParams
     touches = (CacheKind.PRIVATE_NETWORKS,)
+    traces = (
+        Trace(
+            "private_network_id",
+            lambda ctx: find_network_by_tag(
+                ctx.services.scaleway_client(),
+                ctx.params.region,
+                job_tag(ctx.job.id),
+            ),
+        ),
+    )
 
     async def step(self, ctx: StepContext[CreatePrivateNetworkParams]) -> StepOutcome:
         params = ctx.params
@@ -92,7 +103,7 @@ class CreatePrivateNetwork(Operation[CreatePrivateNetworkParams]):
         return Done(private_network_summary(network))
 
     async def on_cancel(self, ctx: StepContext[CreatePrivateNetworkParams]) -> JSON | None:
-        pn_id = ctx.checkpoint.get("private_network_id")
+        pn_id = (await self.leftovers(ctx)).get("private_network_id")
         return {"created": {"private_network_id": pn_id} if pn_id else None}
 
 
