@@ -96,6 +96,15 @@ async def session(settings: Settings, sandbox: SandboxServer) -> AsyncIterator[S
         yield opened
 
 
+LOAD_BALANCER = Kind(
+    "create_load_balancer",
+    {"name": "front"},
+    "POST /lb/v1/zones/{zone}/lbs",
+    "lb",
+    "lb_id",
+)
+
+
 async def created_then_dropped(
     client: Any, runtime: Runtime, sandbox: SandboxServer, kind: Kind
 ) -> Job:
@@ -139,6 +148,21 @@ async def test_cancel_job_names_a_resource_whose_answer_was_lost(
         (network,) = sandbox.state.all("private_network")
         assert view["result"]["created"]["private_network_id"] == network.id
     assert len(sandbox.state.all(kind.sandbox_kind)) == 1  # cancelling created nothing more
+
+
+async def test_cancel_job_names_a_load_balancer_whose_answer_was_lost(
+    sandbox: SandboxServer, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings(
+        SCW_API_URL=sandbox.api_url,
+        SCW_MCP_WAIT_BUDGET_S="0",
+        SCW_MCP_POLL_SCALE=POLL_SCALE,
+        SCW_MCP_TOOL_GROUPS="default,lb",
+    )
+    async with sandbox_session(settings, sandbox.api_url) as (client, runtime):
+        job = await created_then_dropped(client, runtime, sandbox, LOAD_BALANCER)
+        answer = await call(client, "cancel_job", job_id=job.id)
+    assert answer["data"]["result"]["created"]["lb_id"] == the_one(sandbox, LOAD_BALANCER)
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=[k.tool for k in KINDS])
