@@ -50,7 +50,9 @@ async def main(args: argparse.Namespace) -> list[tuple[str, str, str, str]]:
             (
                 "SIGKILL storm",
                 "0 lost, 0 duplicates, 0 stuck, 0 unreported",
-                lambda w: reliability.kill_storm(w, kills=args.kills, rounds=args.rounds),
+                lambda w: reliability.kill_storm(
+                    w, kills=args.kills, rounds=args.rounds, killers=args.killers
+                ),
             ),
             (
                 "fault mix (20% 429, 10% 5xx, 5% drops, API and S3)",
@@ -68,6 +70,8 @@ async def main(args: argparse.Namespace) -> list[tuple[str, str, str, str]]:
             started = time.perf_counter()
             add(name, await trial(folder), time.perf_counter() - started, goal)
             print(rows[-1], file=sys.stderr)
+            if args.only == "kills":
+                return rows
 
         keep = _Keep()
         logging.getLogger().addHandler(keep)
@@ -99,7 +103,9 @@ async def main(args: argparse.Namespace) -> list[tuple[str, str, str, str]]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--killers", type=int, default=3, help="serve processes killed at once")
+    parser.add_argument("--only", choices=["kills"], help="run only the SIGKILL storm")
     parser.add_argument("--fuzz", type=int, default=10_000)
     parser.add_argument("--shared-jobs", type=int, default=200)
     options = parser.parse_args()

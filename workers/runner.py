@@ -72,12 +72,8 @@ class JobRunner:
             return
         ctx = self._context(job, params)
         if job.attempts >= job.max_attempts:
-            await self.store.fail(
-                job.id,
-                self.owner,
-                f"gave up after {job.attempts} attempts: its worker stopped while running it",
-                checkpoint=job.checkpoint,
-            )
+            message = f"gave up after {job.attempts} attempts: its worker stopped while running it"
+            await self._fail(operation, ctx, message)
             return
         if job.cancel_requested:
             await self._cancel(operation, ctx)
@@ -221,6 +217,10 @@ class JobRunner:
             return
         if retryable:
             message = f"gave up after {attempt} attempts: {message}"
+        await self._fail(operation, ctx, message)
+
+    async def _fail(self, operation: Operation, ctx: StepContext, message: str) -> None:
+        """Fail the job, naming what it created (looked up as its resumed step would)."""
         left = await self._leftovers(operation, ctx)
         created = left.get("created")
         if isinstance(created, dict):
@@ -229,6 +229,7 @@ class JobRunner:
                 message += f"; it had created {', '.join(ids)}, which still exist"
         elif created == "unknown":
             message += f"; {left['note']}"
+        job = ctx.job
         await self.store.fail(
             job.id, self.owner, message, checkpoint=ctx.checkpoint, result=left or None
         )

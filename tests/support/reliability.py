@@ -155,7 +155,7 @@ class Killer:
         stop_at = self.kills + kills
         while self.kills < stop_at and not await done():
             process = self._start()
-            await anyio.sleep(self.rng.uniform(1.0, 3.0))
+            await anyio.sleep(self.rng.uniform(1.5, 4.0))
             process.send_signal(signal.SIGKILL)
             process.wait()
             self.kills += 1
@@ -213,42 +213,53 @@ async def stored(data_dir: Path, ids: list[str]) -> dict[str, Job | None]:
         await db.close()
 
 
-async def kill_storm(work: Path, *, kills: int, rounds: int, seed: int = 0) -> Tally:
-    """Every product's creates, then their deletes, under ``kills`` SIGKILLs in all."""
+async def kill_storm(
+    work: Path, *, kills: int, rounds: int, seed: int = 0, killers: int = 1
+) -> Tally:
+    """Every product's creates, then the deletes of what they made, round after round, while
+    ``killers`` serve processes are SIGKILLed at random moments, until ``kills`` kills."""
     tally, rng = Tally(), random.Random(seed)
     with SandboxServer(speed=SPEED, seed=seed) as sandbox:
         env = product_env(sandbox, work, SCW_MCP_LEASE_S="2", SCW_MCP_WAIT_BUDGET_S="0")
-        killer = Killer(env, work, rng)
-        phases: list[dict[str, str]] = []
-        async with front(env, workers=False) as (client, _):
-            calls = [c for i in range(rounds) for c in creates(i)]
-            phases.append(await enqueue(client, calls, tally))
-        await _run_phase(killer, work, phases[-1], kills // 2, tally)
-        rows = await stored(work, list(phases[-1]))
-        made = [
-            {"tool": phases[-1][i], "result": j.result}
-            for i, j in rows.items()
-            if j is not None and j.state.value == "succeeded"
-        ]
-        async with front(env, workers=False) as (client, _):
-            calls = [d for m in made for d in deletes(m)]
-            phases.append(await enqueue(client, calls, tally))
-        await _run_phase(killer, work, phases[-1], kills - killer.kills, tally)
-        tally.add("SIGKILLs", killer.kills)
-        every = {job_id: tool for phase in phases for job_id, tool in phase.items()}
+        pool = [Killer(env, work, random.Random(rng.random())) for _ in range(killers)]
+        every: dict[str, str] = {}
+        batch = 0
+        while sum(k.kills for k in pool) < kills:
+            async with front(env, workers=False) as (client, _):
+                calls = [c for i in range(rounds) for c in creates(batch * rounds + i)]
+                jobs = await enqueue(client, calls, tally)
+            budget = max(1, (kills - sum(k.kills for k in pool)) // 2)
+            await _run_phase(pool, work, jobs, budget, tally)
+            rows = await stored(work, list(jobs))
+            made = [
+                {"tool": jobs[i], "result": j.result}
+                for i, j in rows.items()
+                if j is not None and j.state.value == "succeeded"
+            ]
+            every.update(jobs)
+            async with front(env, workers=False) as (client, _):
+                jobs = await enqueue(client, [d for m in made for d in deletes(m)], tally)
+            budget = max(1, kills - sum(k.kills for k in pool))
+            await _run_phase(pool, work, jobs, budget, tally)
+            every.update(jobs)
+            batch += 1
+        tally.add("SIGKILLs", sum(k.kills for k in pool))
         await _check_jobs(work, every, sandbox, tally)
     return tally
 
 
 async def _run_phase(
-    killer: Killer, work: Path, jobs: dict[str, str], kills: int, tally: Tally
+    pool: list[Killer], work: Path, jobs: dict[str, str], kills: int, tally: Tally
 ) -> None:
     async def all_final() -> bool:
         rows = await stored(work, list(jobs))
         return all(j is not None and j.state.is_terminal for j in rows.values())
 
-    await killer.storm(kills, all_final)
-    if not await killer.drain(all_final, timeout_s=180):
+    share = -(-kills // len(pool))
+    async with anyio.create_task_group() as group:
+        for killer in pool:
+            group.start_soon(killer.storm, share, all_final)
+    if not await pool[0].drain(all_final, timeout_s=180):
         tally.problems.append("jobs still unfinished after the drain")
 
 
@@ -264,15 +275,24 @@ async def _check_jobs(
         if not job.state.is_terminal:
             tally.add("stuck jobs")
         elif job.state.value != "succeeded":
-            tally.add("failed jobs")
-            tally.problems.append(f"{jobs[job_id]} {job.state.value}: {job.error}")
+            # Killed mid-step max_attempts times: a crash loop fails the job, by design.
+            crashed = "its worker stopped" in (job.error or "")
+            tally.add("jobs failed by repeated kills" if crashed else "failed jobs")
+            if not crashed:
+                tally.problems.append(f"{jobs[job_id]} {job.state.value}: {job.error}")
         said = json.dumps(job.result, default=str)
         for kind in TAGGED_KINDS:
             tagged = [r for r in sandbox.state.all(kind) if f"job:{job_id}" in r.tags]
             if len(tagged) > 1:
                 tally.add("duplicate resources", len(tagged) - 1)
             tally.add("unreported resources", sum(r.id not in said for r in tagged))
-    for name in ("lost jobs", "stuck jobs", "duplicate resources", "unreported resources"):
+    for name in (
+        "lost jobs",
+        "stuck jobs",
+        "duplicate resources",
+        "unreported resources",
+        "failed jobs",
+    ):
         tally.add(name, 0)
 
 

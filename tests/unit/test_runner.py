@@ -433,3 +433,20 @@ async def test_a_failing_create_whose_look_up_fails_says_what_may_exist(store: J
     failed = await store.get(job.id)
     assert failed.error is not None and f"tagged job:{job.id} may exist" in failed.error
     assert failed.result is not None and failed.result["created"] == "unknown"
+
+
+async def test_a_create_given_up_after_crashes_names_what_it_created(
+    store: JobStore, clock: ManualClock
+) -> None:
+    op = _CreatesThenFails(Done({}))
+    job, _ = await store.enqueue(op.name, {}, max_attempts=1)
+    await store.claim("dead-process", limit=1, lease_s=1)  # then SIGKILLed mid-create
+    clock.advance(2)
+
+    await run_due(store, make_runner(store, op))
+
+    failed = await store.get(job.id)
+    assert failed.state is JobState.FAILED and op.calls == []
+    assert failed.error is not None and "its worker stopped" in failed.error
+    assert "srv-lost" in failed.error
+    assert failed.result == {"created": {"server_id": "srv-lost"}}
