@@ -144,18 +144,21 @@ async def enqueue(
 
 
 class Killer:
-    """Runs ``serve`` processes over one job store and SIGKILLs them at random moments."""
+    """Runs ``serve`` processes over one job store and SIGKILLs them at random moments once
+    their workers run (a kill during start-up would test nothing)."""
 
     def __init__(self, env: dict[str, str], data_dir: Path, rng: random.Random) -> None:
         self.env, self.data_dir, self.rng = env, data_dir, rng
         self.kills = 0
+        self.log = data_dir / f"serve-{id(self)}.stderr"
 
     async def storm(self, kills: int, done: Any) -> None:
-        """Start, wait 1-3 s, SIGKILL, until ``kills`` kills or ``done()``."""
+        """Start, wait until it works, then 0.2-3 s, SIGKILL; until ``kills`` or ``done()``."""
         stop_at = self.kills + kills
         while self.kills < stop_at and not await done():
             process = self._start()
-            await anyio.sleep(self.rng.uniform(1.5, 4.0))
+            await self._working(process)
+            await anyio.sleep(self.rng.uniform(0.2, 3.0))
             process.send_signal(signal.SIGKILL)
             process.wait()
             self.kills += 1
@@ -173,15 +176,27 @@ class Killer:
         finally:
             stop(process)
 
+    async def _working(self, process: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+        """Until the process says its worker pool started (or the timeout)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and process.poll() is None:
+            if self._started_pools() > self._before:
+                return
+            await anyio.sleep(0.05)
+
+    def _started_pools(self) -> int:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return text.count(" started with ")
+
     def _start(self) -> subprocess.Popen[bytes]:
-        stderr = (self.data_dir / "serve.stderr").open("ab")
+        self._before = self._started_pools()
         return subprocess.Popen(
             serve_command(),
             env=self.env,
             cwd=REPO_ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
-            stderr=stderr,
+            stderr=self.log.open("ab"),
         )
 
 
@@ -382,9 +397,7 @@ async def canaries(work: Path, records: list[logging.LogRecord]) -> Tally:
                 outputs.append(json.dumps(await call(client, tool, **args)))
             secrets_dir = runtime.settings.secrets_dir
         files = _stored_text(work, secrets_dir)
-        lines = [r.getMessage() for r in records] + [
-            (work / "serve.stderr").read_text() if (work / "serve.stderr").exists() else ""
-        ]
+        lines = [r.getMessage() for r in records]
         for name, canary in (("secret key", secret_key), ("password", password), ("token", token)):
             hits = sum(canary in line for line in lines)
             hits += sum(canary in text for text in outputs)
