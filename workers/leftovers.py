@@ -17,7 +17,7 @@ from jobs.models import JSON
 if TYPE_CHECKING:
     from workers.steps import StepContext
 
-Finder = Callable[["StepContext"], Awaitable[Any | None]]
+Finder = Callable[["StepContext[Any]"], Awaitable[Any | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class Trace:
     marker: str | None = None
 
 
-async def find_leftovers(ctx: StepContext, traces: Sequence[Trace]) -> JSON:
+async def find_leftovers(ctx: StepContext[Any], traces: Sequence[Trace]) -> JSON:
     """``{id_key: id}`` of every traced resource that exists: from the checkpoint, else found
     by its look-up. Scaleway errors of a look-up propagate (the caller says it could not check).
     """

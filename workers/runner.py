@@ -219,7 +219,7 @@ class JobRunner:
             message = f"gave up after {attempt} attempts: {message}"
         await self._fail(operation, ctx, message)
 
-    async def _fail(self, operation: Operation, ctx: StepContext, message: str) -> None:
+    async def _fail(self, operation: AnyOperation, ctx: StepContext[Any], message: str) -> None:
         """Fail the job, naming what it created (looked up as its resumed step would)."""
         left = await self._leftovers(operation, ctx)
         created = left.get("created")
