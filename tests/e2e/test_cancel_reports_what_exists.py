@@ -28,6 +28,7 @@ from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     until,
 )
 from tests.integration.scaleway_harness import fast_client
+from workers.scaleway.instance import create_server, resolve_image
 from workers.services import Services
 
 pytestmark = pytest.mark.anyio
@@ -188,8 +189,12 @@ async def test_cancel_after_a_crash_between_create_and_checkpoint(
     """A process died right after the create call: the job is running under its dead lease,
     the server exists with the job's tag, the checkpoint is empty."""
     settings = replace(settings, lease_s=1.0)
-    client = fast_client(sandbox.api_url, polling=poll_settings(settings))
-    services = Services(secrets_dir=settings.secrets_dir, scaleway=client, sandbox=True)
+    services = Services(
+        secrets_dir=settings.secrets_dir,
+        scaleway=fast_client(sandbox.api_url),
+        sandbox=True,
+        polling=poll_settings(settings),
+    )
     async with open_runtime(settings, services=services, run_workers=False) as crashed:
         job = await crashed_create(crashed, sandbox)
     # The restarted server: its workers take the job over once the dead lease expires.
@@ -216,16 +221,17 @@ async def crashed_create(runtime: Runtime, sandbox: SandboxServer) -> Job:
     job, _ = await runtime.store.enqueue("instance.create_server", params)
     claimed = await runtime.store.claim("dead-host:1", lease_s=0.5, limit=1)
     assert [c.id for c in claimed] == [job.id]
-    client = runtime.services.scaleway
-    assert client is not None
-    image = (await client.read(client.marketplace.list_local_images, zone="fr-par-1")).local_images
-    await client.call(
-        client.instance.create_server,
-        zone="fr-par-1",
+    client = runtime.services.scaleway_client()
+    image = await resolve_image(
+        client, runtime.services.read_cache, "fr-par-1", "ubuntu_noble", "DEV1-S"
+    )
+    await create_server(
+        client,
+        "fr-par-1",
         commercial_type="DEV1-S",
         name="web",
-        image=image[0].id,
+        image=image,
         tags=[f"job:{job.id}"],
-        project=client.project_id,
+        project_id=None,
     )
     return await runtime.store.get(job.id)
