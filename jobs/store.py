@@ -417,17 +417,21 @@ class JobStore:
 
     # -- steering -------------------------------------------------------------------------
 
-    async def request_cancel(self, job_id: str, *, via_worker: bool = False) -> Job:
+    async def request_cancel(
+        self, job_id: str, *, via_worker: bool = False, result: JSON | None = None
+    ) -> Job:
         """Cancel a queued or waiting job now; flag a running one for its next step boundary.
 
-        With ``via_worker``, a parked job that has already done something is flagged and made
-        due instead, so that a worker cancels it within moments and its operation words the
-        result (what exists and what to do about it).
+        With ``via_worker``, a parked job that has started (and so may have created something,
+        even with nothing in its checkpoint) is flagged and made due instead, so that a worker
+        cancels it within moments and its operation words the result (what exists and what to
+        do about it). ``result``: what exists, for a job cancelled here and now.
         """
         now = self.clock.now()
         async with self.db.write() as conn:
             job = await self._get(conn, job_id)
-            if via_worker and job.checkpoint and not job.state.is_terminal:
+            started = bool(job.checkpoint) or job.started_at is not None
+            if via_worker and started and not job.state.is_terminal:
                 flagged = await conn.execute(
                     update(jobs_t)
                     .where(
@@ -462,7 +466,9 @@ class JobStore:
                     updated_at=now,
                     # Whatever the job already did (e.g. a created resource's id) stays
                     # visible in the result: a cancel never hides a half-made resource.
-                    result={"checkpoint": job.checkpoint} if job.checkpoint else None,
+                    result=result
+                    if result is not None
+                    else ({"checkpoint": job.checkpoint} if job.checkpoint else None),
                     **_logged("cancelled", "by request"),
                 )
             )

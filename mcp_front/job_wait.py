@@ -126,8 +126,10 @@ async def cancel_and_settle(runtime: Runtime, ctx: Context | None, job_id: str) 
         # A worker stops it at its next step boundary; give it a moment to get there.
         job = await wait_for_job(runtime, ctx, job, CANCEL_WAIT_S)
     if job.state in (JobState.QUEUED, JobState.WAITING):
-        # No worker came (all busy, or none running): cancel it here and now.
-        job = await runtime.store.request_cancel(job_id)
+        # No worker came (all busy, or none running): cancel it here and now, saying what
+        # exists as the worker would have (looked up by the job's tag).
+        left = await runtime.pool.runner.what_exists(job) if job.started_at else None
+        job = await runtime.store.request_cancel(job_id, result=left)
     return job
 
 

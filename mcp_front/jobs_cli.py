@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jobs.database import check_url, create_database
 from jobs.migrate import upgrade_database
+from jobs.models import JSON, Job
 from jobs.states import JobState
 from jobs.store import JobStore
 from mcp_front.config import ConfigError, Settings
@@ -50,11 +51,39 @@ async def run(settings: Settings, args: argparse.Namespace, out: Callable[[str],
             events = await store.events(job.id, limit=20)
             out(json.dumps(job_detail(job, now, events), indent=2, default=str))
         elif args.jobs_command == "cancel":
-            job = await store.request_cancel(job_id)
-            verdict = "cancelled" if job.state is JobState.CANCELLED else "cancel requested"
-            out(f"{job.id}: {verdict} (state {job.state.value})")
+            job = await store.get(job_id)
+            left = None
+            if job.started_at is not None and job.state in (JobState.QUEUED, JobState.WAITING):
+                left = await _what_exists(settings, store, job)
+            job = await store.request_cancel(job_id, result=left)
+            if job.state is JobState.CANCELLED:
+                out(f"{job.id}: cancelled; what exists: {json.dumps(job.result, default=str)}")
+            else:
+                out(
+                    f"{job.id}: cancel requested (state {job.state.value}); its worker stops it "
+                    "at its next step and reports what exists (jobs show)"
+                )
     finally:
         await db.close()
+
+
+async def _what_exists(settings: Settings, store: JobStore, job: Job) -> JSON | None:
+    """What a parked job created, looked up as its resumed step would (by its tag)."""
+    from mcp_front.runtime import build_registry, build_services
+    from workers.runner import JobRunner
+
+    services = build_services(settings)
+    try:
+        runner = JobRunner(
+            store,
+            build_registry(settings),
+            owner="jobs-cli",
+            services=services,
+            secrets=settings.secret_values(),
+        )
+        return await runner.what_exists(job)
+    finally:
+        await services.aclose()
 
 
 def _states(names: Iterable[str]) -> list[JobState]:

@@ -15,6 +15,7 @@ from jobs.errors import DatabaseError, LeaseLost
 from jobs.models import JSON, Job, Progress
 from jobs.store import JobStore
 from workers.errors import PermanentError, TransientError, is_transient
+from workers.leftovers import unverified
 from workers.redact import sanitize_message
 from workers.registry import OperationRegistry
 from workers.retry import runner_backoff_s
@@ -71,12 +72,8 @@ class JobRunner:
             return
         ctx = self._context(job, params)
         if job.attempts >= job.max_attempts:
-            await self.store.fail(
-                job.id,
-                self.owner,
-                f"gave up after {job.attempts} attempts: its worker stopped while running it",
-                checkpoint=job.checkpoint,
-            )
+            message = f"gave up after {job.attempts} attempts: its worker stopped while running it"
+            await self._fail(operation, ctx, message)
             return
         if job.cancel_requested:
             await self._cancel(operation, ctx)
@@ -118,7 +115,7 @@ class JobRunner:
             # so no attempt is spent; the job stays leased and is picked up again later.
             if isinstance(error, LeaseLost | DatabaseError):
                 raise error
-            await self._failed(job, ctx, error)
+            await self._failed(job, ctx, error, operation)
             return
         if isinstance(outcome, Done):
             await self.store.finish(job.id, self.owner, outcome.result, checkpoint=ctx.checkpoint)
@@ -158,16 +155,38 @@ class JobRunner:
             _report=report,
         )
 
-    async def _cancel(self, operation: AnyOperation, ctx: StepContext[Any]) -> None:
+    async def what_exists(self, job: Job) -> JSON | None:
+        """What a job that is not running created, as its cancel would word it (looked up the
+        way its resumed step looks; a failed look-up says so and names the job's tag)."""
+        operation = self.registry.get(job.operation)
+        ctx = self._context(job, operation.params_model.model_validate(job.params))
+        return await self._on_cancel(operation, ctx)
+
+    async def _on_cancel(self, operation: AnyOperation, ctx: StepContext[Any]) -> JSON | None:
         try:
-            result = await operation.on_cancel(ctx)
+            return await operation.on_cancel(ctx)
         except Exception as exc:
             logger.warning("job %s: describing cancelled work failed: %s", ctx.job.id, exc)
-            result = {"checkpoint": ctx.checkpoint}
+            return {**unverified(ctx.job.id, self._message(exc)), "checkpoint": ctx.checkpoint}
+
+    async def _cancel(self, operation: AnyOperation, ctx: StepContext[Any]) -> None:
+        result = await self._on_cancel(operation, ctx)
         await self.store.mark_cancelled(ctx.job.id, self.owner, result, checkpoint=ctx.checkpoint)
         logger.info("job %s (%s) cancelled", ctx.job.id, ctx.job.operation)
 
-    async def _failed(self, job: Job, ctx: StepContext[Any], exc: Exception) -> None:
+    async def _leftovers(self, operation: AnyOperation, ctx: StepContext[Any]) -> JSON:
+        """``{"created": {...}}`` for a failing job that created something, or how it is unknown."""
+        if not operation.traces:
+            return {}
+        try:
+            found = await operation.leftovers(ctx)
+        except Exception as exc:
+            return unverified(ctx.job.id, self._message(exc))
+        return {"created": found} if found else {}
+
+    async def _failed(
+        self, job: Job, ctx: StepContext[Any], exc: Exception, operation: AnyOperation
+    ) -> None:
         message = self._message(exc)
         attempt = job.attempts + 1
         retryable = is_transient(exc)
@@ -198,7 +217,22 @@ class JobRunner:
             return
         if retryable:
             message = f"gave up after {attempt} attempts: {message}"
-        await self.store.fail(job.id, self.owner, message, checkpoint=ctx.checkpoint)
+        await self._fail(operation, ctx, message)
+
+    async def _fail(self, operation: AnyOperation, ctx: StepContext[Any], message: str) -> None:
+        """Fail the job, naming what it created (looked up as its resumed step would)."""
+        left = await self._leftovers(operation, ctx)
+        created = left.get("created")
+        if isinstance(created, dict):
+            ids = [str(v) for v in created.values() if str(v) not in message]
+            if ids:
+                message += f"; it had created {', '.join(ids)}, which still exist"
+        elif created == "unknown":
+            message += f"; {left['note']}"
+        job = ctx.job
+        await self.store.fail(
+            job.id, self.owner, message, checkpoint=ctx.checkpoint, result=left or None
+        )
         logger.info("job %s (%s) failed: %s", job.id, job.operation, message)
 
     def _message(self, exc: Exception) -> str:

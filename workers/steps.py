@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from jobs.models import JSON, Job, Progress
 from workers.cache import CacheKind
+from workers.leftovers import Trace, find_leftovers
 from workers.services import Services
 
 P = TypeVar("P", bound=BaseModel)
@@ -77,13 +78,22 @@ class Operation(abc.ABC, Generic[P]):
     # The parameters that make two calls the same while a job is active: for a create, its
     # scope and name; for an action, its target. None: every parameter.
     identity: ClassVar[tuple[str, ...] | None] = None
+    # Resources its create steps may leave, each with the look-up its resumed step uses.
+    traces: ClassVar[tuple[Trace, ...]] = ()
 
     @abc.abstractmethod
     async def step(self, ctx: StepContext[P]) -> StepOutcome:
         """Do the next piece of work, reading and saving the checkpoint."""
 
+    async def leftovers(self, ctx: StepContext[P]) -> JSON:
+        """``{id_key: id}`` of what this job created: from the checkpoint, else found by the
+        look-up its resumed step uses (a create whose id was never saved still shows)."""
+        return await find_leftovers(ctx, self.traces)
+
     async def on_cancel(self, ctx: StepContext[P]) -> JSON | None:
         """Say what exists when the job is cancelled (e.g. a half-created resource)."""
+        if self.traces:
+            return {"created": await self.leftovers(ctx) or None}
         return {"checkpoint": ctx.checkpoint} if ctx.checkpoint else None
 
 

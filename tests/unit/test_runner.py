@@ -10,6 +10,7 @@ from jobs.states import JobState
 from jobs.store import JobStore
 from tests.unit.fakes import RecordingServices, Scripted, make_runner, run_due
 from workers.errors import PermanentError, RateLimited, TransientError
+from workers.leftovers import Trace
 from workers.steps import Done, StepContext, Wait
 
 pytestmark = pytest.mark.anyio
@@ -387,3 +388,65 @@ async def test_step_is_stopped_when_its_lease_renewal_finds_another_owner(
     assert stopped.is_set()
     row = await store.get(job.id)
     assert (row.state, row.lease_owner, row.result) == (JobState.RUNNING, "w2", None)
+
+
+class _Found:
+    id = "srv-lost"
+
+
+class _CreatesThenFails(Scripted):
+    """A create whose id never reached the checkpoint; its look-up finds the server."""
+
+    traces = (Trace("server_id", lambda ctx: _found()),)
+
+
+async def _found() -> _Found:
+    return _Found()
+
+
+async def _unreachable() -> None:
+    raise TransientError("API unreachable")
+
+
+class _CannotLook(Scripted):
+    traces = (Trace("server_id", lambda ctx: _unreachable()),)
+
+
+async def test_a_failing_create_names_what_its_look_up_finds(store: JobStore) -> None:
+    op = _CreatesThenFails(PermanentError("quota exceeded"))
+    job, _ = await store.enqueue(op.name, {})
+
+    await run_due(store, make_runner(store, op))
+
+    failed = await store.get(job.id)
+    assert failed.state is JobState.FAILED
+    assert failed.error is not None and "srv-lost" in failed.error
+    assert failed.result == {"created": {"server_id": "srv-lost"}}
+
+
+async def test_a_failing_create_whose_look_up_fails_says_what_may_exist(store: JobStore) -> None:
+    op = _CannotLook(PermanentError("quota exceeded"))
+    job, _ = await store.enqueue(op.name, {})
+
+    await run_due(store, make_runner(store, op))
+
+    failed = await store.get(job.id)
+    assert failed.error is not None and f"tagged job:{job.id} may exist" in failed.error
+    assert failed.result is not None and failed.result["created"] == "unknown"
+
+
+async def test_a_create_given_up_after_crashes_names_what_it_created(
+    store: JobStore, clock: ManualClock
+) -> None:
+    op = _CreatesThenFails(Done({}))
+    job, _ = await store.enqueue(op.name, {}, max_attempts=1)
+    await store.claim("dead-process", limit=1, lease_s=1)  # then SIGKILLed mid-create
+    clock.advance(2)
+
+    await run_due(store, make_runner(store, op))
+
+    failed = await store.get(job.id)
+    assert failed.state is JobState.FAILED and op.calls == []
+    assert failed.error is not None and "its worker stopped" in failed.error
+    assert "srv-lost" in failed.error
+    assert failed.result == {"created": {"server_id": "srv-lost"}}

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from jobs.models import JSON, Progress
 from workers.cache import CacheKind
 from workers.errors import InUse, PermanentError
+from workers.leftovers import Trace
 from workers.operations.waiting import failed_status, first_try_lookup, wait_in_status
 from workers.polling import PollKind
 from workers.scaleway.client import ScalewayClient
@@ -81,6 +82,17 @@ class CreateDatabase(Operation[CreateDatabaseParams]):
     params_model = CreateDatabaseParams
     identity = ("region", "project_id", "name")
     touches = (CacheKind.DATABASES,)
+    traces = (
+        Trace(
+            "instance_id",
+            lambda ctx: find_database_by_tag(
+                ctx.services.scaleway_client(),
+                ctx.params.region,
+                job_tag(ctx.job.id),
+            ),
+            marker="create_started",
+        ),
+    )
 
     async def step(self, ctx: StepContext[CreateDatabaseParams]) -> StepOutcome:
         params = ctx.params
@@ -152,7 +164,7 @@ class CreateDatabase(Operation[CreateDatabaseParams]):
 
     async def on_cancel(self, ctx: StepContext[CreateDatabaseParams]) -> JSON | None:
         params = ctx.params
-        iid = ctx.checkpoint.get("instance_id")
+        iid = (await self.leftovers(ctx)).get("instance_id")
         if not iid:
             if not params.password_generated:
                 remove_secret(Path(params.password_file))

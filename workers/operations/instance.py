@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from jobs.models import JSON, Progress
 from workers.cache import CacheKind
 from workers.errors import PermanentError
+from workers.leftovers import Trace
 from workers.operations.power import drive_power
 from workers.operations.waiting import poll_wait
 from workers.polling import PollKind
@@ -79,6 +80,16 @@ class CreateServer(Operation[CreateServerParams]):
     params_model = CreateServerParams
     identity = ("zone", "project_id", "name")
     touches = (CacheKind.SERVERS,)
+    traces = (
+        Trace(
+            "server_id",
+            lambda ctx: find_server_by_tag(
+                ctx.services.scaleway_client(),
+                ctx.params.zone,
+                job_tag(ctx.job.id),
+            ),
+        ),
+    )
 
     async def step(self, ctx: StepContext[CreateServerParams]) -> StepOutcome:
         params = ctx.params
@@ -119,7 +130,7 @@ class CreateServer(Operation[CreateServerParams]):
         )
 
     async def on_cancel(self, ctx: StepContext[CreateServerParams]) -> JSON | None:
-        server_id = ctx.checkpoint.get("server_id")
+        server_id = (await self.leftovers(ctx)).get("server_id")
         if not server_id:
             return {"created": None, "note": "no server was created"}
         return {

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from jobs.models import JSON, Progress
 from workers.cache import CacheKind
 from workers.errors import PermanentError
+from workers.leftovers import Trace
 from workers.operations.waiting import failed_status, first_try_lookup, wait_in_status
 from workers.polling import PollKind
 from workers.scaleway.client import ScalewayClient
@@ -96,6 +97,27 @@ class CreateCluster(Operation[CreateClusterParams]):
     params_model = CreateClusterParams
     identity = ("region", "project_id", "name")
     touches = (CacheKind.CLUSTERS, CacheKind.PRIVATE_NETWORKS)
+    traces = (
+        Trace(
+            "private_network_id",
+            lambda ctx: find_network_by_tag(
+                ctx.services.scaleway_client(),
+                ctx.params.region,
+                job_tag(ctx.job.id),
+            ),
+            marker="network_started",
+        ),
+        Trace(
+            "cluster_id",
+            lambda ctx: find_cluster_by_tag(
+                ctx.services.scaleway_client(),
+                ctx.params.region,
+                job_tag(ctx.job.id),
+                ctx.params.name,
+            ),
+            marker="cluster_started",
+        ),
+    )
 
     async def step(self, ctx: StepContext[CreateClusterParams]) -> StepOutcome:
         params = ctx.params
@@ -175,6 +197,9 @@ class CreateCluster(Operation[CreateClusterParams]):
             await delete_private_network(client, region, cp["private_network_id"])
         except Exception:  # reported below; the original error matters more
             return f"the private network {cp['private_network_id']} created for it remains"
+        # Gone: what the failed job leaves must not name it (nor look for it by tag).
+        for key in ("private_network_id", "network_created", "network_started"):
+            cp.pop(key, None)
         return "the private network created for it was deleted again"
 
     async def _poll(
@@ -231,12 +256,12 @@ class CreateCluster(Operation[CreateClusterParams]):
 
     async def on_cancel(self, ctx: StepContext[CreateClusterParams]) -> JSON | None:
         cp = ctx.checkpoint
-        exists: JSON = {}
-        if cp.get("cluster_id"):
-            exists["cluster_id"] = cp["cluster_id"]
-        if cp.get("private_network_id"):
-            exists["private_network_id"] = cp["private_network_id"]
-            exists["private_network_created_by_job"] = bool(cp.get("network_created"))
+        exists = await self.leftovers(ctx)
+        if exists.get("private_network_id"):
+            # A network found by the job's tag was made by the job; a given one is in cp.
+            exists["private_network_created_by_job"] = bool(
+                cp.get("network_created", "private_network_id" not in cp)
+            )
         if not exists:
             return {"created": None, "note": "nothing was created"}
         note = (

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from jobs.models import JSON, Progress
 from workers.cache import CacheKind
 from workers.errors import PermanentError
+from workers.leftovers import Trace
 from workers.operations.waiting import first_try_lookup, poll_wait
 from workers.polling import PollKind
 from workers.scaleway.client import ScalewayClient
@@ -132,6 +133,17 @@ class CreateLb(Operation[CreateLbParams]):
     params_model = CreateLbParams
     identity = ("zone", "project_id", "name")
     touches = (CacheKind.LOAD_BALANCERS,)
+    traces = (
+        Trace(
+            "lb_id",
+            lambda ctx: find_lb_by_tag(
+                ctx.services.scaleway_client(),
+                ctx.params.zone,
+                job_tag(ctx.job.id),
+            ),
+            marker="create_started",
+        ),
+    )
 
     async def step(self, ctx: StepContext[CreateLbParams]) -> StepOutcome:
         params = ctx.params
@@ -168,7 +180,7 @@ class CreateLb(Operation[CreateLbParams]):
         return Done(await lb_detail(client, params.zone, lb))
 
     async def on_cancel(self, ctx: StepContext[CreateLbParams]) -> JSON | None:
-        lb_id = ctx.checkpoint.get("lb_id")
+        lb_id = (await self.leftovers(ctx)).get("lb_id")
         if not lb_id:
             return {"created": None, "note": "no load balancer was created"}
         return {

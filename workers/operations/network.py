@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from jobs.models import JSON, Progress
 from workers.cache import CacheKind
 from workers.errors import InUse, PermanentError
+from workers.leftovers import Trace
 from workers.operations.waiting import poll_wait
 from workers.polling import PollKind
 from workers.scaleway.client import ScalewayClient
@@ -66,6 +67,16 @@ class CreatePrivateNetwork(Operation[CreatePrivateNetworkParams]):
     params_model = CreatePrivateNetworkParams
     identity = ("region", "project_id", "name")
     touches = (CacheKind.PRIVATE_NETWORKS,)
+    traces = (
+        Trace(
+            "private_network_id",
+            lambda ctx: find_network_by_tag(
+                ctx.services.scaleway_client(),
+                ctx.params.region,
+                job_tag(ctx.job.id),
+            ),
+        ),
+    )
 
     async def step(self, ctx: StepContext[CreatePrivateNetworkParams]) -> StepOutcome:
         params = ctx.params
@@ -93,7 +104,7 @@ class CreatePrivateNetwork(Operation[CreatePrivateNetworkParams]):
         return Done(private_network_summary(network))
 
     async def on_cancel(self, ctx: StepContext[CreatePrivateNetworkParams]) -> JSON | None:
-        pn_id = ctx.checkpoint.get("private_network_id")
+        pn_id = (await self.leftovers(ctx)).get("private_network_id")
         return {"created": {"private_network_id": pn_id} if pn_id else None}
 
 

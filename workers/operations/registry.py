@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from jobs.models import JSON, Progress
 from workers.cache import CacheKind
+from workers.leftovers import Trace
 from workers.operations.waiting import poll_wait
 from workers.polling import PollKind
 from workers.scaleway.errors import Conflict, NotFound
@@ -47,6 +48,18 @@ class CreateNamespace(Operation[CreateNamespaceParams]):
     params_model = CreateNamespaceParams
     identity = ("region", "project_id", "name")
     touches = (CacheKind.REGISTRY,)
+    # Namespaces carry no tags: after the marker, the unique name is what finds it.
+    traces = (
+        Trace(
+            "namespace_id",
+            lambda ctx: find_namespace(
+                ctx.services.scaleway_client(),
+                ctx.params.region,
+                ctx.params.name,
+            ),
+            marker="create_sent",
+        ),
+    )
 
     async def step(self, ctx: StepContext[CreateNamespaceParams]) -> StepOutcome:
         params = ctx.params
@@ -88,7 +101,7 @@ class CreateNamespace(Operation[CreateNamespaceParams]):
         return Done(result)
 
     async def on_cancel(self, ctx: StepContext[CreateNamespaceParams]) -> JSON | None:
-        ns_id = ctx.checkpoint.get("namespace_id")
+        ns_id = (await self.leftovers(ctx)).get("namespace_id")
         return {"created": {"namespace_id": ns_id} if ns_id else None}
 
 

@@ -18,7 +18,7 @@ import anyio
 from jobs.models import JSON, Progress
 from workers.storage.buckets import ObjectHead, head_object
 from workers.storage.client import ObjectStorage
-from workers.storage.errors import ObjectChanged, StorageUnavailable
+from workers.storage.errors import ObjectChanged, StorageUnavailable, local_writes
 from workers.storage.names import human_size, part_count, part_range
 from workers.storage.paths import check_destination
 from workers.storage.transfer import Journal, ThrottledSaver, run_parts, write_at
@@ -69,8 +69,12 @@ async def download_file(
             "temp": str(temp),
             "parts": [],
         }
-        with temp.open("wb") as f:
-            f.truncate(head.size)
+        try:
+            with local_writes(temp), temp.open("wb") as f:
+                f.truncate(head.size)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
         await journal.save(download=state)
     try:
         finished = await _fetch_parts(storage, request, journal, state, deadline)
@@ -82,7 +86,8 @@ async def download_file(
         return None
     temp = Path(state["temp"])
     check_destination(request.path, overwrite=request.overwrite)
-    await anyio.to_thread.run_sync(_fsync, temp)
+    with local_writes(temp):
+        await anyio.to_thread.run_sync(_fsync, temp)
     os.replace(temp, request.path)
     await journal.save(
         Progress("completed", f"downloaded {human_size(head.size)}", 1.0), download=None
@@ -182,11 +187,13 @@ async def _stream_range(
             pending.append(chunk)
             buffered += len(chunk)
             if buffered >= CHUNK:
-                await write_at(fd, b"".join(pending), offset + written)
+                with local_writes(request.path):
+                    await write_at(fd, b"".join(pending), offset + written)
                 written += buffered
                 pending, buffered = [], 0
         if pending:
-            await write_at(fd, b"".join(pending), offset + written)
+            with local_writes(request.path):
+                await write_at(fd, b"".join(pending), offset + written)
             written += buffered
     if written != length:
         raise StorageUnavailable(

@@ -11,6 +11,7 @@
     ├── InvalidBucketName    PermanentError
     ├── UploadGone           PermanentError: a multipart upload was aborted or completed
     ├── ObjectChanged        PermanentError: the object changed during a download
+    ├── LocalDiskFull        PermanentError: the local disk cannot take a download
     └── StorageRequestError  PermanentError: any other refusal, with the service's message,
                              or botocore's own check of the request (ParamValidationError)
 
@@ -19,9 +20,11 @@ The messages are shown to users; they name the bucket and key, never credentials
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from workers.errors import PermanentError, RateLimited, TransientError
 
@@ -74,6 +77,28 @@ class UploadGone(StorageError, PermanentError):
 
 class ObjectChanged(StorageError, PermanentError):
     """The object was replaced while it was being read."""
+
+
+class LocalDiskFull(StorageError, PermanentError):
+    """The local disk (or the process's file size limit) cannot take the download: retrying
+    cannot help until space is freed."""
+
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+@contextmanager
+def local_writes(path: str | Path) -> Iterator[None]:
+    """Turn a full disk, a full quota or a file over the size limit, met while writing
+    ``path``, into LocalDiskFull; other local errors pass through."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in DISK_FULL_ERRNOS:
+            raise
+        raise LocalDiskFull(
+            f"disk full: cannot write {path} ({exc.strerror}); free some space, then download again"
+        ) from None
 
 
 class StorageRequestError(StorageError, PermanentError):
