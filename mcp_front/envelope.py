@@ -44,3 +44,10 @@ def error(message: str, *, details: JSON | None = None) -> CallToolResult:
     if details:
         payload["details"] = details
     return _result(payload, is_error=True)
+
+
+def with_fields(result: CallToolResult, **fields: Any) -> CallToolResult:
+    """``result`` with top-level envelope ``fields`` added (text and structured content)."""
+    if result.structured_content is None:
+        return result
+    return _result({**result.structured_content, **fields}, is_error=bool(result.is_error))

@@ -128,3 +128,13 @@ class NamedInput(RegionInput):
 
     name: Name = Field(description="Name: 1-63 letters, digits, '.', '_' or '-'.")
     tags: Tags = Field(default_factory=list, description="Tags for the resource.")
+
+
+def every_zone_field() -> Any:
+    """The ``zone`` field of a list that can span every zone."""
+    return Field(None, description='Zone, e.g. fr-par-1, or "all" (default: config).')
+
+
+def every_region_field() -> Any:
+    """The ``region`` field of a list that can span every region."""
+    return Field(None, description='Region, e.g. fr-par, or "all" (default: config).')

@@ -18,7 +18,8 @@ class ToolGroup(StrEnum):
     LB = "lb"
     DNS = "dns"
     SERVERLESS = "serverless"
+    PLANNING = "planning"
 
 
 # Offered only when named, to keep the default tool list within the model's context budget.
-OPTIONAL_GROUPS = frozenset({ToolGroup.LB, ToolGroup.DNS, ToolGroup.SERVERLESS})
+OPTIONAL_GROUPS = frozenset({ToolGroup.LB, ToolGroup.DNS, ToolGroup.SERVERLESS, ToolGroup.PLANNING})

@@ -28,6 +28,7 @@ from sandbox.api import (
     lb,
     lb_backends,
     marketplace,
+    product_catalog,
     rdb,
     rdb_extras,
     registry,
@@ -58,6 +59,7 @@ API_ROUTES: list[BaseRoute] = [
     *registry.routes,
     *domain.routes,
     *serverless.routes,
+    *product_catalog.routes,
 ]
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNAVAILABLE_TEXT = (

@@ -31,6 +31,7 @@ class CacheKind(StrEnum):
     DATABASE_USERS = "database_users"
     DATABASE_NAMES = "database_names"
     SERVERLESS = "serverless"
+    PRICES = "prices"
 
 
 Key = tuple[str, Hashable]

@@ -24,6 +24,8 @@ class Services:
 
     secrets_dir: Path | None = None
     read_cache: ReadCache = field(default_factory=ReadCache)
+    # Catalogue prices change rarely: kept a day, never invalidated by jobs.
+    price_cache: ReadCache = field(default_factory=lambda: ReadCache(ttl_s=86_400.0))
     sandbox: bool = False
     storage: ObjectStorage | None = None
     scaleway: ScalewayClient | None = None

@@ -14,20 +14,23 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field, field_validator
 
+from jobs.models import JSON
 from mcp_front import envelope
 from mcp_front.inputs import (
     NamedInput,
     PageInput,
     RegionInput,
     check_tags_filter,
+    every_region_field,
     region_of,
     uuid_of,
 )
 from mcp_front.job_wait import submit_and_wait
+from mcp_front.price_note import with_price
 from mcp_front.runtime import Runtime
 from mcp_front.tool_groups import ToolGroup
 from mcp_front.toolkit import ToolSpec, scaleway
-from mcp_front.tools.paging import slice_page
+from mcp_front.tools.across import ALL, Gathered, across_page, gather, places_of
 from workers.cache import CacheKind
 from workers.errors import InUse
 from workers.operations.database import (
@@ -36,6 +39,7 @@ from workers.operations.database import (
     CreateDatabaseParams,
     DatabaseRef,
 )
+from workers.pricing.estimate import ItemKind, PlanItem
 from workers.scaleway.database import (
     REPLICA_ADVICE,
     check_engine,
@@ -75,6 +79,7 @@ class DatabaseInput(RegionInput):
 
 
 class ListDatabasesInput(PageInput):
+    region: str | None = every_region_field()
     name: str | None = Field(None, description="Only databases whose name contains this.")
     engine: str | None = Field(None, description="Only this engine, e.g. PostgreSQL-16 or MySQL.")
     status: DatabaseStatus | None = Field(None, description="Only databases in this status.")
@@ -118,17 +123,25 @@ async def list_databases(
     args: ListDatabasesInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Databases of a region, summarised, filtered and paginated (cached briefly)."""
-    region = region_of(runtime, args.region)
     if args.tags:
         check_tags_filter(args.tags)
     client = scaleway(runtime)
 
-    async def load() -> list[dict[str, Any]]:
-        found = await matching_databases(client, region, args.name, args.tags, _MAX_LISTED)
-        return [database_summary(db) for db in found]
+    async def rows_of(region: str) -> tuple[list[JSON], int]:
+        async def load() -> list[JSON]:
+            found = await matching_databases(client, region, args.name, args.tags, _MAX_LISTED)
+            return [database_summary(db) for db in found]
 
-    key = (region, args.name, tuple(args.tags or ()))
-    rows = await runtime.services.read_cache.get_or_load(CacheKind.DATABASES, key, load)
+        key = (region, args.name, tuple(args.tags or ()))
+        rows = await runtime.services.read_cache.get_or_load(CacheKind.DATABASES, key, load)
+        return rows, len(rows)
+
+    if args.region == ALL:
+        secrets = runtime.settings.secret_values()
+        gathered = await gather(secrets, "region", places_of("region"), rows_of)
+    else:
+        gathered = Gathered((await rows_of(region_of(runtime, args.region)))[0])
+    rows = gathered.items
     engine = (args.engine or "").lower()
     rows = [
         r
@@ -140,9 +153,9 @@ async def list_databases(
         )
         and (not args.status or r["status"] == args.status)
     ]
-    return envelope.success(
-        slice_page("databases", rows, args.page, args.per_page), source=runtime.source
-    )
+    gathered.items = rows
+    page = across_page("region", "databases", gathered, args.page, args.per_page)
+    return envelope.success(page, source=runtime.source)
 
 
 async def get_database_tool(args: DatabaseInput, runtime: Runtime, ctx: Context) -> CallToolResult:
@@ -185,7 +198,16 @@ async def create_database(
         backup_same_region=args.backup_same_region,
         tags=args.tags,
     )
-    return await submit_and_wait(runtime, ctx, CREATE_DATABASE, params)
+    result = await submit_and_wait(runtime, ctx, CREATE_DATABASE, params)
+    item = PlanItem(
+        ItemKind.DATABASE,
+        region,
+        node_type,
+        volume_gb=args.volume_size_gb,
+        volume_type=args.volume_type,
+        ha=args.is_ha_cluster,
+    )
+    return await with_price(runtime, result, [item])
 
 
 async def delete_database(args: DatabaseInput, runtime: Runtime, ctx: Context) -> CallToolResult:

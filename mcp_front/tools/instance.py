@@ -18,15 +18,18 @@ from mcp_front.inputs import (
     Tags,
     ZoneInput,
     check_tags_filter,
+    every_zone_field,
     page_field,
     per_page_field,
     uuid_of,
     zone_of,
 )
 from mcp_front.job_wait import submit_and_wait
+from mcp_front.price_note import with_price
 from mcp_front.runtime import Runtime
 from mcp_front.tool_groups import ToolGroup
 from mcp_front.toolkit import ToolSpec, scaleway
+from mcp_front.tools.across import listing_page
 from mcp_front.tools.paging import Listing
 from workers.cache import CacheKind
 from workers.operations.instance import (
@@ -39,6 +42,7 @@ from workers.operations.instance import (
     DeleteServerParams,
     ServerRef,
 )
+from workers.pricing.estimate import ItemKind, PlanItem
 from workers.scaleway.instance import (
     check_commercial_type,
     get_server,
@@ -59,6 +63,7 @@ class ServerInput(ZoneInput):
 
 
 class ListInstancesInput(ZoneInput):
+    zone: str | None = every_zone_field()
     name: str | None = Field(None, description="Only servers whose name contains this.")
     tags: list[str] | None = Field(None, description="Only servers carrying all these tags.")
     state: ServerState | None = Field(None, description="Only servers in this state.")
@@ -98,12 +103,11 @@ SERVERS = Listing(CacheKind.SERVERS, "servers", list_servers, server_summary)
 async def list_instances(
     args: ListInstancesInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
-    """Servers of a zone, summarised and paginated (cached briefly)."""
-    zone = zone_of(runtime, args.zone)
+    """Servers of a zone (or every zone), summarised and paginated (cached briefly)."""
     if args.tags:
         check_tags_filter(args.tags)
-    return await SERVERS.page(
-        runtime, args, zone=zone, name=args.name, tags=args.tags, state=args.state
+    return await listing_page(
+        SERVERS, runtime, args, "zone", args.zone, name=args.name, tags=args.tags, state=args.state
     )
 
 
@@ -131,7 +135,8 @@ async def create_instance(
         volume_size_gb=args.volume_size_gb,
         start=args.start,
     )
-    return await submit_and_wait(runtime, ctx, CREATE_SERVER, params)
+    result = await submit_and_wait(runtime, ctx, CREATE_SERVER, params)
+    return await with_price(runtime, result, [PlanItem(ItemKind.INSTANCE, zone, commercial_type)])
 
 
 async def start_instance(args: ServerInput, runtime: Runtime, ctx: Context) -> CallToolResult:

@@ -17,15 +17,18 @@ from mcp_front.inputs import (
     NamedInput,
     PageInput,
     RegionInput,
+    every_region_field,
     known_zone,
     optional_uuid_of,
     region_of,
     uuid_of,
 )
 from mcp_front.job_wait import submit_and_wait
+from mcp_front.price_note import with_price
 from mcp_front.runtime import Runtime
 from mcp_front.tool_groups import ToolGroup
 from mcp_front.toolkit import ToolSpec, scaleway
+from mcp_front.tools.across import listing_page
 from mcp_front.tools.paging import Listing
 from workers.cache import CacheKind
 from workers.operations.k8s import (
@@ -35,6 +38,7 @@ from workers.operations.k8s import (
     DeleteClusterParams,
 )
 from workers.operations.k8s_pools import UPDATE_POOL, UpdatePoolParams
+from workers.pricing.estimate import ItemKind, PlanItem
 from workers.scaleway import k8s as k8s_api
 from workers.scaleway.instance import check_commercial_type
 from workers.scaleway.k8s import (
@@ -63,6 +67,7 @@ class ClusterInput(RegionInput):
 
 
 class ListClustersInput(PageInput):
+    region: str | None = every_region_field()
     name: str | None = Field(None, description="Only clusters whose name contains this.")
     status: ClusterStatus | None = Field(None, description="Only clusters in this status.")
 
@@ -124,8 +129,9 @@ CLUSTERS = Listing(CacheKind.CLUSTERS, "clusters", k8s_api.list_clusters, cluste
 
 async def list_clusters(args: ListClustersInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Clusters of a region, summarised and paginated (cached briefly)."""
-    region = region_of(runtime, args.region)
-    return await CLUSTERS.page(runtime, args, region=region, name=args.name, status=args.status)
+    return await listing_page(
+        CLUSTERS, runtime, args, "region", args.region, name=args.name, status=args.status
+    )
 
 
 async def get_cluster(args: ClusterInput, runtime: Runtime, ctx: Context) -> CallToolResult:
@@ -163,7 +169,9 @@ async def create_cluster(
         tags=args.tags,
         description=args.description,
     )
-    return await submit_and_wait(runtime, ctx, CREATE_CLUSTER, params)
+    result = await submit_and_wait(runtime, ctx, CREATE_CLUSTER, params)
+    pool = PlanItem(ItemKind.K8S_POOL, zone, node_type, count=args.pool_size)
+    return await with_price(runtime, result, [pool])
 
 
 async def get_cluster_kubeconfig(

@@ -21,6 +21,7 @@ from mcp_front.inputs import (
     Tags,
     ZoneInput,
     check_tags_filter,
+    every_zone_field,
     optional_uuid_of,
     page_field,
     per_page_field,
@@ -29,9 +30,11 @@ from mcp_front.inputs import (
     zone_of,
 )
 from mcp_front.job_wait import submit_and_wait
+from mcp_front.price_note import with_price
 from mcp_front.runtime import Runtime
 from mcp_front.tool_groups import ToolGroup
 from mcp_front.toolkit import ToolSpec, scaleway
+from mcp_front.tools.across import listing_page
 from mcp_front.tools.paging import Listing
 from workers.cache import CacheKind
 from workers.operations.lb import (
@@ -46,6 +49,7 @@ from workers.operations.lb import (
     FrontendParams,
     NetworkParams,
 )
+from workers.pricing.estimate import ItemKind, PlanItem
 from workers.scaleway import lb as lb_api
 from workers.scaleway.errors import NotFound
 from workers.scaleway.instance import get_server
@@ -72,6 +76,7 @@ class LbInput(ZoneInput):
 
 
 class ListLbsInput(ZoneInput):
+    zone: str | None = every_zone_field()
     name: str | None = Field(None, description="Only load balancers whose name contains this.")
     tags: list[str] | None = Field(None, description="Only those with one of these tags.")
     page: int = page_field()
@@ -142,10 +147,9 @@ LBS = Listing(CacheKind.LOAD_BALANCERS, "lbs", lb_api.list_lbs, lb_summary)
 
 async def list_load_balancers(args: ListLbsInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Load balancers of a zone, summarised and paginated (cached briefly)."""
-    zone = zone_of(runtime, args.zone)
     if args.tags:
         check_tags_filter(args.tags)
-    return await LBS.page(runtime, args, zone=zone, name=args.name, tags=args.tags)
+    return await listing_page(LBS, runtime, args, "zone", args.zone, name=args.name, tags=args.tags)
 
 
 async def get_load_balancer(args: LbInput, runtime: Runtime, ctx: Context) -> CallToolResult:
@@ -178,7 +182,8 @@ async def create_load_balancer(
         tags=args.tags,
         private_network_id=args.private_network_id,
     )
-    return await submit_and_wait(runtime, ctx, CREATE_LB, params)
+    result = await submit_and_wait(runtime, ctx, CREATE_LB, params)
+    return await with_price(runtime, result, [PlanItem(ItemKind.LOAD_BALANCER, zone, params.type)])
 
 
 async def _network(runtime: Runtime, zone: str, pn_id: str) -> None:

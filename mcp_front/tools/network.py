@@ -16,6 +16,7 @@ from mcp_front.inputs import (
     RegionInput,
     Tags,
     check_tags_filter,
+    every_region_field,
     optional_uuid_of,
     page_field,
     per_page_field,
@@ -27,6 +28,7 @@ from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
 from mcp_front.tool_groups import ToolGroup
 from mcp_front.toolkit import ToolInput, ToolSpec, scaleway
+from mcp_front.tools.across import listing_page
 from mcp_front.tools.paging import Listing
 from workers.cache import CacheKind
 from workers.errors import InUse
@@ -48,6 +50,7 @@ VpcId = Annotated[str | None, optional_uuid_of("a VPC")]
 
 
 class ListPrivateNetworksInput(RegionInput):
+    region: str | None = every_region_field()
     name: str | None = Field(None, description="Only networks whose name contains this.")
     tags: list[str] | None = Field(None, description="Only networks with one of these tags.")
     vpc_id: VpcId = Field(None, description="Only networks of this VPC (UUID).")
@@ -106,11 +109,17 @@ async def list_private_networks(
     args: ListPrivateNetworksInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Private networks of a region, summarised and paginated (cached briefly)."""
-    region = region_of(runtime, args.region)
     if args.tags:
         check_tags_filter(args.tags)
-    return await NETWORKS.page(
-        runtime, args, region=region, name=args.name, tags=args.tags, vpc_id=args.vpc_id
+    return await listing_page(
+        NETWORKS,
+        runtime,
+        args,
+        "region",
+        args.region,
+        name=args.name,
+        tags=args.tags,
+        vpc_id=args.vpc_id,
     )
 
 

@@ -81,9 +81,10 @@ class Listing:
             response = await self.fetch(client, **query, page=args.page, page_size=args.per_page)
             return response_page(self.items, response, self.summarise, args)
 
-        key = (self.items, *(_hashable(v) for v in query.values()), args.page, args.per_page)
+        key = (self.items, *(hashable(v) for v in query.values()), args.page, args.per_page)
         return await cached_page(runtime, self.kind, key, load)
 
 
-def _hashable(value: Any) -> Hashable:
+def hashable(value: Any) -> Hashable:
+    """A list query value as a tuple, so that it can key the cache."""
     return tuple(value) if isinstance(value, list) else value

@@ -10,11 +10,19 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field, field_validator
 
-from mcp_front.inputs import PageInput, RegionInput, optional_uuid_of, region_of, uuid_of
+from mcp_front.inputs import (
+    PageInput,
+    RegionInput,
+    every_region_field,
+    optional_uuid_of,
+    region_of,
+    uuid_of,
+)
 from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
 from mcp_front.tool_groups import ToolGroup
 from mcp_front.toolkit import ToolSpec, scaleway
+from mcp_front.tools.across import listing_page
 from mcp_front.tools.paging import Listing
 from workers.cache import CacheKind
 from workers.errors import InUse
@@ -39,6 +47,7 @@ NAMESPACE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,52}[a-z0-9]\Z")
 
 
 class ListNamespacesInput(PageInput):
+    region: str | None = every_region_field()
     name: str | None = Field(None, description="Only namespaces whose name contains this.")
 
 
@@ -86,8 +95,7 @@ async def list_registry_namespaces(
     args: ListNamespacesInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Registry namespaces of a region, summarised and paginated (cached briefly)."""
-    region = region_of(runtime, args.region)
-    return await NAMESPACES.page(runtime, args, region=region, name=args.name)
+    return await listing_page(NAMESPACES, runtime, args, "region", args.region, name=args.name)
 
 
 async def create_registry_namespace(

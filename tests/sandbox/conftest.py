@@ -19,6 +19,7 @@ from scaleway.instance.v1 import api as instance_api
 from scaleway.k8s.v1 import api as k8s_api
 from scaleway.lb.v1 import api as lb_api
 from scaleway.marketplace.v2 import api as marketplace_api
+from scaleway.product_catalog.v2alpha1 import api as product_catalog_api
 from scaleway.rdb.v1 import api as rdb_api
 from scaleway.registry.v1 import api as registry_api
 from scaleway.vpc.v2 import api as vpc_api
@@ -40,6 +41,7 @@ SDK_MODULES = (
     domain_api,
     container_api,
     function_api,
+    product_catalog_api,
 )
 
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from scaleway.k8s.v1 import K8SV1API
     from scaleway.lb.v1 import LbV1ZonedAPI
     from scaleway.marketplace.v2 import MarketplaceV2API
+    from scaleway.product_catalog.v2alpha1 import ProductCatalogV2Alpha1PublicCatalogAPI
     from scaleway.rdb.v1 import RdbV1API
     from scaleway.registry.v1 import RegistryV1API
     from scaleway.vpc.v2 import VpcV2API
@@ -220,6 +221,13 @@ class ScalewayClient:
         from scaleway.rdb.v1 import RdbV1API
 
         return self._api(RdbV1API)
+
+    @property
+    def product_catalog(self) -> ProductCatalogV2Alpha1PublicCatalogAPI:
+        """Product Catalog v2alpha1 (public list prices by zone and region)."""
+        from scaleway.product_catalog.v2alpha1 import ProductCatalogV2Alpha1PublicCatalogAPI
+
+        return self._api(ProductCatalogV2Alpha1PublicCatalogAPI)
 
     @property
     def registry(self) -> RegistryV1API:

@@ -1,0 +1,1 @@
+"""Cost estimation: catalogue prices, the Instance API fallback, and plan pricing."""

@@ -1,0 +1,1 @@
+"""Terraform export: HCL writing and Scaleway resources as provider resources."""
