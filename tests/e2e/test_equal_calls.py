@@ -111,7 +111,10 @@ async def idle_session(
     """A client on a runtime with no workers (every job stays active), over a sandbox that
     holds two servers and a database."""
     with SandboxServer(speed=1000, with_s3=True) as sb:
-        settings = make_settings(SCW_API_URL=sb.api_url, SCW_S3_ENDPOINT_URL=sb.s3_url)
+        # Polls at the sandbox's pace, so the seeded cluster and database are ready in ms.
+        settings = make_settings(
+            SCW_API_URL=sb.api_url, SCW_S3_ENDPOINT_URL=sb.s3_url, SCW_MCP_POLL_SCALE="0.001"
+        )
         async with open_runtime(settings) as runtime, Client(build_server(runtime)) as client:
             seeds = {
                 "$server": ("create_instance", EQUAL_CALLS["create_instance"][2]),
