@@ -60,17 +60,34 @@ def selected_tool_specs(settings: Settings) -> list[ToolSpec]:
     ]
 
 
+def _why_hidden(spec: ToolSpec, settings: Settings) -> str:
+    """Why ``spec`` is not offered, and how to turn it on."""
+    if spec.group not in settings.tool_groups:
+        return (
+            f"{spec.name} is in the tool group '{spec.group}', which this server does not "
+            f"offer: add it with --tools default,{spec.group} or SCW_MCP_TOOL_GROUPS"
+        )
+    return f"{spec.name} changes things and this server runs in read-only mode (--read-only)"
+
+
 def build_server(
     source: RuntimeSource, extra_specs: list[ToolSpec] | None = None
 ) -> ConnectorServer:
     """The MCP server over a runtime, open or opening (``extra_specs``: tests and plug-ins)."""
     specs = selected_tool_specs(source.settings) + list(extra_specs or ())
+    offered = {spec.name for spec in specs}
+    hidden = {
+        spec.name: _why_hidden(spec, source.settings)
+        for spec in all_tool_specs()
+        if spec.name not in offered
+    }
     job_tools = {spec.name for spec in specs if spec.starts_job}
     tasks, core_tasks = task_seams(TaskBook(source), job_tools.__contains__)
     resources = JobResources(source)
     server = ConnectorServer(
         specs,
         source,
+        hidden=hidden,
         name="scaleway-mcp-connector",
         title="Scaleway MCP Connector",
         instructions=INSTRUCTIONS,

@@ -8,7 +8,7 @@ spec's model and our own validation names every bad field in the error envelope.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -203,9 +203,18 @@ def _principal(ctx: Context) -> str | None:
 class ConnectorServer(MCPServer):
     """An MCPServer whose tools are our specs, listed and called through its public methods."""
 
-    def __init__(self, specs: Sequence[ToolSpec], source: RuntimeSource, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        specs: Sequence[ToolSpec],
+        source: RuntimeSource,
+        *,
+        hidden: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.specs = {s.name: s for s in specs}
+        # Tools this server has but does not offer, each with why (read-only mode, groups).
+        self.hidden = dict(hidden or {})
         self.source = source
         self.listed = [s.mcp_tool() for s in specs]
 
@@ -218,6 +227,8 @@ class ConnectorServer(MCPServer):
     ) -> Any:
         """Run one of our tools, or defer to the SDK's registry for any other."""
         spec = self.specs.get(name)
+        if spec is None and name in self.hidden:
+            return envelope.error(self.hidden[name])
         if spec is None:
             return await super().call_tool(name, arguments, context)
         ctx = context if context is not None else Context(mcp_server=self)

@@ -61,6 +61,12 @@ class ListJobsInput(ToolInput):
     limit: int = Field(20, ge=1, le=100, description="Page size.")
     cursor: str | None = Field(None, description="next_cursor of the previous page.")
 
+    @field_validator("state", mode="before")
+    @classmethod
+    def _one_state(cls, value: object) -> object:
+        # Models often send one state as a plain string: read it as a list of one.
+        return [value] if isinstance(value, str) else value
+
 
 async def get_job_status(args: GetJobStatusInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """State, progress, attempts, last error, result and latest events of one job."""

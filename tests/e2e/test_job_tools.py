@@ -138,7 +138,11 @@ async def test_list_jobs_filters_and_paginates(runtime: Runtime, tmp_path: Path)
             if not cursor:
                 break
         none = body(await client.call_tool("list_jobs", {"operation": "nothing.like.this"}))
+        # One state as a plain string, as models often send it, is a list of one.
+        queued = body(await client.call_tool("list_jobs", {"state": "queued", "limit": 100}))
     assert sorted(seen) == sorted(ids)
+    assert queued["status"] == "success"
+    assert {j["state"] for j in queued["data"]["jobs"]} <= {"queued"}
     assert none["data"]["jobs"] == []
 
 
@@ -190,6 +194,7 @@ async def test_cancel_a_running_job_stops_it_at_a_step_boundary(
         ("get_job_status", {"job_id": str(uuid.UUID(int=0))}, "no job with id"),
         ("get_job_status", {"job_id": str(uuid.UUID(int=0)), "wait_s": 500}, "wait_s"),
         ("list_jobs", {"state": ["sleeping"]}, "state.0: must be 'queued'"),
+        ("list_jobs", {"state": "sleeping"}, "state.0: must be 'queued'"),
         ("list_jobs", {"limit": 0}, "limit"),
         ("list_jobs", {"cursor": "garbage!"}, "cursor"),
         ("list_jobs", {"created_after": "yesterday-ish"}, "created_after"),
@@ -233,6 +238,13 @@ async def test_read_only_mode_hides_mutating_tools(make_settings: Any) -> None:
     async with open_runtime(settings, run_workers=False) as rt:
         async with Client(build_server(rt)) as client:
             tools = (await client.list_tools()).tools
+            # A hidden tool called anyway gets an envelope that says why, and no job.
+            refused = await client.call_tool("create_instance", {"name": "x"})
+            lb = await client.call_tool("list_load_balancers", {})
+        jobs = await rt.store.list_jobs()
+    assert refused.is_error and "read-only mode" in body(refused)["message"]
+    assert lb.is_error and "--tools default,lb" in body(lb)["message"]
+    assert jobs.jobs == []
     names = {t.name for t in tools}
     assert "get_job_status" in names and "list_jobs" in names and "get_cluster" in names
     assert "cancel_job" not in names
