@@ -262,9 +262,8 @@ TOOLS = [
         name="create_database",
         title="Create database",
         description=(
-            "Create a managed PostgreSQL/MySQL instance (job, minutes): engine, node "
-            "type, HA, volume, backups, user, tags. A generated password goes to a 0600 file "
-            "whose path is returned. Waits until ready."
+            "Create a managed PostgreSQL/MySQL instance (job, minutes). A generated password "
+            "goes to a 0600 file whose path is returned. Waits until ready."
         ),
         input_model=CreateDatabaseInput,
         handler=create_database,

@@ -297,9 +297,8 @@ TOOLS = [
         name="create_cluster",
         title="Create Kubernetes cluster",
         description=(
-            "Create a Kapsule cluster with a default pool (job, minutes): name, node type, pool "
-            "size/autoscaling, version (newest by default), CNI, zone, private network (created "
-            "if omitted), tags. Waits until the cluster and its nodes are ready."
+            "Create a Kapsule cluster with a default pool (job, minutes); its private network "
+            "is created if omitted. Waits until the cluster and its nodes are ready."
         ),
         input_model=CreateClusterInput,
         handler=create_cluster,
