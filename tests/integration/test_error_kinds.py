@@ -114,7 +114,7 @@ async def test_sdk_refusing_an_argument_locally_is_permanent(sandbox: SandboxSer
     client = fast_client(sandbox.api_url)
     try:
         with pytest.raises(errors.LocalError) as refused:
-            await client.read(client.instance.get_server, zone=ZONE, server_id="")
+            await client.call_idempotent(client.instance.get_server, zone=ZONE, server_id="")
     finally:
         await client.aclose()
     assert isinstance(refused.value, PermanentError)

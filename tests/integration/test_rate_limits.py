@@ -71,9 +71,9 @@ async def test_a_read_never_waits_past_its_budget(sandbox: SandboxServer) -> Non
     try:
         with answer_within(5.0):
             with pytest.raises(errors.RateLimited) as first:
-                await client.read(client.instance.list_servers, zone=ZONE)
+                await client.call_idempotent(client.instance.list_servers, zone=ZONE)
             with pytest.raises(errors.RateLimited) as second:
-                await client.read(client.instance.list_servers, zone=ZONE)
+                await client.call_idempotent(client.instance.list_servers, zone=ZONE)
     finally:
         await client.aclose()
     assert sandbox.state.counters[LIST_SERVERS] == 1  # no retry inside the window
