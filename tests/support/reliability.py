@@ -18,6 +18,7 @@ import random
 import signal
 import subprocess
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -372,7 +373,7 @@ def _stored_text(folder: Path, skip: Path) -> list[tuple[Path, bytes]]:
 async def canaries(work: Path, records: list[logging.LogRecord]) -> Tally:
     """Secrets through the product, then searched for everywhere but the secrets folder."""
     tally = Tally()
-    secret_key = "c4a7a8e5-0000-4000-8000-00000000c0de"
+    secret_key = str(uuid.uuid4())  # a fresh canary each run, never a committed value
     password = "Canary-Pa55word-9f3e!"
     with SandboxServer(speed=1000) as sandbox:
         env = product_env(sandbox, work, SCW_SECRET_KEY=secret_key, SCW_MCP_WAIT_BUDGET_S="60")
