@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,9 @@ async def test_fast_job_answers_inline_with_progress_notifications(
     assert payload["status"] == "success"
     assert payload["data"] == {"polls": 3, "job": payload["job"]["id"]}
     assert payload["job"]["state"] == "succeeded"
-    assert any("poll 2 of 3" in (m or "") for _, _, m in progress)
+    # The job's own progress reaches the client; which of its polls a busy machine lets the
+    # reporter see is timing, so any of them will do.
+    assert any(re.search(r"poll [123] of 3", m or "") for _, _, m in progress), progress
     values = [v for v, _, _ in progress]
     assert values == sorted(values) and len(set(values)) == len(values)
     # The text content carries the same JSON as the structured content.
