@@ -34,7 +34,7 @@ Describer = Callable[[Any, Runtime], Awaitable[str]]
 
 CONFIRM_SCHEMA: dict[str, Any] = {
     "type": "boolean",
-    "description": "true once the user agreed (clients without elicitation only).",
+    "description": "true once the user agreed (clients without elicitation).",
 }
 
 

@@ -9,6 +9,9 @@ from mcp.types import CallToolResult, ContentBlock, TextContent
 
 from jobs.models import JSON
 
+SUCCESS = "success"
+ERROR = "error"
+
 
 def _result(payload: JSON, *, is_error: bool, text: str | None = None) -> CallToolResult:
     envelope_text = json.dumps(payload, ensure_ascii=False, default=str)
@@ -30,7 +33,7 @@ def success(
     ``text`` (a document the tool returns, e.g. an object's content) goes once, in a second
     text block, never into the structured content as well.
     """
-    payload: JSON = {"status": "success", "data": data}
+    payload: JSON = {"status": SUCCESS, "data": data}
     if job is not None:
         payload["job"] = job
     if source is not None:
@@ -40,7 +43,7 @@ def success(
 
 def error(message: str, *, details: JSON | None = None) -> CallToolResult:
     """``{"status": "error", "message": ...}`` with ``isError`` set."""
-    payload: JSON = {"status": "error", "message": message}
+    payload: JSON = {"status": ERROR, "message": message}
     if details:
         payload["details"] = details
     return _result(payload, is_error=True)

@@ -96,7 +96,7 @@ def region_of(runtime: Runtime, region: str | None) -> str:
 
 def page_field() -> Any:
     """The ``page`` field of a paginated list."""
-    return Field(1, ge=1, description="Page number, from 1.")
+    return Field(1, ge=1, description="Page number.")
 
 
 def per_page_field(items: str = "Items") -> Any:
@@ -107,13 +107,13 @@ def per_page_field(items: str = "Items") -> Any:
 class ZoneInput(ToolInput):
     """Arguments of a zoned resource."""
 
-    zone: str | None = Field(None, description="Zone, e.g. fr-par-1 (default: config).")
+    zone: str | None = Field(None, description="Zone, e.g. fr-par-1.")
 
 
 class RegionInput(ToolInput):
     """Arguments of a regional resource."""
 
-    region: str | None = Field(None, description="Region, e.g. fr-par (default: config).")
+    region: str | None = Field(None, description="Region, e.g. fr-par.")
 
 
 class PageInput(RegionInput):
@@ -132,9 +132,9 @@ class NamedInput(RegionInput):
 
 def every_zone_field() -> Any:
     """The ``zone`` field of a list that can span every zone."""
-    return Field(None, description='Zone, e.g. fr-par-1, or "all" (default: config).')
+    return Field(None, description='Zone, e.g. fr-par-1, or "all".')
 
 
 def every_region_field() -> Any:
     """The ``region`` field of a list that can span every region."""
-    return Field(None, description='Region, e.g. fr-par, or "all" (default: config).')
+    return Field(None, description='Region, e.g. fr-par, or "all".')

@@ -28,8 +28,14 @@ INSTRUCTIONS = (
     "Mutations start a job: fast ones answer inline, slow ones (clusters, databases take "
     "minutes) return a job id; follow it with get_job_status (wait_s to wait), steer with "
     "cancel_job. Repeating a mutation while its job runs returns that job; pass the same "
-    "request_id to name one job for good. Every response is {status, data|message}."
+    "request_id to name one job for good. Every response is {{status, data|message}}. "
+    "Omitted zone and region arguments mean zone {zone}, region {region}."
 )
+
+
+def instructions(settings: Settings) -> str:
+    """The server instructions, with the configured default zone and region."""
+    return INSTRUCTIONS.format(zone=settings.credentials.zone, region=settings.credentials.region)
 
 
 def all_tool_specs() -> list[ToolSpec]:
@@ -90,7 +96,7 @@ def build_server(
         hidden=hidden,
         name="scaleway-mcp-connector",
         title="Scaleway MCP Connector",
-        instructions=INSTRUCTIONS,
+        instructions=instructions(source.settings),
         version=__version__,
         log_level=source.settings.log_level,
         lifespan=resources.lifespan,

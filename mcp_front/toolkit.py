@@ -47,10 +47,15 @@ def parse_arguments(model: type[BaseModel], arguments: dict[str, Any]) -> BaseMo
 
 Handler = Callable[[Any, Runtime, Context], Awaitable[CallToolResult]]
 
-# Every tool answers with the one envelope (mcp_front/envelope.py) as structured content. The
-# schema only says so: every schema is read by the model on each turn, and the tool list has
-# a 40,000-character budget (docs/benchmarks.md) that a fuller schema on 42 tools would break.
-ENVELOPE_SCHEMA: dict[str, Any] = {"type": "object"}
+# Every tool answers with the one envelope (mcp_front/envelope.py) as structured content.
+# The schema holds what a client can rely on, its discriminator; the rest (data, job,
+# message) depends on the tool and the outcome. Every schema is read by the model on each
+# turn, and the tool list has a 40,000-character budget (docs/benchmarks.md).
+ENVELOPE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"status": {"enum": [envelope.SUCCESS, envelope.ERROR]}},
+    "required": ["status"],
+}
 # Described once, in the server instructions, rather than in every job tool's schema.
 REQUEST_ID_SCHEMA: dict[str, Any] = {"type": "string"}
 
@@ -82,18 +87,26 @@ class ToolSpec:
         return self.read_only and not self.writes_local_files
 
     @property
+    def idempotent_effect(self) -> bool:
+        """True when calling again with the same arguments changes nothing more."""
+        return self.idempotent or self.read_only
+
+    @property
     def starts_job(self) -> bool:
         """Whether a call enqueues a job."""
         return self.enqueues and not self.read_only
 
     def annotations(self) -> ToolAnnotations:
         """The MCP tool annotations (``readOnlyHint`` also false for local file writers)."""
+        # Only what differs from the spec's defaults is said (schema.ts ToolAnnotations): the
+        # tool's title is the top-level one; destructive and idempotent mean something only
+        # when readOnlyHint is false; idempotent defaults to false, open world to true. The
+        # destructive hint defaults to true, so a mutation always says it.
+        read_only = self.changes_nothing
         return ToolAnnotations(
-            title=self.title,
-            read_only_hint=self.changes_nothing,
-            destructive_hint=self.destructive,
-            idempotent_hint=self.idempotent or self.read_only,
-            # Absent means open world (the spec's default): only a closed world is said.
+            read_only_hint=read_only,
+            destructive_hint=None if read_only else self.destructive,
+            idempotent_hint=None if read_only or not self.idempotent_effect else True,
             open_world_hint=None if self.open_world else False,
         )
 

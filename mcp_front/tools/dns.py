@@ -108,7 +108,7 @@ class PointNameInput(ZoneInput):
     server_id: Annotated[str | None, optional_uuid_of("a server")] = Field(
         None, description="Or: server whose public IP the name gets."
     )
-    resource_zone: str | None = Field(None, description="Zone of that resource (default: config).")
+    resource_zone: str | None = Field(None, description="Zone of that resource.")
     ttl: Ttl = Field(300, description=f"Seconds, {TTL_MIN_S}-{TTL_MAX_S}.")
 
     @model_validator(mode="after")

@@ -245,8 +245,8 @@ TOOLS = [
         name="create_instance",
         title="Create instance",
         description=(
-            "Create a server (job): name, commercial type, image label or id, tags, volume size; "
-            "powers it on and waits for running unless start=false. Returns its IPs."
+            "Create a server (job); powers it on and waits for running unless start=false. "
+            "Returns its IPs."
         ),
         input_model=CreateInstanceInput,
         handler=create_instance,

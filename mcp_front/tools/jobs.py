@@ -19,8 +19,6 @@ from mcp_front.runtime import Runtime
 from mcp_front.tool_groups import ToolGroup
 from mcp_front.toolkit import ToolInput, ToolSpec
 
-STATE_NAMES = ", ".join(s.value for s in JobState)
-
 
 def _job_id(value: str) -> str:
     try:
@@ -52,9 +50,7 @@ class GetJobStatusInput(JobIdInput):
 
 
 class ListJobsInput(ToolInput):
-    state: list[JobState] | None = Field(
-        None, description=f"Only jobs in these states ({STATE_NAMES})."
-    )
+    state: list[JobState] | None = Field(None, description="Only jobs in these states.")
     operation: str | None = Field(None, description="Only this operation, e.g. k8s.create_cluster.")
     created_after: datetime | None = Field(None, description="ISO-8601 time; newer jobs only.")
     created_before: datetime | None = Field(None, description="ISO-8601 time; older jobs only.")
@@ -122,8 +118,8 @@ TOOLS = [
         name="get_job_status",
         title="Job status",
         description=(
-            "Follow a job started by a mutating tool: state, progress, attempts, error, result "
-            "and latest events. wait_s waits for completion (max 50)."
+            "A job's state, progress, attempts, error, result and latest events; wait_s waits "
+            "for its end."
         ),
         input_model=GetJobStatusInput,
         handler=get_job_status,

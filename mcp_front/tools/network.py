@@ -88,7 +88,7 @@ class AttachInput(ToolInput):
     private_network_id: Annotated[str, uuid_of("a private network")] = Field(
         description="Private network id (UUID), same region."
     )
-    zone: str | None = Field(None, description="The server's zone (default: config).")
+    zone: str | None = Field(None, description="The server's zone.")
 
 
 class NetworkInput(RegionInput):

@@ -33,7 +33,7 @@ class PlannedItem(ToolInput):
         description="Offer: Instance/node type (DEV1-S), DB node type (db-dev-s), LB type (LB-S).",
     )
     count: int = Field(1, ge=1, le=1000, description="How many (nodes for k8s_pool).")
-    zone: str | None = Field(None, description="Zone of zoned kinds (default: config).")
+    zone: str | None = Field(None, description="Zone of zoned kinds.")
     region: str | None = Field(None, description="Region of database/object_storage.")
     volume_gb: float = Field(0, ge=0, le=100_000, description="database: storage GB each.")
     volume_type: str = Field("sbs_5k", description="database: sbs_5k or lssd.")

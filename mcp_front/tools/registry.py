@@ -178,8 +178,7 @@ TOOLS = [
         name="create_registry_namespace",
         title="Create registry namespace",
         description=(
-            "Create a Container Registry namespace (job): name unique in the region, "
-            "description, public or private. Returns its endpoint for docker push."
+            "Create a Container Registry namespace (job); returns its endpoint for docker push."
         ),
         input_model=CreateNamespaceInput,
         handler=create_registry_namespace,

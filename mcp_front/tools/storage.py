@@ -291,8 +291,8 @@ TOOLS = [
         name="create_bucket",
         title="Create bucket",
         description=(
-            "Create a bucket (private by default; optional public-read, versioning, tags). "
-            "Creating one you already own succeeds and changes nothing."
+            "Create a bucket (private by default). Creating one you already own succeeds and "
+            "changes nothing."
         ),
         input_model=CreateBucketInput,
         handler=create_bucket,

@@ -18,7 +18,7 @@ from workers.storage.names import (
 )
 
 _V = TypeVar("_V")
-_REGION = "Region (fr-par, nl-ams, pl-waw); the configured default when omitted."
+_REGION = "Region, e.g. fr-par."
 
 
 def _checked(problem: str | None, value: _V) -> _V:
@@ -109,7 +109,7 @@ class UploadObjectInput(_ObjectInput):
     content_base64: str | None = Field(None, description="Inline base64 bytes instead of a file.")
     content_type: str | None = Field(None, description="MIME type; guessed from the name.")
     storage_class: Literal["STANDARD", "ONEZONE_IA", "GLACIER"] | None = Field(
-        None, description="STANDARD (default), ONEZONE_IA or GLACIER."
+        None, description="Default: STANDARD."
     )
     metadata: dict[str, str] = Field(
         default_factory=dict, description="x-amz-meta-* headers: printable ASCII names/values."

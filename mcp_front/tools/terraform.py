@@ -50,8 +50,8 @@ class ExportItem(ToolInput):
         description="server, private_network, cluster, database, load_balancer or bucket."
     )
     id: str = Field(description="Resource id (UUID); a bucket's name.")
-    zone: str | None = Field(None, description="Zone of a server or LB (default: config).")
-    region: str | None = Field(None, description="Region of the others (default: config).")
+    zone: str | None = Field(None, description="Zone of a server or LB.")
+    region: str | None = Field(None, description="Region of the others.")
 
     @model_validator(mode="after")
     def _id(self) -> ExportItem:

@@ -21,6 +21,7 @@ from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     session_fixture,
     stored_bytes,
 )
+from tests.support.hints import hints
 
 pytestmark = pytest.mark.anyio
 CANARY = "Canary-Pw-7731!"  # a password nobody else would write anywhere
@@ -32,15 +33,13 @@ async def create(client: Any, progress: list[str] | None = None, **args: Any) ->
 
 async def test_database_tools_carry_the_promised_annotations(session: Session) -> None:
     client, _ = session
-    tools = {t.name: t.annotations for t in (await client.list_tools()).tools}
+    tools = {t.name: t for t in (await client.list_tools()).tools}
     for name, read_only in (
         ("list_databases", True),
         ("get_database", True),
         ("create_database", False),
     ):
-        hints = tools[name]
-        assert hints is not None and hints.title and hints.read_only_hint is read_only
-        assert hints.destructive_hint is False
+        assert tools[name].title and hints(tools[name])[:2] == (read_only, False), name
 
 
 async def test_database_from_request_to_ready_with_a_generated_password_in_a_0600_file(

@@ -22,6 +22,7 @@ from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
     sandbox_fixture,
     session_fixture,
 )
+from tests.support.hints import hints
 
 pytestmark = pytest.mark.anyio
 
@@ -36,7 +37,7 @@ async def create(client: Client, name: str = "web-1", **args: Any) -> dict[str, 
 
 async def test_instance_tools_carry_the_promised_annotations(session: Session) -> None:
     client, _ = session
-    tools = {t.name: t.annotations for t in (await client.list_tools()).tools}
+    tools = {t.name: t for t in (await client.list_tools()).tools}
     expected = {  # name: (read_only, destructive, idempotent)
         "list_instances": (True, False, True),
         "get_instance": (True, False, True),
@@ -46,13 +47,8 @@ async def test_instance_tools_carry_the_promised_annotations(session: Session) -
         "delete_instance": (False, True, False),
     }
     for name, (read_only, destructive, idempotent) in expected.items():
-        hints = tools[name]
-        assert hints is not None and hints.title
-        assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint) == (
-            read_only,
-            destructive,
-            idempotent,
-        ), name
+        assert tools[name].title, name
+        assert hints(tools[name]) == (read_only, destructive, idempotent), name
 
 
 async def test_server_lifecycle_through_the_tools(session: Session, sandbox: SandboxServer) -> None:

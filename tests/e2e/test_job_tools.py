@@ -19,6 +19,7 @@ from mcp_front.runtime import Runtime
 from mcp_front.server import build_server
 from mcp_front.toolkit import ToolInput, ToolSpec
 from tests.support.counting_ops import CountOperation, CountParams
+from tests.support.hints import hints
 
 pytestmark = pytest.mark.anyio
 
@@ -224,7 +225,7 @@ async def test_every_tool_has_annotations_and_a_described_schema(runtime: Runtim
     assert {"get_job_status", "list_jobs", "cancel_job"} <= names
     instructions = build_server(runtime).instructions or ""
     for tool in tools:
-        assert tool.annotations is not None and tool.annotations.title
+        assert tool.title and tool.annotations is not None
         assert tool.annotations.read_only_hint is not None
         for name, prop in tool.input_schema.get("properties", {}).items():
             if name == "request_id":
@@ -258,11 +259,9 @@ async def test_read_only_mode_hides_mutating_tools(make_settings: Any) -> None:
 
 async def test_tools_that_write_local_files_say_so_in_their_annotations(runtime: Runtime) -> None:
     async with Client(build_server(runtime)) as client:
-        tools = {t.name: t.annotations for t in (await client.list_tools()).tools}
+        tools = {t.name: t for t in (await client.list_tools()).tools}
     for name in ("get_cluster_kubeconfig", "download_object", "create_database"):
-        hints = tools[name]
-        assert hints is not None and hints.read_only_hint is False, name
-        assert hints.destructive_hint is False, name
+        assert hints(tools[name])[:2] == (False, False), name
 
 
 async def test_cancel_a_waiting_job_lets_its_operation_word_the_result(

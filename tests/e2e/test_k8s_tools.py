@@ -23,6 +23,7 @@ from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     stored_bytes,
     until,
 )
+from tests.support.hints import hints
 
 pytestmark = pytest.mark.anyio
 REGION = "fr-par"
@@ -36,7 +37,7 @@ async def create(client: Any, progress: list[str] | None = None, **args: Any) ->
 
 async def test_k8s_tools_carry_the_promised_annotations(session: Session) -> None:
     client, _ = session
-    tools = {t.name: t.annotations for t in (await client.list_tools()).tools}
+    tools = {t.name: t for t in (await client.list_tools()).tools}
     expected = {  # name: (read_only, destructive, idempotent)
         "list_clusters": (True, False, True),
         "get_cluster": (True, False, True),
@@ -44,10 +45,10 @@ async def test_k8s_tools_carry_the_promised_annotations(session: Session) -> Non
         "create_cluster": (False, False, False),
         "delete_cluster": (False, True, True),
     }
-    for name, hints in expected.items():
+    for name, expected_hints in expected.items():
         got = tools[name]
         assert got is not None and got.title, name
-        assert (got.read_only_hint, got.destructive_hint, got.idempotent_hint) == hints, name
+        assert hints(got) == expected_hints, name
 
 
 async def test_cluster_from_request_to_ready_nodes_with_progress(

@@ -18,6 +18,7 @@ from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
     sandbox_fixture,
     session_fixture,
 )
+from tests.support.hints import hints
 
 pytestmark = pytest.mark.anyio
 
@@ -38,10 +39,9 @@ async def _network(client: Client) -> str:
 
 async def test_new_lifecycle_tools_are_marked_destructive(session: Session) -> None:
     client, _ = session
-    tools = {t.name: t.annotations for t in (await client.list_tools()).tools}
+    tools = {t.name: t for t in (await client.list_tools()).tools}
     for name in ("reboot_instance", "detach_instance_from_network", "delete_private_network"):
-        hints = tools[name]
-        assert hints is not None and hints.destructive_hint and not hints.read_only_hint, name
+        assert hints(tools[name])[:2] == (False, True), name
 
 
 async def test_reboot_brings_a_running_server_back_to_running(

@@ -20,6 +20,7 @@ from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
     sandbox_fixture,
     session_fixture,
 )
+from tests.support.hints import hints
 
 pytestmark = pytest.mark.anyio
 
@@ -32,12 +33,10 @@ async def _server(client: Client) -> str:
 
 async def test_network_tools_carry_the_promised_annotations(session: Session) -> None:
     client, _ = session
-    tools = {t.name: t.annotations for t in (await client.list_tools()).tools}
-    assert tools["list_private_networks"].read_only_hint is True  # type: ignore[union-attr]
-    create = tools["create_private_network"]
-    assert create is not None and not create.read_only_hint and not create.destructive_hint
-    attach = tools["attach_instance_to_network"]
-    assert attach is not None and attach.idempotent_hint and not attach.destructive_hint
+    tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert hints(tools["list_private_networks"])[0]
+    assert hints(tools["create_private_network"]) == (False, False, False)
+    assert hints(tools["attach_instance_to_network"]) == (False, False, True)
 
 
 async def test_create_list_and_attach_through_the_tools(

@@ -13,19 +13,17 @@ from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     session_fixture,
 )
 from tests.integration.scaleway_harness import job_count
+from tests.support.hints import hints
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_registry_tools_carry_the_promised_annotations(session: Session) -> None:
     client, _ = session
-    tools = {t.name: t.annotations for t in (await client.list_tools()).tools}
+    tools = {t.name: t for t in (await client.list_tools()).tools}
     for name in ("list_registry_namespaces", "list_registry_images", "list_registry_tags"):
-        hints = tools[name]
-        assert hints is not None and hints.title and hints.read_only_hint is True, name
-    create = tools["create_registry_namespace"]
-    assert create is not None and create.read_only_hint is False
-    assert create.destructive_hint is False
+        assert tools[name].title and hints(tools[name])[0], name
+    assert hints(tools["create_registry_namespace"]) == (False, False, False)
 
 
 async def test_namespace_images_and_tags(session: Session, sandbox: SandboxServer) -> None:

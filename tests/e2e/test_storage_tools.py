@@ -17,6 +17,7 @@ from mcp_front.config import Settings
 from mcp_front.runtime import open_runtime
 from mcp_front.server import build_server
 from sandbox.server import SandboxServer
+from tests.support.hints import hints
 from tests.support.s3_client import sandbox_s3_client
 
 pytestmark = pytest.mark.anyio
@@ -82,10 +83,9 @@ async def test_tools_are_listed_with_their_annotations(client: Client) -> None:
     tools = {t.name: t for t in (await client.list_tools()).tools}
     names = ("list_buckets", "create_bucket", "list_objects", "upload_object")
     assert set(names) | {"download_object", "delete_object"} <= set(tools)
-    assert tools["delete_object"].annotations.destructive_hint is True
-    assert tools["list_buckets"].annotations.read_only_hint is True
-    assert tools["list_objects"].annotations.read_only_hint is True
-    assert tools["create_bucket"].annotations.idempotent_hint is True
+    assert hints(tools["delete_object"])[1]
+    assert hints(tools["list_buckets"])[0] and hints(tools["list_objects"])[0]
+    assert hints(tools["create_bucket"]) == (False, False, True)
 
 
 async def test_create_bucket_then_list_it_and_create_again_idempotently(

@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import pytest
 
+from mcp_front.toolkit import ENVELOPE_SCHEMA
 from sandbox.server import SandboxServer
 from tests.e2e.long_jobs_support import until
 from tests.e2e.stdio_support import serve_env
@@ -71,7 +72,7 @@ async def test_initialize_and_tools_list_advertise_tasks(tmp_path: Path) -> None
     assert by_name["create_cluster"]["execution"] == {"taskSupport": "optional"}
     assert "execution" not in by_name["list_clusters"]
     assert "execution" not in by_name["cancel_job"]
-    assert all(tool["outputSchema"] == {"type": "object"} for tool in tools)
+    assert all(tool["outputSchema"] == ENVELOPE_SCHEMA for tool in tools)
 
 
 async def test_create_cluster_task_result_blocks_then_completes(tmp_path: Path) -> None:

@@ -42,3 +42,24 @@ async def test_the_full_default_tool_list_fits_the_budget_on_the_2025_wire_too(
 ) -> None:
     listed = json.dumps(await _tools(make_settings()))  # as tests/e2e/test_tool_list_size.py
     assert len(listed) <= BUDGET_CHARS, len(listed)
+
+
+def test_every_envelope_shape_validates_against_the_declared_schema() -> None:
+    from jsonschema import Draft202012Validator
+
+    from mcp_front import envelope
+
+    validator = Draft202012Validator(ENVELOPE_SCHEMA)
+    Draft202012Validator.check_schema(ENVELOPE_SCHEMA)
+    answers = [
+        envelope.success([{"id": "x"}]),
+        envelope.success({"id": "x"}, job={"id": "j", "state": "running"}, source="cache"),
+        envelope.success(None, text="file content"),
+        envelope.error("name: too long", details={"field": "name"}),
+        envelope.with_fields(envelope.error("declined"), hint="ask again"),
+    ]
+    for answer in answers:
+        assert not list(validator.iter_errors(answer.structured_content)), answer
+    # The schema says something: a payload that is not an envelope is refused.
+    for wrong in ({"data": []}, {"status": "ok", "data": []}, [], "success"):
+        assert list(validator.iter_errors(wrong)), wrong
