@@ -14,6 +14,7 @@ from mcp.types import CallToolResult
 from jobs.models import JSON, Job
 from jobs.states import JobState
 from mcp_front import envelope
+from mcp_front.errors import ToolInputError
 from mcp_front.job_view import job_detail, job_summary
 from mcp_front.mcp_logging import JobLog
 from mcp_front.runtime import Runtime
@@ -86,7 +87,7 @@ async def submit_and_wait(
     submission = _SUBMISSION.get() or Submission()
     key = idempotency_key(runtime, operation.name, payload, submission)
     # A derived key only joins an active job; a client's own key names one job for good.
-    job, _ = await runtime.store.enqueue(
+    job, created = await runtime.store.enqueue(
         operation.name,
         payload,
         idempotency_key=key,
@@ -94,12 +95,30 @@ async def submit_and_wait(
         principal=submission.principal,
         task_ttl_s=submission.task_ttl_s,
     )
+    if not created and submission.request_id is not None and job.params != payload:
+        raise RequestIdReused(submission.request_id, job, payload)
     submission.job = job
     if submission.defer:
         return job_outcome(runtime, job)
     budget = runtime.settings.wait_budget_s if budget_s is None else budget_s
     job = await wait_for_job(runtime, ctx, job, budget)
     return job_outcome(runtime, job)
+
+
+class RequestIdReused(ToolInputError):
+    """A ``request_id`` already names a job of the same operation with other arguments."""
+
+    def __init__(self, request_id: str, job: Job, params: JSON) -> None:
+        # Names only: the values may hold a password.
+        differing = sorted(
+            name for name in {*job.params, *params} if job.params.get(name) != params.get(name)
+        )
+        super().__init__(
+            REQUEST_ID,
+            f"{request_id!r} already names job {job.id} ({job.operation}, "
+            f"{job.state.value}), whose arguments differ in: {', '.join(differing)}. Repeat "
+            f"that call's arguments to follow its job, or use a new request_id for a new one.",
+        )
 
 
 async def wait_for_job(runtime: Runtime, ctx: Context | None, job: Job, budget_s: float) -> Job:

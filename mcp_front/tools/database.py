@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from jobs.models import JSON
 from mcp_front import envelope
@@ -54,6 +54,25 @@ from workers.scaleway.database import (
 from workers.secret_files import generate_password, password_problem, safe_file_name, write_secret
 
 USER_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_-]{0,62}\Z")
+
+
+def _check_user_name(value: str) -> str:
+    if not USER_RE.match(value):
+        raise ValueError("must be 1-63 letters, digits, '_' or '-', starting with a letter")
+    return value
+
+
+def _check_password(value: str) -> str:
+    problem = password_problem(value)
+    if problem:
+        raise ValueError(f"the password {problem}")
+    return value
+
+
+UserName = Annotated[str, AfterValidator(_check_user_name)]
+"""A database user name, as the RDB API accepts it."""
+Password = Annotated[str, AfterValidator(_check_password)]
+"""A database user password meeting the RDB password policy."""
 VolumeType = Literal["sbs_5k", "sbs_15k", "lssd", "bssd"]
 DatabaseStatus = Literal[
     "ready",
@@ -96,27 +115,12 @@ class CreateDatabaseInput(NamedInput):
     volume_size_gb: int = Field(10, ge=5, le=10000, description="Storage size in GB.")
     disable_backup: bool = Field(False, description="Turn the daily backups off.")
     backup_same_region: bool = Field(False, description="Keep backups in the same region.")
-    user_name: str = Field("admin", description="Name of the first user.")
-    password: str | None = Field(
+    user_name: UserName = Field("admin", description="Name of the first user.")
+    password: Password | None = Field(
         None,
         description="Password of that user (default: generated and written to a 0600 file).",
         json_schema_extra={"writeOnly": True},
     )
-
-    @field_validator("user_name")
-    @classmethod
-    def _user(cls, value: str) -> str:
-        if not USER_RE.match(value):
-            raise ValueError("must be 1-63 letters, digits, '_' or '-', starting with a letter")
-        return value
-
-    @field_validator("password")
-    @classmethod
-    def _password(cls, value: str | None) -> str | None:
-        problem = password_problem(value) if value is not None else None
-        if problem:
-            raise ValueError(f"the password {problem}")
-        return value
 
 
 async def list_databases(

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from mcp_front import envelope
 from mcp_front.errors import ToolInputError
@@ -20,7 +20,7 @@ from mcp_front.job_wait import submit_and_wait
 from mcp_front.runtime import Runtime
 from mcp_front.tool_groups import ToolGroup
 from mcp_front.toolkit import ToolSpec, scaleway
-from mcp_front.tools.database import USER_RE, DatabaseInput
+from mcp_front.tools.database import DatabaseInput, Password, UserName
 from mcp_front.tools.paging import slice_page
 from workers.operations.database_admin import (
     CREATE_BACKUP,
@@ -34,7 +34,7 @@ from workers.scaleway.client import ScalewayClient
 from workers.scaleway.database import READY, get_database
 from workers.scaleway.database_admin import backup_summary, backups_of, databases_of, users_of
 from workers.scaleway.k8s import status_text
-from workers.secret_files import generate_password, password_problem, safe_file_name, write_secret
+from workers.secret_files import generate_password, safe_file_name, write_secret
 
 
 class ListBackupsInput(RegionInput):
@@ -51,28 +51,13 @@ class CreateBackupInput(DatabaseInput):
 
 
 class CreateUserInput(DatabaseInput):
-    name: str = Field(description="User name: a letter, then letters, digits, '_' or '-'.")
+    name: UserName = Field(description="User name: a letter, then letters, digits, '_' or '-'.")
     is_admin: bool = Field(False, description="Give the user admin rights.")
-    password: str | None = Field(
+    password: Password | None = Field(
         None,
         description="Password (default: generated into a 0600 file whose path is returned).",
         json_schema_extra={"writeOnly": True},
     )
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not USER_RE.match(value):
-            raise ValueError("must be 1-63 letters, digits, '_' or '-', starting with a letter")
-        return value
-
-    @field_validator("password")
-    @classmethod
-    def _password(cls, value: str | None) -> str | None:
-        problem = password_problem(value) if value is not None else None
-        if problem:
-            raise ValueError(f"the password {problem}")
-        return value
 
 
 class CreateLogicalDatabaseInput(DatabaseInput):

@@ -175,6 +175,12 @@ async def test_a_finished_job_frees_its_equal_key_but_not_a_request_id(
             third = body(await client.call_tool("create_private_network", named))
             again = body(await client.call_tool("create_private_network", named))
             assert third["job"]["id"] == again["job"]["id"]
+            # The same request_id with other arguments is a mistake, not that job again.
+            reused = {"name": "pn-3", "request_id": "deploy-42"}
+            wrong = body(await client.call_tool("create_private_network", reused))
+            assert wrong["status"] == "error", wrong
+            assert "request_id: 'deploy-42' already names job " in wrong["message"]
+            assert third["job"]["id"] in wrong["message"] and "differ in: name." in wrong["message"]
             assert sb.state.created("private_network") == 3
 
             refused = body(await client.call_tool("list_clusters", {"request_id": "x"}))
