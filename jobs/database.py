@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 WAL_AUTOCHECKPOINT_PAGES = 100
 POSTGRES_CONNECT_TIMEOUT_S = 10.0
+PRIVATE_FILE_MODE = 0o600
 _EXAMPLES = "sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PASSWORD@HOST:PORT/DATABASE"
 
 
@@ -157,6 +159,17 @@ class Database:
         await self.engine.dispose()
 
 
+def _keep_private(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (its journals follow its mode)."""
+    # Job rows hold parameters and results: nobody else on the machine should read them.
+    # SQLite would create the file under the umask (0644 usually), and its -wal and -shm
+    # files copy the main file's mode. Problems are left for SQLite to report.
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+    except OSError:
+        return
+
+
 def create_database(url: str, *, create_dir: bool = False) -> Database:
     """Build the engine for ``url`` (nothing is opened yet); DatabaseError for a bad URL.
 
@@ -172,6 +185,7 @@ def create_database(url: str, *, create_dir: bool = False) -> Database:
                 raise DatabaseError(f"job database {path}: folder {path.parent} does not exist")
             if create_dir:
                 path.parent.mkdir(parents=True, exist_ok=True)
+            _keep_private(path)
         engine = create_async_engine(
             parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         )

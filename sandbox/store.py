@@ -10,9 +10,11 @@ changed; ``changed_elsewhere`` tells when another one committed. Thread-safe; st
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -53,6 +55,9 @@ class StateStore:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # The state holds the sandbox's database passwords: owner only, journals alike.
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             # A process crash loses nothing in WAL mode at NORMAL; only a power cut could.

@@ -131,6 +131,9 @@ def test_any_kind_of_record_persists_without_code_for_it(tmp_path: Path) -> None
         assert again is not None and again.data == record.data and again.tags == ["job:1"]
         assert sb.state.status(again) == "ready"
         assert sb.state.created("load_balancer") == 1
+    # The state holds sandbox passwords: the file and its journals are the owner's only.
+    for file in tmp_path.glob("cloud.db*"):
+        assert file.stat().st_mode & 0o777 == 0o600, file
 
 
 def test_reset_empties_the_state_file(tmp_path: Path) -> None:

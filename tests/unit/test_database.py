@@ -75,3 +75,15 @@ async def test_writes_cancelled_at_any_moment_never_leave_the_lock_held(tmp_path
                     await conn.execute(update(jobs_table).values(updated_at=float(round_)))
     finally:
         await db.close()
+
+
+async def test_a_new_sqlite_job_file_and_its_journals_are_private(tmp_path: Path) -> None:
+    db = create_database(sqlite_url(tmp_path / "jobs.db"))
+    try:
+        await upgrade_database(db)
+        await JobStore(db).enqueue("demo.op", {"password": "hidden"})
+        modes = {f.name: f.stat().st_mode & 0o777 for f in tmp_path.glob("jobs.db*")}  # noqa: ASYNC240
+        assert {"jobs.db", "jobs.db-wal"} <= set(modes)
+        assert set(modes.values()) == {0o600}, modes
+    finally:
+        await db.close()
