@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 
+from jobs.errors import JobNotFound
 from jobs.models import JSON, Job
 from jobs.states import JobState
 from mcp_front import envelope
 from mcp_front.errors import ToolInputError
 from mcp_front.job_view import job_detail, job_summary
 from mcp_front.mcp_logging import JobLog
+from mcp_front.principal import caller, sees
 from mcp_front.runtime import Runtime
 from workers.steps import Operation, P
 
@@ -133,6 +135,15 @@ async def wait_for_job(runtime: Runtime, ctx: Context | None, job: Job, budget_s
         if job.state.is_terminal or remaining <= 0:
             return job
         await runtime.store.signals.wait_job_changed(job.id, min(remaining, _POLL_S))
+
+
+async def find_job(runtime: Runtime, job_id: str) -> Job:
+    """The job ``job_id`` if the caller may see it (JobNotFound otherwise, as for an unknown
+    id: another principal's job ids are not confirmed)."""
+    job = await runtime.store.get(job_id)
+    if not sees(job.principal, caller()):
+        raise JobNotFound(job_id)
+    return job
 
 
 async def cancel_and_settle(runtime: Runtime, ctx: Context | None, job_id: str) -> Job:

@@ -33,6 +33,8 @@ from jobs.errors import JobNotFound
 from jobs.models import Job
 from jobs.states import JobState
 from mcp_front.job_view import job_detail, job_summary
+from mcp_front.job_wait import find_job
+from mcp_front.principal import caller
 from mcp_front.runtime import RuntimeSource
 
 logger = logging.getLogger(__name__)
@@ -130,7 +132,7 @@ class JobResources:
         """The detail of a job with its recent events (ResourceNotFoundError if unknown)."""
         runtime = await self.source.get()
         try:
-            job = await runtime.store.get(job_id)
+            job = await find_job(runtime, job_id)
         except JobNotFound:
             raise ResourceNotFoundError(f"no job {job_id}; read {ACTIVE_URI}") from None
         events = await runtime.store.events(job_id, limit=_EVENTS)
@@ -139,7 +141,12 @@ class JobResources:
     async def active_view(self) -> dict[str, Any]:
         """The active jobs, newest first."""
         runtime = await self.source.get()
-        page = await runtime.store.list_jobs(states=ACTIVE_STATES, limit=_ACTIVE_LIMIT)
+        page = await runtime.store.list_jobs(
+            states=ACTIVE_STATES,
+            limit=_ACTIVE_LIMIT,
+            of_principal=caller() is not None,
+            principal=caller(),
+        )
         now = runtime.store.clock.now()
         rows = [{**job_summary(j, now), "uri": job_uri(j.id)} for j in page.jobs]
         return {"jobs": rows, "count": len(rows)}
@@ -191,7 +198,12 @@ class JobResources:
 
     async def _announce_changes(self) -> None:
         runtime = await self.source.get()
-        page = await runtime.store.list_jobs(states=ACTIVE_STATES, limit=_ACTIVE_LIMIT)
+        page = await runtime.store.list_jobs(
+            states=ACTIVE_STATES,
+            limit=_ACTIVE_LIMIT,
+            of_principal=caller() is not None,
+            principal=caller(),
+        )
         jobs: dict[str, Job] = {j.id: j for j in page.jobs}
         # Subscribed jobs that left the active set: read them to announce their end.
         for uri in list(self._sessions):

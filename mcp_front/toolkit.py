@@ -22,7 +22,7 @@ from mcp_front import confirmation, envelope
 from mcp_front.bounded import bound
 from mcp_front.errors import ToolInputError, error_message
 from mcp_front.job_wait import REQUEST_ID, submission_scope
-from mcp_front.principal import principal_of
+from mcp_front.principal import calling_as, principal_of
 from mcp_front.resources import link_job
 from mcp_front.runtime import Runtime, RuntimeSource
 from mcp_front.tool_groups import ToolGroup
@@ -199,7 +199,10 @@ async def call_spec(
             submission.request_id = request_id
             submission.principal = _principal(ctx)
             # A read answers within the client's window; only jobs wait out rate limits.
-            with answer_within(settings.wait_budget_s) if spec.read_only else nullcontext():
+            with (
+                calling_as(submission.principal),
+                answer_within(settings.wait_budget_s) if spec.read_only else nullcontext(),
+            ):
                 answer = link_job(await spec.handler(args, runtime, ctx))
         return bound(answer, settings.data_dir / "answers", settings.answer_max_kb * 1024)
     except Exception as exc:
@@ -230,6 +233,11 @@ class ConnectorServer(MCPServer):
         self.hidden = dict(hidden or {})
         self.source = source
         self.listed = [s.mcp_tool() for s in specs]
+
+    async def read_resource(self, uri: Any, context: Context | None = None) -> Any:
+        """Read a resource on behalf of the caller: a job is shown to its principal only."""
+        with calling_as(_principal(context) if context is not None else None):
+            return await super().read_resource(uri, context)
 
     async def list_tools(self) -> list[MCPTool]:
         """Our tools, then any registered through the SDK (extensions, plug-ins)."""

@@ -14,7 +14,8 @@ from jobs.states import JobState
 from mcp_front import envelope
 from mcp_front.errors import ToolInputError
 from mcp_front.job_view import job_detail, job_summary
-from mcp_front.job_wait import cancel_and_settle, wait_for_job
+from mcp_front.job_wait import cancel_and_settle, find_job, wait_for_job
+from mcp_front.principal import caller
 from mcp_front.runtime import Runtime
 from mcp_front.tool_groups import ToolGroup
 from mcp_front.toolkit import ToolInput, ToolSpec
@@ -66,7 +67,7 @@ class ListJobsInput(ToolInput):
 
 async def get_job_status(args: GetJobStatusInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """State, progress, attempts, last error, result and latest events of one job."""
-    job = await runtime.store.get(args.job_id)
+    job = await find_job(runtime, args.job_id)
     if args.wait_s and not job.state.is_terminal:
         job = await wait_for_job(runtime, ctx, job, args.wait_s)
     events = await runtime.store.events(job.id, limit=args.events) if args.events else None
@@ -90,6 +91,8 @@ async def list_jobs(args: ListJobsInput, runtime: Runtime, ctx: Context) -> Call
         created_before=args.created_before.timestamp() if args.created_before else None,
         limit=args.limit,
         cursor=args.cursor,
+        of_principal=caller() is not None,
+        principal=caller(),
     )
     now = runtime.store.clock.now()
     return envelope.success(
@@ -104,6 +107,7 @@ async def list_jobs(args: ListJobsInput, runtime: Runtime, ctx: Context) -> Call
 
 async def cancel_job(args: JobIdInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Cancel a queued or waiting job now, a running one at its next step."""
+    await find_job(runtime, args.job_id)
     job = await cancel_and_settle(runtime, ctx, args.job_id)
     view = job_detail(job, runtime.store.clock.now(), params=False)
     if job.state is JobState.CANCELLED:
