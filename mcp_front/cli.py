@@ -9,7 +9,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -171,23 +171,40 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         args.transport,
         " (front only: jobs run in separate workers)" if args.no_workers else "",
     )
+    stdio = args.transport == "stdio"
+    signalled = anyio.Event()
     async with anyio.create_task_group() as tg:
-        tg.start_soon(_run_or_exit, runtime)
+        tg.start_soon(_run_or_exit, runtime, signalled if stdio else None)
         async with anyio.create_task_group() as transport:
-            transport.start_soon(_stop_on_signal, transport.cancel_scope)
-            if args.transport == "stdio":
+
+            def stop() -> None:
+                transport.cancel_scope.cancel()
+                if stdio:
+                    # The stdio transport reads stdin in a thread no cancellation reaches,
+                    # so this block would wait for the client to hang up: stop the runtime
+                    # now, and _run_or_exit leaves once its jobs are finished or released.
+                    signalled.set()
+                    _shutting_down(runtime)
+
+            transport.start_soon(_stop_on_signal, stop)
+            if stdio:
                 await server.run_stdio_async()
             else:
                 from mcp_front.http import run_http
 
                 await run_http(server, settings, host=args.host, port=args.port)
             transport.cancel_scope.cancel()
-        logger.info("shutting down: finishing or releasing running jobs")
-        runtime.stop()
+        _shutting_down(runtime)
 
 
-async def _run_or_exit(runtime: StartingRuntime) -> None:
-    """Keep the runtime open; if the job database cannot be used, exit 2 at once.
+def _shutting_down(runtime: StartingRuntime) -> None:
+    logger.info("shutting down: finishing or releasing running jobs")
+    runtime.stop()
+
+
+async def _run_or_exit(runtime: StartingRuntime, exit_after: anyio.Event | None = None) -> None:
+    """Keep the runtime open; if the job database cannot be used, exit 2 at once; once it
+    closed after ``exit_after`` was set (a signal, over stdio), exit 0.
 
     Exiting, not cancelling: the stdio transport reads stdin in a thread that no
     cancellation reaches, so a cancelled server would hang until the client hung up.
@@ -197,6 +214,9 @@ async def _run_or_exit(runtime: StartingRuntime) -> None:
     except (ConfigError, JobError) as exc:
         logger.error("%s", exc)
         _exit_now(2)
+    if exit_after is not None and exit_after.is_set():
+        logger.info("stopped")
+        _exit_now(0)
 
 
 def _exit_now(code: int) -> None:
@@ -205,11 +225,11 @@ def _exit_now(code: int) -> None:
     os._exit(code)
 
 
-async def _stop_on_signal(scope: anyio.CancelScope) -> None:
+async def _stop_on_signal(stop: Callable[[], None]) -> None:
     with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
         async for signum in signals:
             logger.info("received %s", signal.Signals(signum).name)
-            scope.cancel()
+            stop()
             return
 
 
@@ -231,7 +251,7 @@ async def _work(settings: Settings) -> None:
     async with open_runtime(settings) as runtime:
         logger.info("worker %s running jobs from %s", runtime.pool.owner, runtime.db.url)
         async with anyio.create_task_group() as tg:
-            tg.start_soon(_stop_on_signal, tg.cancel_scope)
+            tg.start_soon(_stop_on_signal, tg.cancel_scope.cancel)
             await anyio.sleep_forever()
         logger.info("shutting down: finishing or releasing running jobs")
 

@@ -206,6 +206,38 @@ def test_sigterm_releases_a_step_that_outlives_the_grace_period(tmp_path: Path) 
     assert "released" in stderr
 
 
+def test_sigterm_stops_stdio_serve_while_the_client_keeps_stdin_open(tmp_path: Path) -> None:
+    # An assistant that sends SIGTERM does not always close the pipe first: the stdin reader
+    # must not keep the server (and its released jobs) waiting for the client to hang up.
+    env = serve_env(tmp_path, SCW_MCP_LEASE_S="60")
+    ids = anyio.run(partial(_enqueue, tmp_path, 2, polls=200, poll_s=0.01))
+    log, stderr_file = tmp_path / "log", tmp_path / "stderr"
+    with closing(sqlite3.connect(tmp_path / "jobs.db")) as conn, conn:
+        conn.execute("UPDATE jobs SET run_after_at = 0")
+    with stderr_file.open("wb") as stderr:
+        process = subprocess.Popen(
+            serve_command(), env=env, cwd=REPO_ROOT, stdin=subprocess.PIPE, stderr=stderr
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while not (log.exists() and log.read_text().count("poll") >= 10):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=30)  # stdin stays open all along
+    finally:
+        if process.poll() is None:
+            process.kill()
+        assert process.stdin is not None
+        process.stdin.close()
+    text = stderr_file.read_text()
+    assert code == 0, text
+    assert "shutting down" in text and "Traceback" not in text, text
+    states = _job_states(tmp_path / "jobs.db")
+    assert set(states) == set(ids)
+    assert all(state in ("queued", "waiting", "succeeded") for state in states.values()), states
+
+
 def test_serve_on_a_corrupt_database_exits_with_one_clear_message(tmp_path: Path) -> None:
     db_file = tmp_path / "jobs.db"
     db_file.write_bytes(b"this is not a database" * 100)
