@@ -96,6 +96,7 @@ class JobStore:
         *,
         idempotency_key: str | None = None,
         reuse_finished: bool = True,
+        reuse_succeeded_within_s: float = 0.0,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         run_after_at: float | None = None,
         principal: str | None = None,
@@ -103,9 +104,10 @@ class JobStore:
     ) -> tuple[Job, bool]:
         """Add a queued job; with a known idempotency key, return that job instead.
 
-        With ``reuse_finished`` false the key only joins an active job: a finished job with
-        the key gives it up and a new job takes it. Returns the job and whether it was
-        created by this call.
+        With ``reuse_finished`` false the key only joins an active job, or a job that
+        succeeded less than ``reuse_succeeded_within_s`` ago: any other finished job with the
+        key gives it up and a new job takes it. Returns the job and whether it was created by
+        this call.
         """
         now = self.clock.now()
         job_id = new_job_id()
@@ -136,7 +138,11 @@ class JobStore:
         }
         if idempotency_key is not None:
             existing = await self._find_by_key(idempotency_key)
-            if existing is not None and (reuse_finished or not existing.state.is_terminal):
+            if existing is not None and (
+                reuse_finished
+                or not existing.state.is_terminal
+                or _succeeded_since(existing, now - reuse_succeeded_within_s)
+            ):
                 return existing, False
             if existing is not None:
                 await self._release_key(existing.id, idempotency_key)
@@ -639,3 +645,9 @@ class _Values:
 
     def __init__(self, values: JSON) -> None:
         self._mapping = values
+
+
+def _succeeded_since(job: Job, since: float) -> bool:
+    return (
+        job.state is JobState.SUCCEEDED and job.finished_at is not None and job.finished_at > since
+    )

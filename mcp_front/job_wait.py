@@ -94,6 +94,7 @@ async def submit_and_wait(
         payload,
         idempotency_key=key,
         reuse_finished=submission.request_id is not None,
+        reuse_succeeded_within_s=operation.rejoin_succeeded_s,
         principal=submission.principal,
         task_ttl_s=submission.task_ttl_s,
     )
@@ -102,6 +103,15 @@ async def submit_and_wait(
     submission.job = job
     if submission.defer:
         return job_outcome(runtime, job)
+    if not created and job.state.is_terminal and submission.request_id is None:
+        ago = runtime.store.clock.now() - (job.finished_at or job.created_at)
+        return envelope.with_fields(
+            job_outcome(runtime, job),
+            note=(
+                f"an equal call's job succeeded {ago:.0f} s ago: this is its answer, and "
+                "nothing new was made. To make another, give it another name."
+            ),
+        )
     budget = runtime.settings.wait_budget_s if budget_s is None else budget_s
     job = await wait_for_job(runtime, ctx, job, budget)
     return job_outcome(runtime, job)

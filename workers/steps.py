@@ -16,6 +16,9 @@ from workers.services import Services
 
 P = TypeVar("P", bound=BaseModel)
 
+CREATE_REJOIN_S = 900.0
+"""How long a create's success answers an equal create (see ``Operation.rejoin_succeeded_s``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Done:
@@ -80,6 +83,10 @@ class Operation(abc.ABC, Generic[P]):
     identity: ClassVar[tuple[str, ...] | None] = None
     # Resources its create steps may leave, each with the look-up its resumed step uses.
     traces: ClassVar[tuple[Trace, ...]] = ()
+    # Seconds after an equal call's job succeeded during which a new equal call gets that
+    # job's answer instead of running again: a client that timed out and re-issued its
+    # create after the job ended must not create a second resource. 0: only while active.
+    rejoin_succeeded_s: ClassVar[float] = 0.0
 
     @abc.abstractmethod
     async def step(self, ctx: StepContext[P]) -> StepOutcome:

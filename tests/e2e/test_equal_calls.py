@@ -159,29 +159,39 @@ async def test_an_equal_call_joins_the_active_job(
     assert len((await runtime.store.list_jobs(limit=100)).jobs) == before + 2
 
 
-async def test_a_finished_job_frees_its_equal_key_but_not_a_request_id(
+async def test_a_create_reissued_after_its_job_succeeded_answers_that_job(
     make_settings: Callable[..., Settings],
 ) -> None:
     with SandboxServer(speed=1000, with_s3=False) as sb:
         settings = make_settings(SCW_API_URL=sb.api_url, SCW_MCP_WAIT_BUDGET_S="20")
         async with open_runtime(settings) as runtime, Client(build_server(runtime)) as client:
+            # A client that timed out re-issues its create after the job ended: one network.
             args = {"name": "pn-1"}
             first = body(await client.call_tool("create_private_network", args))
             second = body(await client.call_tool("create_private_network", args))
             assert first["job"]["state"] == second["job"]["state"] == "succeeded"
-            assert first["job"]["id"] != second["job"]["id"]
+            assert first["job"]["id"] == second["job"]["id"]
+            assert second["data"] == first["data"] and "nothing new was made" in second["note"]
+            # An action is not a create: a second reboot after the first ended is a reboot.
+            made = {"name": "web", "commercial_type": "DEV1-S"}
+            server = body(await client.call_tool("create_instance", made))["data"]["id"]
+            reboot = {"server_id": server, "confirm": True}
+            one = body(await client.call_tool("reboot_instance", reboot))
+            two = body(await client.call_tool("reboot_instance", reboot))
+            assert one["job"]["state"] == two["job"]["state"] == "succeeded", (one, two)
+            assert one["job"]["id"] != two["job"]["id"]
 
             named = {"name": "pn-2", "request_id": "deploy-42"}
             third = body(await client.call_tool("create_private_network", named))
             again = body(await client.call_tool("create_private_network", named))
-            assert third["job"]["id"] == again["job"]["id"]
+            assert third["job"]["id"] == again["job"]["id"] != first["job"]["id"]
             # The same request_id with other arguments is a mistake, not that job again.
             reused = {"name": "pn-3", "request_id": "deploy-42"}
             wrong = body(await client.call_tool("create_private_network", reused))
             assert wrong["status"] == "error", wrong
             assert "request_id: 'deploy-42' already names job " in wrong["message"]
             assert third["job"]["id"] in wrong["message"] and "differ in: name." in wrong["message"]
-            assert sb.state.created("private_network") == 3
+            assert sb.state.created("private_network") == 2
 
             refused = body(await client.call_tool("list_clusters", {"request_id": "x"}))
             assert refused["status"] == "error"

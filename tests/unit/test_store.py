@@ -83,6 +83,30 @@ async def test_idempotency_key_still_returns_the_job_once_it_finished(store: Job
     assert again.id == job.id and again.state is JobState.SUCCEEDED
 
 
+async def test_a_derived_key_joins_a_recent_success_but_not_an_old_one_nor_a_failure(
+    store: JobStore, clock: ManualClock
+) -> None:
+    async def equal_call() -> tuple[Job, bool]:
+        return await store.enqueue(
+            OP, {}, idempotency_key="same", reuse_finished=False, reuse_succeeded_within_s=900
+        )
+
+    done, _ = await equal_call()
+    await claim_one(store)
+    await store.finish(done.id, "w1", {"ok": True}, checkpoint={})
+    clock.advance(899)
+    recent, created = await equal_call()
+    assert (recent.id, created) == (done.id, False)
+    clock.advance(2)
+    later, created = await equal_call()
+    assert created and later.id != done.id
+
+    await claim_one(store)
+    await store.fail(later.id, "w1", "quota exceeded", checkpoint={})
+    retry, created = await equal_call()
+    assert created and retry.id != later.id  # a failed create is tried again
+
+
 async def test_enqueue_records_an_enqueued_event(store: JobStore) -> None:
     job, _ = await store.enqueue(OP, {})
     [event] = await store.events(job.id)

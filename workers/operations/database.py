@@ -39,7 +39,7 @@ from workers.secret_files import SecretFileError, read_secret, remove_secret
 if TYPE_CHECKING:
     from scaleway.rdb.v1 import Instance
 
-from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
+from workers.steps import CREATE_REJOIN_S, AnyOperation, Done, Operation, StepContext, StepOutcome
 
 # Rough share of the wait each status stands for, for progress bars.
 _FRACTIONS = {"provisioning": 0.2, "initializing": 0.6, "configuring": 0.9}
@@ -81,6 +81,7 @@ class CreateDatabase(Operation[CreateDatabaseParams]):
     aliases = ("rdb.create_database",)  # its name before 0.2, in job rows of older stores
     params_model = CreateDatabaseParams
     identity = ("region", "project_id", "name")
+    rejoin_succeeded_s = CREATE_REJOIN_S
     touches = (CacheKind.DATABASES,)
     traces = (
         Trace(

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from workers.scaleway.client import ScalewayClient
 
 from workers.scaleway.presence import job_tag
-from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
+from workers.steps import CREATE_REJOIN_S, AnyOperation, Done, Operation, StepContext, StepOutcome
 
 
 async def described(client: ScalewayClient, zone: str, server: Server) -> JSON:
@@ -79,6 +79,7 @@ class CreateServer(Operation[CreateServerParams]):
     name = "instance.create_server"
     params_model = CreateServerParams
     identity = ("zone", "project_id", "name")
+    rejoin_succeeded_s = CREATE_REJOIN_S
     touches = (CacheKind.SERVERS,)
     traces = (
         Trace(

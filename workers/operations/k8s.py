@@ -49,7 +49,7 @@ from workers.scaleway.presence import job_tag
 if TYPE_CHECKING:
     from scaleway.k8s.v1 import Cluster
 
-from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
+from workers.steps import CREATE_REJOIN_S, AnyOperation, Done, Operation, StepContext, StepOutcome
 
 # Node statuses that will not become ready by waiting: time to look at the pool.
 NODE_TROUBLE = frozenset({"not_ready", "creation_error", "locked", "deleting", "deleted"})
@@ -96,6 +96,7 @@ class CreateCluster(Operation[CreateClusterParams]):
     name = "k8s.create_cluster"
     params_model = CreateClusterParams
     identity = ("region", "project_id", "name")
+    rejoin_succeeded_s = CREATE_REJOIN_S
     touches = (CacheKind.CLUSTERS, CacheKind.PRIVATE_NETWORKS)
     traces = (
         Trace(

@@ -37,7 +37,15 @@ from workers.scaleway.lb import (
     lb_private_networks,
 )
 from workers.scaleway.presence import job_tag
-from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome, Wait
+from workers.steps import (
+    CREATE_REJOIN_S,
+    AnyOperation,
+    Done,
+    Operation,
+    StepContext,
+    StepOutcome,
+    Wait,
+)
 
 if TYPE_CHECKING:
     from scaleway.lb.v1 import Backend, Frontend, HealthCheck, Lb
@@ -132,6 +140,7 @@ class CreateLb(Operation[CreateLbParams]):
     name = "lb.create_lb"
     params_model = CreateLbParams
     identity = ("zone", "project_id", "name")
+    rejoin_succeeded_s = CREATE_REJOIN_S
     touches = (CacheKind.LOAD_BALANCERS,)
     traces = (
         Trace(
@@ -213,6 +222,7 @@ class CreateBackend(Operation[BackendParams]):
     name = "lb.create_backend"
     params_model = BackendParams
     identity = ("zone", "lb_id", "name")
+    rejoin_succeeded_s = CREATE_REJOIN_S
     touches = (CacheKind.LOAD_BALANCERS,)
 
     async def step(self, ctx: StepContext[BackendParams]) -> StepOutcome:
@@ -254,6 +264,7 @@ class CreateFrontend(Operation[FrontendParams]):
     name = "lb.create_frontend"
     params_model = FrontendParams
     identity = ("zone", "lb_id", "name")
+    rejoin_succeeded_s = CREATE_REJOIN_S
     touches = (CacheKind.LOAD_BALANCERS,)
 
     async def step(self, ctx: StepContext[FrontendParams]) -> StepOutcome:

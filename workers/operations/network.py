@@ -35,7 +35,7 @@ from workers.scaleway.network import (
 )
 from workers.scaleway.presence import job_tag
 from workers.scaleway.summaries import nic_summary, private_network_summary
-from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
+from workers.steps import CREATE_REJOIN_S, AnyOperation, Done, Operation, StepContext, StepOutcome
 
 NIC_READY = "available"
 NIC_TRANSIT = frozenset({"syncing"})
@@ -66,6 +66,7 @@ class CreatePrivateNetwork(Operation[CreatePrivateNetworkParams]):
     name = "network.create_private_network"
     params_model = CreatePrivateNetworkParams
     identity = ("region", "project_id", "name")
+    rejoin_succeeded_s = CREATE_REJOIN_S
     touches = (CacheKind.PRIVATE_NETWORKS,)
     traces = (
         Trace(

@@ -25,7 +25,7 @@ from workers.scaleway.registry import (
     get_namespace,
     namespace_summary,
 )
-from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
+from workers.steps import CREATE_REJOIN_S, AnyOperation, Done, Operation, StepContext, StepOutcome
 
 if TYPE_CHECKING:
     from scaleway.registry.v1 import Namespace
@@ -47,6 +47,7 @@ class CreateNamespace(Operation[CreateNamespaceParams]):
     name = "registry.create_namespace"
     params_model = CreateNamespaceParams
     identity = ("region", "project_id", "name")
+    rejoin_succeeded_s = CREATE_REJOIN_S
     touches = (CacheKind.REGISTRY,)
     # Namespaces carry no tags: after the marker, the unique name is what finds it.
     traces = (
