@@ -15,6 +15,7 @@ from jobs.errors import DatabaseError, LeaseLost
 from jobs.models import JSON, Job, Progress
 from jobs.store import JobStore
 from workers.errors import PermanentError, TransientError, is_transient
+from workers.fencing import fenced_by
 from workers.leftovers import unverified
 from workers.redact import sanitize_message
 from workers.registry import OperationRegistry
@@ -97,10 +98,21 @@ class JobRunner:
                     scope.cancel()  # another worker owns the job: stop working on it
                     return
 
+        async def fence() -> None:
+            nonlocal cancel_requested, lease_lost
+            try:
+                cancel_requested = await self.store.heartbeat(
+                    job.id, self.owner, lease_s=self.settings.lease_s
+                )
+            except LeaseLost:
+                lease_lost = True
+                raise
+
         async with anyio.create_task_group() as tg:
             tg.start_soon(renew_lease, tg.cancel_scope)
             try:
-                outcome = await operation.step(ctx)
+                with fenced_by(fence):
+                    outcome = await operation.step(ctx)
             except anyio.get_cancelled_exc_class():
                 raise
             except Exception as exc:  # decided below: retry or fail

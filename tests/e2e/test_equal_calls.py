@@ -117,7 +117,10 @@ async def idle_session(
         )
         async with open_runtime(settings) as runtime, Client(build_server(runtime)) as client:
             seeds = {
-                "$server": ("create_instance", EQUAL_CALLS["create_instance"][2]),
+                "$server": (
+                    "create_instance",
+                    {**EQUAL_CALLS["create_instance"][2], "name": "seed"},
+                ),
                 "$server2": (
                     "create_instance",
                     {**EQUAL_CALLS["create_instance"][2], "name": "w3"},

@@ -95,9 +95,9 @@ async def test_create_cluster_task_result_blocks_then_completes(tmp_path: Path) 
     assert final.get("isError") is not True
     assert done["status"] == "completed" and "pollInterval" not in done
     assert [t["taskId"] for t in listed] == [task["taskId"]]
-    # Equal call after the first finished: a new job (the equality key holds while active).
-    assert again["taskId"] != task["taskId"]
-    assert sb.state.counters[CLUSTER_POST] >= 1
+    # An equal create re-issued after the first succeeded is that task, ended: one cluster.
+    assert again["taskId"] == task["taskId"] and again["status"] == "completed"
+    assert sb.state.counters[CLUSTER_POST] == 1
 
 
 async def _has_status_notification(client: RawStdioClient, task_id: str) -> bool:

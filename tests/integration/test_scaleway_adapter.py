@@ -234,3 +234,25 @@ def test_poll_schedule_grows_to_its_cap() -> None:
     assert PollSettings().for_kind("cluster").delay_s(20) == 30.0
     assert PollSettings().for_kind("unknown") == PollSettings().for_kind("default")
     assert PollSchedule(initial_s=1, cap_s=4, timeout_s=10).expired(11)
+
+
+async def test_create_once_sends_no_create_once_its_job_lease_is_lost(
+    sandbox: SandboxServer,
+) -> None:
+    from jobs.errors import LeaseLost
+    from workers.fencing import fenced_by
+    from workers.scaleway.network import ensure_network
+
+    async def lost() -> None:
+        raise LeaseLost("job j1 is no longer leased to w1")
+
+    async def nothing_found() -> None:
+        return None
+
+    client = fast_client(sandbox.api_url)
+    with fenced_by(lost), pytest.raises(LeaseLost):
+        await ensure_network(client, "fr-par", "pn", ["job:j1"], ZERO_UUID, nothing_found)
+    assert sandbox.state.created("private_network") == 0
+    # Outside a job step there is no lease to hold: the create goes through.
+    await ensure_network(client, "fr-par", "pn", ["job:j1"], ZERO_UUID, nothing_found)
+    assert sandbox.state.created("private_network") == 1

@@ -10,6 +10,7 @@ from jobs.states import JobState
 from jobs.store import JobStore
 from tests.unit.fakes import RecordingServices, Scripted, make_runner, run_due
 from workers.errors import PermanentError, RateLimited, TransientError
+from workers.fencing import check_lease
 from workers.leftovers import Trace
 from workers.steps import Done, StepContext, Wait
 
@@ -450,3 +451,42 @@ async def test_a_create_given_up_after_crashes_names_what_it_created(
     assert failed.error is not None and "its worker stopped" in failed.error
     assert "srv-lost" in failed.error
     assert failed.result == {"created": {"server_id": "srv-lost"}}
+
+
+async def test_a_step_that_lost_its_lease_never_reaches_its_create(
+    store: JobStore, clock: ManualClock
+) -> None:
+    created: list[str] = []
+
+    async def starved_create(ctx: StepContext) -> Done:
+        # The worker was starved past its lease, and another worker took the job over.
+        clock.advance(31)
+        assert [j.id for j in await store.claim("w2", limit=1, lease_s=30)] == [ctx.job.id]
+        await check_lease()  # what ScalewayClient.create_once does right before the POST
+        created.append("server")
+        return Done({})
+
+    op = Scripted(starved_create)
+    job, _ = await store.enqueue(op.name, {})
+    await run_due(store, make_runner(store, op))
+
+    assert created == []
+    taken = await store.get(job.id)
+    assert taken.state is JobState.RUNNING and taken.lease_owner == "w2"
+
+
+async def test_the_lease_check_renews_the_lease_of_a_step_that_still_owns_its_job(
+    store: JobStore, clock: ManualClock
+) -> None:
+    async def slow_create(ctx: StepContext) -> Done:
+        clock.advance(20)
+        await check_lease()
+        clock.advance(20)  # past the first lease, within the renewed one
+        assert await store.claim("w2", limit=1, lease_s=30) == []
+        return Done({"ok": True})
+
+    op = Scripted(slow_create)
+    job, _ = await store.enqueue(op.name, {})
+    await run_due(store, make_runner(store, op))
+
+    assert (await store.get(job.id)).state is JobState.SUCCEEDED

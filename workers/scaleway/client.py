@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import anyio
 import anyio.to_thread
 
+from workers.fencing import check_lease
 from workers.retry import RetryPolicy, call_with_retries
 from workers.scaleway.errors import RateLimited, Transient, map_exception
 from workers.scaleway.ratelimit import RateLimiter, RateLimits, TurnTooFar, answer_time_left
@@ -289,6 +290,7 @@ class ScalewayClient:
             found = await lookup()
             if found is not None:
                 return found
+            await check_lease()
             try:
                 return await create()
             except Transient as exc:
