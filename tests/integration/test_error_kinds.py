@@ -121,14 +121,20 @@ async def test_sdk_refusing_an_argument_locally_is_permanent(sandbox: SandboxSer
     assert "server_id" in str(refused.value)
 
 
-async def test_unreachable_api_is_transient() -> None:
-    client = fast_client(closed_port_url())
+async def test_unreachable_api_is_transient_and_says_where_and_why() -> None:
+    url = closed_port_url()
+    client = fast_client(url)
     try:
         with pytest.raises(errors.Transient) as unreachable:
             await client.call(client.instance.list_servers, zone=ZONE)
     finally:
         await client.aclose()
     assert is_transient(unreachable.value)
+    # A mistyped SCW_API_URL must show in the message: the endpoint (never a path) and why.
+    assert str(unreachable.value) == (
+        f"network error talking to Scaleway at {url.rstrip('/')} "
+        "(ConnectionError: connection refused)"
+    )
 
 
 @pytest.mark.parametrize(

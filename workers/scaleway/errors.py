@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from workers import errors as base
 from workers.redact import sanitize_message
@@ -216,19 +217,52 @@ def map_exception(exc: BaseException) -> BaseException:
         response = exc.response
         return from_http(response.status_code, response.headers, parse_body(response.content))
     if isinstance(exc, requests.Timeout):
-        return Transient(f"Scaleway API timed out ({type(exc).__name__})")
+        return Transient(f"Scaleway API{_endpoint(exc)} timed out ({type(exc).__name__})")
     network = (
         requests.ConnectionError,
         requests.exceptions.ChunkedEncodingError,
         requests.exceptions.ContentDecodingError,
     )
     if isinstance(exc, network):
-        return Transient(f"network error talking to Scaleway ({type(exc).__name__})")
+        return Transient(
+            f"network error talking to Scaleway{_endpoint(exc)} ({_network_reason(exc)})"
+        )
     if isinstance(exc, requests.RequestException):
         return LocalError(f"the request to Scaleway could not be sent: {_one_line(exc)}")
     if isinstance(exc, ValueError | TypeError):
         return LocalError(f"the Scaleway SDK refused the request: {_one_line(exc)}")
     return exc
+
+
+def _endpoint(exc: BaseException) -> str:
+    """ " at scheme://host[:port]" of the request that failed (never its path or query)."""
+    request = getattr(exc, "request", None)
+    url = getattr(request, "url", None)
+    if not isinstance(url, str):
+        return ""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return ""
+    port = f":{parts.port}" if parts.port else ""
+    return f" at {parts.scheme}://{parts.hostname}{port}"
+
+
+_NETWORK_REASONS = (
+    ("refused", "connection refused"),
+    ("Name or service not known", "host name not found"),
+    ("Temporary failure in name resolution", "host name not found"),
+    ("nodename nor servname", "host name not found"),
+    ("Connection reset", "connection reset"),
+    ("Network is unreachable", "network unreachable"),
+)
+
+
+def _network_reason(exc: BaseException) -> str:
+    text = str(exc)
+    for marker, reason in _NETWORK_REASONS:
+        if marker in text:
+            return f"{type(exc).__name__}: {reason}"
+    return type(exc).__name__
 
 
 def _one_line(exc: BaseException) -> str:
