@@ -153,6 +153,17 @@ def _start_sandbox(settings: Settings) -> tuple[Settings, Any]:
     return settings, server
 
 
+def _page_size(text: str) -> int:
+    """``--limit``: a whole number from 1 to 1000 (argparse reports the error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"{value} is not between 1 and 1000")
+    return value
+
+
 async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     from mcp_front.runtime import OpenAfterToolsList, StartingRuntime
     from mcp_front.server import build_server
@@ -345,7 +356,9 @@ def build_parser(*, with_sandbox: bool = False) -> argparse.ArgumentParser:
     listing = jobs_sub.add_parser("list", parents=[common], help="list jobs, newest first")
     listing.add_argument("--state", action="append", help="filter by state (repeatable)")
     listing.add_argument("--operation", help="filter by operation name")
-    listing.add_argument("--limit", type=int, default=20)
+    listing.add_argument(
+        "--limit", type=_page_size, default=20, help="how many jobs (1-1000, default 20)"
+    )
     show = jobs_sub.add_parser("show", parents=[common], help="show one job")
     show.add_argument("job_id")
     cancel = jobs_sub.add_parser("cancel", parents=[common], help="cancel one job")

@@ -37,11 +37,12 @@ async def run(settings: Settings, args: argparse.Namespace, out: Callable[[str],
         now = store.clock.now()
         if args.jobs_command == "list":
             page = await store.list_jobs(states=states, operation=args.operation, limit=args.limit)
-            out(f"{'ID':36}  {'STATE':9}  {'OPERATION':28}  {'CREATED':20}  ELAPSED")
+            width = max([len("OPERATION"), *(len(job.operation) for job in page.jobs)])
+            out(f"{'ID':36}  {'STATE':9}  {'OPERATION':{width}}  {'CREATED':20}  ELAPSED")
             for job in page.jobs:
                 row = job_summary(job, now)
                 out(
-                    f"{row['id']:36}  {row['state']:9}  {row['operation'][:28]:28}  "
+                    f"{row['id']:36}  {row['state']:9}  {row['operation']:{width}}  "
                     f"{row['created_at']:20}  {row['elapsed_s']:.0f}s"
                 )
             if not page.jobs:

@@ -34,7 +34,9 @@ def run_cli(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.
     )
 
 
-async def _enqueue(data_dir: Path, count: int, **params: object) -> list[str]:
+async def _enqueue(
+    data_dir: Path, count: int, *, operation: str = "test.count", **params: object
+) -> list[str]:
     db = create_database(sqlite_url(data_dir / "jobs.db"))
     try:
         await upgrade_database(db)
@@ -42,7 +44,7 @@ async def _enqueue(data_dir: Path, count: int, **params: object) -> list[str]:
         ids = []
         for _ in range(count):
             job, _ = await store.enqueue(
-                "test.count",
+                operation,
                 {"log_path": str(data_dir / "log"), **params},
                 run_after_at=store.clock.now() + 3600,
             )
@@ -89,6 +91,9 @@ def test_db_upgrade_then_jobs_list_show_cancel(tmp_path: Path) -> None:
     assert listing.returncode == 0, listing.stderr
     assert all(job_id in listing.stdout for job_id in ids)
     assert "queued" in listing.stdout and "test.count" in listing.stdout
+    # Operation names are shown whole, however long.
+    anyio.run(partial(_enqueue, tmp_path, 1, operation="test.count_with_a_long_name"))
+    assert "test.count_with_a_long_name " in run_cli("jobs", "list", env=env).stdout
 
     shown = run_cli("jobs", "show", ids[0], env=env)
     assert shown.returncode == 0 and f'"id": "{ids[0]}"' in shown.stdout
@@ -108,6 +113,8 @@ def test_db_upgrade_then_jobs_list_show_cancel(tmp_path: Path) -> None:
         (("jobs", "show", "nope"), "is not a job id"),
         (("jobs", "show", "00000000-0000-0000-0000-000000000000"), "no job with id"),
         (("jobs", "list", "--state", "sleeping"), "is not a state"),
+        (("jobs", "list", "--limit", "-1"), "-1 is not between 1 and 1000"),
+        (("jobs", "list", "--limit", "ten"), "'ten' is not a whole number"),
     ],
 )
 def test_jobs_commands_reject_bad_input_clearly(
