@@ -89,21 +89,29 @@ async def submit_and_wait(
     submission = _SUBMISSION.get() or Submission()
     key = idempotency_key(runtime, operation.name, payload, submission)
     # A derived key only joins an active job; a client's own key names one job for good.
-    job, created = await runtime.store.enqueue(
-        operation.name,
-        payload,
-        idempotency_key=key,
-        reuse_finished=submission.request_id is not None,
-        reuse_succeeded_within_s=operation.rejoin_succeeded_s,
-        principal=submission.principal,
-        task_ttl_s=submission.task_ttl_s,
-    )
+    rejoin_s = operation.rejoin_succeeded_s if operation.traces else 0.0
+    while True:
+        job, created = await runtime.store.enqueue(
+            operation.name,
+            payload,
+            idempotency_key=key,
+            reuse_finished=submission.request_id is not None,
+            reuse_succeeded_within_s=rejoin_s,
+            principal=submission.principal,
+            task_ttl_s=submission.task_ttl_s,
+        )
+        rejoined = not created and job.state.is_terminal and submission.request_id is None
+        # A create rejoins a success only while what it made is still there: create, delete,
+        # create again is a new resource.
+        if not rejoined or await runtime.pool.runner.still_there(job):
+            break
+        rejoin_s = 0.0
     if not created and submission.request_id is not None and job.params != payload:
         raise RequestIdReused(submission.request_id, job, payload)
     submission.job = job
     if submission.defer:
         return job_outcome(runtime, job)
-    if not created and job.state.is_terminal and submission.request_id is None:
+    if rejoined:
         ago = runtime.store.clock.now() - (job.finished_at or job.created_at)
         return envelope.with_fields(
             job_outcome(runtime, job),

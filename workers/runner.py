@@ -167,6 +167,21 @@ class JobRunner:
             _report=report,
         )
 
+    async def still_there(self, job: Job) -> bool:
+        """Whether the resource a succeeded create made still exists: its first trace, looked
+        up by the job's tag as a resumed step would. An operation without traces cannot say
+        (False); a look-up that fails says True, since a second create is the worse mistake.
+        """
+        operation = self.registry.get(job.operation)
+        if not operation.traces:
+            return False
+        ctx = self._context(job, operation.params_model.model_validate(job.params))
+        try:
+            return await operation.traces[0].find(ctx) is not None
+        except Exception as exc:
+            logger.warning("job %s: could not look its resource up (%s)", job.id, exc)
+            return True
+
     async def what_exists(self, job: Job) -> JSON | None:
         """What a job that is not running created, as its cancel would word it (looked up the
         way its resumed step looks; a failed look-up says so and names the job's tag)."""

@@ -175,6 +175,13 @@ async def test_a_create_reissued_after_its_job_succeeded_answers_that_job(
             assert first["job"]["state"] == second["job"]["state"] == "succeeded"
             assert first["job"]["id"] == second["job"]["id"]
             assert second["data"] == first["data"] and "nothing new was made" in second["note"]
+            # Create, delete, create again: the second create is a new network.
+            pn = {"private_network_id": first["data"]["id"], "confirm": True}
+            deleted = body(await client.call_tool("delete_private_network", pn))
+            assert deleted["status"] == "success", deleted
+            anew = body(await client.call_tool("create_private_network", args))
+            assert anew["job"]["id"] != first["job"]["id"] and "note" not in anew
+            assert anew["data"]["id"] != first["data"]["id"]
             # An action is not a create: a second reboot after the first ended is a reboot.
             made = {"name": "web", "commercial_type": "DEV1-S"}
             server = body(await client.call_tool("create_instance", made))["data"]["id"]
@@ -194,7 +201,7 @@ async def test_a_create_reissued_after_its_job_succeeded_answers_that_job(
             assert wrong["status"] == "error", wrong
             assert "request_id: 'deploy-42' already names job " in wrong["message"]
             assert third["job"]["id"] in wrong["message"] and "differ in: name." in wrong["message"]
-            assert sb.state.created("private_network") == 2
+            assert sb.state.created("private_network") == 3
 
             refused = body(await client.call_tool("list_clusters", {"request_id": "x"}))
             assert refused["status"] == "error"

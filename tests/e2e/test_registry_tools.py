@@ -52,7 +52,8 @@ async def test_a_taken_name_is_a_clear_conflict_and_creates_nothing(
 ) -> None:
     client, _ = session
     assert (await call(client, "create_registry_namespace", name="shared"))["status"] == "success"
-    again = await call(client, "create_registry_namespace", name="shared")
+    # A new call on purpose (its own request_id), not a re-issue of the first one.
+    again = await call(client, "create_registry_namespace", name="shared", request_id="again")
     assert again["status"] == "error" and "already exists" in again["message"], again
     assert sandbox.state.created("registry_namespace") == 1
 

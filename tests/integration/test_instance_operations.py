@@ -69,7 +69,8 @@ async def test_crash_between_create_call_and_commit_makes_exactly_one_server(
     harness: Harness,
 ) -> None:
     job_id = await harness.submit("instance.create_server", _create_params())
-    (job,) = await harness.store.claim("first-process", limit=1, lease_s=30)
+    # Claimed by the runner that will crash (as its process would have).
+    (job,) = await harness.store.claim(harness.runner.owner, limit=1, lease_s=30)
     harness.store.crash_next_checkpoint = True  # dies right after POST /servers returned
     with pytest.raises((SimulatedCrash, BaseExceptionGroup)):
         await harness.runner.run(job)

@@ -55,7 +55,8 @@ async def test_create_private_network_returns_its_subnets(harness: Harness) -> N
 
 async def test_create_private_network_after_crash_makes_one_network(harness: Harness) -> None:
     job_id = await harness.submit("network.create_private_network", {"region": REGION, "name": "a"})
-    (job,) = await harness.store.claim("first-process", limit=1, lease_s=30)
+    # Claimed by the runner that will crash (as its process would have).
+    (job,) = await harness.store.claim(harness.runner.owner, limit=1, lease_s=30)
     harness.store.crash_next_checkpoint = True
     with pytest.raises((SimulatedCrash, BaseExceptionGroup)):
         await harness.runner.run(job)

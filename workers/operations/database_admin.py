@@ -33,7 +33,7 @@ from workers.scaleway.database_admin import (
 from workers.scaleway.errors import Conflict
 from workers.scaleway.k8s import status_text
 from workers.secret_files import SecretFileError, read_secret, remove_secret
-from workers.steps import CREATE_REJOIN_S, AnyOperation, Done, Operation, StepContext, StepOutcome
+from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
 
 
 class InstanceChild(BaseModel):
@@ -86,7 +86,6 @@ class CreateBackup(Operation[CreateBackupParams]):
     aliases = ("rdb.create_backup",)
     params_model = CreateBackupParams
     identity = ("region", "instance_id", "name")
-    rejoin_succeeded_s = CREATE_REJOIN_S
     touches = (CacheKind.DATABASE_BACKUPS,)
 
     async def step(self, ctx: StepContext[CreateBackupParams]) -> StepOutcome:
@@ -127,7 +126,6 @@ class CreateUser(Operation[CreateUserParams]):
     aliases = ("rdb.create_user",)
     params_model = CreateUserParams
     identity = ("region", "instance_id", "name")
-    rejoin_succeeded_s = CREATE_REJOIN_S
     touches = (CacheKind.DATABASE_USERS,)
 
     async def step(self, ctx: StepContext[CreateUserParams]) -> StepOutcome:
@@ -163,7 +161,6 @@ class CreateLogicalDatabase(Operation[InstanceChild]):
     aliases = ("rdb.create_logical_database",)
     params_model = InstanceChild
     identity = ("region", "instance_id", "name")
-    rejoin_succeeded_s = CREATE_REJOIN_S
     touches = (CacheKind.DATABASE_NAMES,)
 
     async def step(self, ctx: StepContext[InstanceChild]) -> StepOutcome:

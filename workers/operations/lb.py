@@ -222,7 +222,6 @@ class CreateBackend(Operation[BackendParams]):
     name = "lb.create_backend"
     params_model = BackendParams
     identity = ("zone", "lb_id", "name")
-    rejoin_succeeded_s = CREATE_REJOIN_S
     touches = (CacheKind.LOAD_BALANCERS,)
 
     async def step(self, ctx: StepContext[BackendParams]) -> StepOutcome:
@@ -264,7 +263,6 @@ class CreateFrontend(Operation[FrontendParams]):
     name = "lb.create_frontend"
     params_model = FrontendParams
     identity = ("zone", "lb_id", "name")
-    rejoin_succeeded_s = CREATE_REJOIN_S
     touches = (CacheKind.LOAD_BALANCERS,)
 
     async def step(self, ctx: StepContext[FrontendParams]) -> StepOutcome:

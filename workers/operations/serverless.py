@@ -29,7 +29,7 @@ from workers.scaleway.serverless import (
     get_namespace,
     namespace_summary,
 )
-from workers.steps import CREATE_REJOIN_S, AnyOperation, Done, Operation, StepContext, StepOutcome
+from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome
 
 
 class NamespaceParams(BaseModel):
@@ -65,7 +65,6 @@ class CreateNamespace(Operation[NamespaceParams]):
     name = "serverless.create_namespace"
     params_model = NamespaceParams
     identity = ("kind", "region", "project_id", "name")
-    rejoin_succeeded_s = CREATE_REJOIN_S
     touches = (CacheKind.SERVERLESS,)
 
     async def step(self, ctx: StepContext[NamespaceParams]) -> StepOutcome:
@@ -145,7 +144,6 @@ class CreateCron(Operation[CronParams]):
     name = "serverless.create_cron"
     params_model = CronParams
     identity = ("kind", "region", "id", "name")
-    rejoin_succeeded_s = CREATE_REJOIN_S
     touches = (CacheKind.SERVERLESS,)
 
     async def step(self, ctx: StepContext[CronParams]) -> StepOutcome:
