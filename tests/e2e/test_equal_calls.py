@@ -25,12 +25,14 @@ from tests.e2e.long_jobs_support import body
 from tests.e2e.stdio_support import serve_env, serve_params
 
 pytestmark = pytest.mark.anyio
-# Placeholders for a server and a database the fixture creates (the tools check they exist).
+# Placeholders for servers, clusters and a database the fixture creates (the tools, confirmed
+# destructive ones included, check that their target exists).
 DESTRUCTIVE = {spec.name: spec.destructive for spec in all_tool_specs()}
 SERVER = "$server"
 SERVER_2 = "$server2"
 NETWORK = str(uuid.UUID(int=2))
 CLUSTER = "$cluster"
+CLUSTER_2 = "$cluster2"
 DATABASE = "$database"
 
 # Every tool that starts a job, with two calls that must be one job and one that must not.
@@ -41,11 +43,11 @@ EQUAL_CALLS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = 
         {"name": "web-2", "commercial_type": "DEV1-S", "image": "ubuntu_noble"},
     ),
     "start_instance": ({"server_id": SERVER}, {"server_id": SERVER}, {"server_id": NETWORK}),
-    "stop_instance": ({"server_id": SERVER}, {"server_id": SERVER}, {"server_id": NETWORK}),
+    "stop_instance": ({"server_id": SERVER}, {"server_id": SERVER}, {"server_id": SERVER_2}),
     "delete_instance": (
         {"server_id": SERVER},
         {"server_id": SERVER, "delete_ips": False},
-        {"server_id": NETWORK},
+        {"server_id": SERVER_2},
     ),
     "reboot_instance": ({"server_id": SERVER}, {"server_id": SERVER}, {"server_id": SERVER_2}),
     "create_database_backup": (
@@ -74,7 +76,7 @@ EQUAL_CALLS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = 
         {"name": "dup-1", "node_type": "DEV1-M", "pool_size": 2},
         {"name": "dup-2", "node_type": "DEV1-M"},
     ),
-    "delete_cluster": ({"cluster_id": CLUSTER}, {"cluster_id": CLUSTER}, {"cluster_id": SERVER}),
+    "delete_cluster": ({"cluster_id": CLUSTER}, {"cluster_id": CLUSTER}, {"cluster_id": CLUSTER_2}),
     "create_database": (
         {"name": "orders"},
         {"name": "orders", "volume_size_gb": 20},
@@ -127,6 +129,7 @@ async def idle_session(
                 ),
                 "$database": ("create_database", {"name": "seed"}),
                 "$cluster": ("create_cluster", {"name": "seed", "node_type": "DEV1-M"}),
+                "$cluster2": ("create_cluster", {"name": "seed-2", "node_type": "DEV1-M"}),
             }
             targets = {"$out": str(tmp_path / "out.txt"), "$other": str(tmp_path / "o.txt")}
             for key, (tool, args) in seeds.items():
