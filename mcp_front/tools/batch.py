@@ -37,6 +37,7 @@ from workers.operations.batch import (
 from workers.operations.instance import CREATE_SERVER
 from workers.operations.network import CREATE_PRIVATE_NETWORK
 from workers.operations.storage import CREATE_BUCKET
+from workers.scaleway.errors import InvalidRequest
 from workers.steps import AnyOperation
 
 BatchTool = Literal["create_instance", "create_private_network", "create_bucket"]
@@ -116,6 +117,9 @@ async def child_params(
         raise ToolInputError(where, "; ".join(validation_problems(exc))) from None
     except ToolInputError as exc:
         raise ToolInputError(f"{where}.{exc.field}", str(exc).split(": ", 1)[-1]) from None
+    except InvalidRequest as exc:  # a value the API's offer refuses (type, image...)
+        field = next(iter(exc.fields), "")
+        raise ToolInputError(f"{where}.{field}" if field else where, str(exc)) from None
 
 
 async def create_batch(args: CreateBatchInput, runtime: Runtime, ctx: Context) -> CallToolResult:

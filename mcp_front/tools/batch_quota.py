@@ -27,11 +27,12 @@ Count = Callable[[ScalewayClient, str], Awaitable[int]]
 
 
 async def _servers_in(client: ScalewayClient, zone: str) -> int:
-    return (await list_servers(client, zone, page=1, page_size=1)).total_count
+    # The Instance API sends the total in a header, which the SDK passes on as text.
+    return int((await list_servers(client, zone, page=1, page_size=1)).total_count)
 
 
 async def _networks_in(client: ScalewayClient, region: str) -> int:
-    return (await list_private_networks(client, region, page=1, page_size=1)).total_count
+    return int((await list_private_networks(client, region, page=1, page_size=1)).total_count)
 
 
 @dataclass(frozen=True, slots=True)
