@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from jobs.errors import InvalidTransition
 from jobs.models import JSON, Job
 from jobs.states import JobState
-from jobs.store import JobStore
+
+if TYPE_CHECKING:
+    # The store (and SQLAlchemy) loads with the runtime, after the MCP handshake.
+    from jobs.store import JobStore
 
 logger = logging.getLogger(__name__)
 

@@ -161,6 +161,8 @@ class CreateBatch(Operation[CreateBatchParams]):
 
     name = "batch.create"
     params_model = CreateBatchParams
+    # The same children of the same operation are the same batch (whatever its concurrency).
+    identity = ("operation", "children")
 
     async def step(self, ctx: StepContext[CreateBatchParams]) -> StepOutcome:
         params = ctx.params
