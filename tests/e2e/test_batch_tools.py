@@ -55,8 +55,21 @@ def max_overlap(children: list[Job]) -> int:
 
 
 async def test_a_batch_creates_each_instance_once_and_reports_each_child(
-    session: Session, sandbox: SandboxServer
+    sandbox: SandboxServer, make_settings: Callable[..., Settings], database_url: str
 ) -> None:
+    settings = make_settings(
+        SCW_API_URL=sandbox.api_url,
+        SCW_MCP_WAIT_BUDGET_S="20",
+        SCW_MCP_POLL_SCALE=POLL_SCALE,
+        SCW_MCP_TOOL_GROUPS="default,batch",
+        SCW_MCP_DATABASE_URL=database_url,
+    )
+    async with sandbox_session(settings, sandbox.api_url) as opened:
+        await creates_each_instance_once(opened, sandbox)
+
+
+async def creates_each_instance_once(session: Session, sandbox: SandboxServer) -> None:
+    """Three instances, two at a time: each created once, each child reported and linked."""
     client, runtime = session
     progress: list[str] = []
     answer = await batch(
