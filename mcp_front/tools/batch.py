@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from mcp_front.errors import ToolInputError, validation_problems
 from mcp_front.job_wait import submit_and_wait
+from mcp_front.price_note import with_price
 from mcp_front.runtime import Runtime
 from mcp_front.tool_groups import ToolGroup
 from mcp_front.toolkit import ToolInput, ToolSpec, parse_arguments, scaleway
@@ -34,9 +35,10 @@ from workers.operations.batch import (
     BatchChild,
     CreateBatchParams,
 )
-from workers.operations.instance import CREATE_SERVER
+from workers.operations.instance import CREATE_SERVER, CreateServerParams
 from workers.operations.network import CREATE_PRIVATE_NETWORK
 from workers.operations.storage import CREATE_BUCKET
+from workers.pricing.estimate import ItemKind, PlanItem
 from workers.scaleway.errors import InvalidRequest
 from workers.steps import AnyOperation
 
@@ -52,10 +54,18 @@ class BatchTarget:
     params: Callable[[Any, Runtime], Awaitable[BaseModel]]
     operation: AnyOperation
     quota: QuotaRule | None
+    # What one child costs an hour, when it costs anything by the hour.
+    price: Callable[[Any], PlanItem] | None = None
+
+
+def _server_price(params: CreateServerParams) -> PlanItem:
+    return PlanItem(ItemKind.INSTANCE, params.zone, params.commercial_type)
 
 
 TARGETS: dict[str, BatchTarget] = {
-    "create_instance": BatchTarget(CreateInstanceInput, server_params, CREATE_SERVER, SERVERS),
+    "create_instance": BatchTarget(
+        CreateInstanceInput, server_params, CREATE_SERVER, SERVERS, _server_price
+    ),
     "create_private_network": BatchTarget(
         CreatePrivateNetworkInput, private_network_params, CREATE_PRIVATE_NETWORK, PRIVATE_NETWORKS
     ),
@@ -149,7 +159,10 @@ async def create_batch(args: CreateBatchInput, runtime: Runtime, ctx: Context) -
         ],
         concurrency=args.concurrency,
     )
-    return await submit_and_wait(runtime, ctx, CREATE_BATCH, params)
+    result = await submit_and_wait(runtime, ctx, CREATE_BATCH, params)
+    if target.price is None:
+        return result
+    return await with_price(runtime, result, [target.price(child) for child in children])
 
 
 TOOLS = [

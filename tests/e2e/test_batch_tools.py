@@ -13,6 +13,7 @@ from mcp import Client
 
 from jobs.models import Job
 from mcp_front.config import Settings
+from sandbox import catalog
 from sandbox.server import SandboxServer
 from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     POLL_SCALE,
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.anyio
 session = groups_session_fixture("default,batch")
 SERVERS_POST = "POST /instance/v1/zones/{zone}/servers"
 SERVER = {"zone": "fr-par-1", "commercial_type": "DEV1-S", "name": "web"}
+HOURLY = {t.name: t.hourly_price for t in catalog.SERVER_TYPES}
 UNKNOWN_VPC = "11111111-2222-4333-8444-555555555555"
 
 
@@ -89,6 +91,8 @@ async def creates_each_instance_once(session: Session, sandbox: SandboxServer) -
     assert sandbox.state.created("server") == 3 and sandbox.state.counters[SERVERS_POST] == 3
     assert sorted(r.name for r in sandbox.state.all("server")) == ["web-1", "web-2", "web-3"]
     assert any("of 3 done" in message for message in progress), progress
+    # The answer states what the batch costs: three servers' hourly list price.
+    assert answer["price"]["hourly"] == pytest.approx(3 * HOURLY["DEV1-S"], abs=1e-6)
     parent_id = answer["job"]["id"]
     listed = await call(client, "list_jobs", parent_id=parent_id)
     children = listed["data"]["jobs"]

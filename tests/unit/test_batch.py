@@ -179,4 +179,6 @@ async def test_cancelling_the_batch_cancels_queued_children_and_lets_running_one
     assert cancelled.result is not None
     lines = cancelled.result["children"]
     assert [line["state"] for line in lines[2:]] == ["not_started"] * 3
-    assert "1 already running continue" in cancelled.result["note"]
+    note = cancelled.result["note"]
+    assert note.startswith("children cancelled before they started: 1; never enqueued: 3; still")
+    assert "still running: 1 (they run to their end" in note

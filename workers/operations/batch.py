@@ -190,19 +190,17 @@ class CreateBatch(Operation[CreateBatchParams]):
 
     async def on_cancel(self, ctx: StepContext[CreateBatchParams]) -> JSON | None:
         cancelled = await ctx.children.cancel_unstarted()
-        jobs = await ctx.children.by_index()
-        report = batch_report(ctx.params, jobs)
-        running = [line["job_id"] for line in report["children"] if line["state"] in _ACTIVE]
-        report["note"] = (
-            f"{sum(1 for j in cancelled if j.state is JobState.CANCELLED)} queued children "
-            "cancelled and the rest never started; "
-            + (
-                f"{len(running)} already running continue to their end (cancel_job stops "
-                "one; get_job_status follows it)"
-                if running
-                else "no child is still running"
-            )
+        report = batch_report(ctx.params, await ctx.children.by_index())
+        stopped = sum(1 for job in cancelled if job.state is JobState.CANCELLED)
+        running = sum(1 for line in report["children"] if line["state"] in _ACTIVE)
+        never = report["not_started"]
+        note = (
+            f"children cancelled before they started: {stopped}; never enqueued: {never}; "
+            f"still running: {running}"
         )
+        if running:
+            note += " (they run to their end: get_job_status follows one, cancel_job stops it)"
+        report["note"] = note
         return report
 
 
