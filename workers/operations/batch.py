@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from jobs.models import JSON, Job, Progress
 from jobs.states import JobState
 from workers.errors import FailedWithResult
+from workers.fencing import check_lease
 from workers.polling import PollKind
 from workers.steps import (
     CREATE_REJOIN_S,
@@ -163,15 +164,21 @@ class CreateBatch(Operation[CreateBatchParams]):
     params_model = CreateBatchParams
     # The same children of the same operation are the same batch (whatever its concurrency).
     identity = ("operation", "children")
+    # Re-issued after it succeeded, a batch answers with that batch: nothing is made twice.
+    rejoin_succeeded_s = CREATE_REJOIN_S
 
     async def step(self, ctx: StepContext[CreateBatchParams]) -> StepOutcome:
         params = ctx.params
         jobs = await ctx.children.by_index()
         active = sum(1 for job in jobs.values() if not job.state.is_terminal)
+        fenced = False
         for index, child in enumerate(params.children):
             if active >= params.concurrency:
                 break
             if index not in jobs:
+                if not fenced:  # a worker that lost this job must not enqueue past the bound
+                    await check_lease()
+                    fenced = True
                 jobs[index] = await ctx.children.enqueue(index, params.operation, child.params)
                 active += 1
         tally = Tally.of(jobs, len(params.children))
