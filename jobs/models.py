@@ -61,6 +61,8 @@ class Job:
     # The MCP task view: the principal owning the job (None: anyone) and the view's lifetime.
     principal: str | None = None
     task_ttl_s: float | None = None
+    # The batch job that enqueued this one, if any.
+    parent_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

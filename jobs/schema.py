@@ -47,9 +47,12 @@ jobs_table = Table(
     # The task view (migration 0003): the principal owning the job, the view's lifetime.
     Column("principal", String(64), nullable=True),
     Column("task_ttl_s", Float, nullable=True),
+    # The batch job that enqueued this one (migration 0004); null for every other job.
+    Column("parent_id", String(36), nullable=True),
     # Serves claims: due jobs in a claimable state, oldest first.
     Index("ix_jobs_state_run_after", "state", "run_after_at"),
     Index("ix_jobs_created_at", "created_at"),
+    Index("ix_jobs_parent_id", "parent_id"),
 )
 
 job_events_table = Table(

@@ -74,6 +74,7 @@ def _row_to_job(row: Any) -> Job:
         finished_at=m["finished_at"],
         principal=m["principal"],
         task_ttl_s=m["task_ttl_s"],
+        parent_id=m["parent_id"],
     )
 
 
@@ -101,6 +102,7 @@ class JobStore:
         run_after_at: float | None = None,
         principal: str | None = None,
         task_ttl_s: float | None = None,
+        parent_id: str | None = None,
     ) -> tuple[Job, bool]:
         """Add a queued job; with a known idempotency key, return that job instead.
 
@@ -135,6 +137,7 @@ class JobStore:
             "event_message": None,
             "principal": principal,
             "task_ttl_s": task_ttl_s,
+            "parent_id": parent_id,
         }
         if idempotency_key is not None:
             existing = await self._find_by_key(idempotency_key)
@@ -498,7 +501,34 @@ class JobStore:
         self.signals.job_changed(job_id)
         return job
 
+    async def wake(self, job_id: str) -> None:
+        """Make a waiting job due now (a batch whose child just ended); else change nothing."""
+        now = self.clock.now()
+        async with self.db.write() as conn:
+            woken = await conn.execute(
+                update(jobs_t)
+                .where(
+                    jobs_t.c.id == job_id,
+                    jobs_t.c.state == JobState.WAITING.value,
+                    jobs_t.c.run_after_at > now,
+                )
+                .values(run_after_at=now)
+            )
+        if woken.rowcount == 1:
+            self.signals.enqueued()
+
     # -- reading --------------------------------------------------------------------------
+
+    async def children(self, parent_id: str) -> list[Job]:
+        """The jobs ``parent_id`` enqueued, oldest first."""
+        query = (
+            select(jobs_t)
+            .where(jobs_t.c.parent_id == parent_id)
+            .order_by(jobs_t.c.created_at, jobs_t.c.id)
+        )
+        async with self.db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_row_to_job(r) for r in rows]
 
     async def get(self, job_id: str) -> Job:
         """The job with that id; JobNotFound otherwise."""
@@ -516,9 +546,11 @@ class JobStore:
         cursor: str | None = None,
         of_principal: bool = False,
         principal: str | None = None,
+        parent_id: str | None = None,
     ) -> JobPage:
         """Jobs newest first, filtered, one page at a time (``of_principal``: only the jobs
-        of ``principal``, where None is the jobs of no principal)."""
+        of ``principal``, where None is the jobs of no principal; ``parent_id``: only the
+        children of that batch job)."""
         limit = max(1, min(limit, MAX_PAGE_SIZE))
         query = select(jobs_t)
         if of_principal:
@@ -531,6 +563,8 @@ class JobStore:
             query = query.where(jobs_t.c.state.in_([s.value for s in states]))
         if operation:
             query = query.where(jobs_t.c.operation == operation)
+        if parent_id:
+            query = query.where(jobs_t.c.parent_id == parent_id)
         if created_after is not None:
             query = query.where(jobs_t.c.created_at >= created_after)
         if created_before is not None:

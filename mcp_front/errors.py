@@ -28,9 +28,14 @@ class ToolInputError(Exception):
 
 def describe_validation_error(exc: ValidationError) -> str:
     """One line per bad field: its name, what is wrong and what is allowed."""
+    return "invalid arguments: " + "; ".join(validation_problems(exc))
+
+
+def validation_problems(exc: ValidationError, prefix: str = "") -> list[str]:
+    """``"<prefix><field>: <what is wrong and what is allowed>"`` for each bad field."""
     parts = []
     for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "arguments"
+        field = prefix + (".".join(str(p) for p in err["loc"]) or "arguments")
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
             message = "is required"
@@ -39,7 +44,7 @@ def describe_validation_error(exc: ValidationError) -> str:
         else:
             message = _plain_words(err["type"], err.get("ctx") or {}, message)
         parts.append(f"{field}: {message}")
-    return "invalid arguments: " + "; ".join(parts)
+    return parts
 
 
 _BOUNDS = {

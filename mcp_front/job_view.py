@@ -25,7 +25,7 @@ def job_summary(job: Job, now: float) -> JSON:
         "phase": job.progress.phase,
         "created_at": iso(job.created_at),
         "elapsed_s": round(_elapsed(job, now), 1),
-    }
+    } | ({"parent_id": job.parent_id} if job.parent_id else {})
 
 
 def job_detail(
@@ -55,6 +55,8 @@ def job_detail(
         "finished_at": iso(job.finished_at),
         "elapsed_s": round(_elapsed(job, now), 1),
         "cancel_requested": job.cancel_requested or None,
+        # A batch's child names its batch (list_jobs with parent_id lists a batch's children).
+        "parent_id": job.parent_id,
     }
     if job.state is JobState.WAITING:
         view["next_check_in_s"] = round(max(0.0, job.run_after_at - now), 1)

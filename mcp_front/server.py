@@ -9,6 +9,7 @@ from mcp_front.runtime import RuntimeSource
 from mcp_front.tasks import TaskBook
 from mcp_front.tasks_wire import task_seams
 from mcp_front.toolkit import ConnectorServer, ToolSpec
+from mcp_front.tools import batch as batch_tools
 from mcp_front.tools import database as database_tools
 from mcp_front.tools import database_admin as database_admin_tools
 from mcp_front.tools import dns as dns_tools
@@ -54,6 +55,7 @@ def all_tool_specs() -> list[ToolSpec]:
         *serverless_tools.TOOLS,
         *planning_tools.TOOLS,
         *terraform_tools.TOOLS,
+        *batch_tools.TOOLS,
     ]
 
 

@@ -1,4 +1,4 @@
 """Alembic environment and revisions of the job database (shipped inside the wheel)."""
 
-HEAD = "0003"
+HEAD = "0004"
 """The newest revision; a unit test checks it against the Alembic scripts."""

@@ -21,6 +21,7 @@ from sandbox import admin, errors
 from sandbox.api import (
     block,
     domain,
+    iam,
     instance,
     instance_resources,
     k8s,
@@ -60,6 +61,7 @@ API_ROUTES: list[BaseRoute] = [
     *domain.routes,
     *serverless.routes,
     *product_catalog.routes,
+    *iam.routes,
 ]
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNAVAILABLE_TEXT = (

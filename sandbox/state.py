@@ -252,12 +252,19 @@ class SandboxState:
             hook(self, record)
         return True
 
-    def check_quota(self, kind: str, project_id: str, quota_name: str) -> None:
-        """Raise ``quotas_exceeded`` if the project already has its quota of ``kind``."""
+    def check_quota(
+        self, kind: str, project_id: str, quota_name: str, location: str | None = None
+    ) -> None:
+        """Raise ``quotas_exceeded`` if the project already has its quota of ``kind`` (in
+        ``location`` for a zonal quota, else anywhere)."""
         limit = self.quotas.get(kind)
         if limit is None:
             return
-        current = sum(1 for r in self.all(kind) if r.project_id == project_id)
+        current = sum(
+            1
+            for r in self.all(kind)
+            if r.project_id == project_id and location in (None, r.location)
+        )
         if current >= limit:
             raise errors.quotas_exceeded(quota_name, limit, current)
 

@@ -5,7 +5,8 @@
     │   └── RateLimited      the API asked us to slow down (optional retry_after_s)
     ├── PermanentError       retrying cannot help: the job fails with this message
     │   ├── InvalidParameters  the job's stored parameters no longer validate
-    │   └── InUse            the resource has dependents; deleting it is refused
+    │   ├── InUse            the resource has dependents; deleting it is refused
+    │   └── FailedWithResult a job that fails yet reports what it did (a batch's children)
     └── UnknownOperation     no operation of that name is registered
 
 The messages of these errors are shown to users: they never carry secrets.
@@ -48,6 +49,14 @@ class InUse(PermanentError):
     def __init__(self, what: str, dependents: list[str], advice: str) -> None:
         super().__init__(f"{what} is in use by: {'; '.join(dependents)}; {advice}")
         self.dependents = dependents
+
+
+class FailedWithResult(PermanentError):
+    """The job fails with this message and keeps ``result`` (e.g. a batch's per-child report)."""
+
+    def __init__(self, message: str, result: dict[str, object]) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 def is_transient(exc: BaseException) -> bool:

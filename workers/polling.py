@@ -26,6 +26,8 @@ class PollKind(StrEnum):
     LB = "lb"
     DNS = "dns"
     SERVERLESS = "serverless"
+    # A batch re-checking its children (each child's end also wakes it at once).
+    BATCH = "batch"
     DEFAULT = "default"
 
 
@@ -69,6 +71,7 @@ DEFAULT_SCHEDULES: Mapping[PollKind, PollSchedule] = MappingProxyType(
         PollKind.CLUSTER: PollSchedule(initial_s=15.0, cap_s=30.0, timeout_s=3600.0),
         PollKind.POOL: PollSchedule(initial_s=15.0, cap_s=30.0, timeout_s=3600.0),
         PollKind.DATABASE: PollSchedule(initial_s=15.0, cap_s=30.0, timeout_s=3600.0),
+        PollKind.BATCH: PollSchedule(initial_s=2.0, cap_s=10.0, timeout_s=86_400.0),
         PollKind.DEFAULT: PollSchedule(initial_s=5.0, cap_s=30.0, timeout_s=1800.0),
     }
 )

@@ -14,7 +14,8 @@ from pydantic import BaseModel
 from jobs.errors import DatabaseError, LeaseLost
 from jobs.models import JSON, Job, Progress
 from jobs.store import JobStore
-from workers.errors import PermanentError, TransientError, is_transient
+from workers.children import Children
+from workers.errors import FailedWithResult, PermanentError, TransientError, is_transient
 from workers.fencing import fenced_by
 from workers.leftovers import unverified
 from workers.redact import sanitize_message
@@ -70,6 +71,7 @@ class JobRunner:
             params = operation.params_model.model_validate(job.params)
         except Exception as exc:
             await self.store.fail(job.id, self.owner, self._message(exc), checkpoint=job.checkpoint)
+            await self._ended(job)
             return
         ctx = self._context(job, params)
         if job.attempts >= job.max_attempts:
@@ -131,6 +133,7 @@ class JobRunner:
             return
         if isinstance(outcome, Done):
             await self.store.finish(job.id, self.owner, outcome.result, checkpoint=ctx.checkpoint)
+            await self._ended(job)
             logger.info("job %s (%s) succeeded", job.id, job.operation)
             return
         assert isinstance(outcome, Wait)
@@ -145,6 +148,11 @@ class JobRunner:
         )
         if not parked:
             await self._cancel(operation, ctx)
+
+    async def _ended(self, job: Job) -> None:
+        """A child that ended wakes its batch, which waits for its children."""
+        if job.parent_id is not None:
+            await self.store.wake(job.parent_id)
 
     def _touched(self, operation: AnyOperation) -> None:
         if operation.touches:
@@ -165,6 +173,7 @@ class JobRunner:
             now=self.store.clock.now,
             _save=save,
             _report=report,
+            children=Children(self.store, job),
         )
 
     async def still_there(self, job: Job) -> bool:
@@ -199,6 +208,7 @@ class JobRunner:
     async def _cancel(self, operation: AnyOperation, ctx: StepContext[Any]) -> None:
         result = await self._on_cancel(operation, ctx)
         await self.store.mark_cancelled(ctx.job.id, self.owner, result, checkpoint=ctx.checkpoint)
+        await self._ended(ctx.job)
         logger.info("job %s (%s) cancelled", ctx.job.id, ctx.job.operation)
 
     async def _leftovers(self, operation: AnyOperation, ctx: StepContext[Any]) -> JSON:
@@ -244,11 +254,20 @@ class JobRunner:
             return
         if retryable:
             message = f"gave up after {attempt} attempts: {message}"
-        await self._fail(operation, ctx, message)
+        await self._fail(
+            operation, ctx, message, exc.result if isinstance(exc, FailedWithResult) else None
+        )
 
-    async def _fail(self, operation: AnyOperation, ctx: StepContext[Any], message: str) -> None:
-        """Fail the job, naming what it created (looked up as its resumed step would)."""
-        left = await self._leftovers(operation, ctx)
+    async def _fail(
+        self,
+        operation: AnyOperation,
+        ctx: StepContext[Any],
+        message: str,
+        result: JSON | None = None,
+    ) -> None:
+        """Fail the job, naming what it created (looked up as its resumed step would) and
+        keeping the ``result`` the operation gave with its failure."""
+        left = {**(result or {}), **await self._leftovers(operation, ctx)}
         created = left.get("created")
         if isinstance(created, dict):
             ids = [str(v) for v in created.values() if str(v) not in message]
@@ -260,6 +279,7 @@ class JobRunner:
         await self.store.fail(
             job.id, self.owner, message, checkpoint=ctx.checkpoint, result=left or None
         )
+        await self._ended(job)
         logger.info("job %s (%s) failed: %s", job.id, job.operation, message)
 
     def _message(self, exc: Exception) -> str:

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from jobs.models import JSON, Job, Progress
 from workers.cache import CacheKind
+from workers.children import Children
 from workers.leftovers import Trace, find_leftovers
 from workers.services import Services
 
@@ -49,6 +50,8 @@ class StepContext(Generic[P]):
     now: Callable[[], float]
     _save: Callable[[JSON, Progress | None], Awaitable[None]]
     _report: Callable[[Progress], Awaitable[None]]
+    # The jobs this job enqueues (a batch's children).
+    children: Children
 
     async def save(self, progress: Progress | None = None, /, **updates: object) -> None:
         """Merge ``updates`` into the checkpoint and commit it before going on."""

@@ -122,11 +122,19 @@ async def create_instance(
     args: CreateInstanceInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Create a server (a job): checks the type and image first, then waits a short budget."""
+    params = await server_params(args, runtime)
+    result = await submit_and_wait(runtime, ctx, CREATE_SERVER, params)
+    item = PlanItem(ItemKind.INSTANCE, params.zone, params.commercial_type)
+    return await with_price(runtime, result, [item])
+
+
+async def server_params(args: CreateInstanceInput, runtime: Runtime) -> CreateServerParams:
+    """The job's parameters, zone, type and image checked (ToolInputError naming the field)."""
     zone = zone_of(runtime, args.zone)
     client, cache = scaleway(runtime), runtime.services.read_cache
     commercial_type = await check_commercial_type(client, cache, zone, args.commercial_type)
     image_id = await resolve_image(client, cache, zone, args.image, commercial_type)
-    params = CreateServerParams(
+    return CreateServerParams(
         zone=zone,
         name=args.name,
         commercial_type=commercial_type,
@@ -135,8 +143,6 @@ async def create_instance(
         volume_size_gb=args.volume_size_gb,
         start=args.start,
     )
-    result = await submit_and_wait(runtime, ctx, CREATE_SERVER, params)
-    return await with_price(runtime, result, [PlanItem(ItemKind.INSTANCE, zone, commercial_type)])
 
 
 async def start_instance(args: ServerInput, runtime: Runtime, ctx: Context) -> CallToolResult:

@@ -55,6 +55,7 @@ class ListJobsInput(ToolInput):
     operation: str | None = Field(None, description="Only this operation, e.g. k8s.create_cluster.")
     created_after: datetime | None = Field(None, description="ISO-8601 time; newer jobs only.")
     created_before: datetime | None = Field(None, description="ISO-8601 time; older jobs only.")
+    parent_id: str | None = Field(None, description="Only the children of this batch job.")
     limit: int = Field(20, ge=1, le=100, description="Page size.")
     cursor: str | None = Field(None, description="next_cursor of the previous page.")
 
@@ -63,6 +64,11 @@ class ListJobsInput(ToolInput):
     def _one_state(cls, value: object) -> object:
         # Models often send one state as a plain string: read it as a list of one.
         return [value] if isinstance(value, str) else value
+
+    @field_validator("parent_id")
+    @classmethod
+    def _check_parent_id(cls, value: str | None) -> str | None:
+        return None if value is None else _job_id(value)
 
 
 async def get_job_status(args: GetJobStatusInput, runtime: Runtime, ctx: Context) -> CallToolResult:
@@ -87,6 +93,7 @@ async def list_jobs(args: ListJobsInput, runtime: Runtime, ctx: Context) -> Call
     page = await runtime.store.list_jobs(
         states=args.state or (),
         operation=args.operation,
+        parent_id=args.parent_id,
         created_after=args.created_after.timestamp() if args.created_after else None,
         created_before=args.created_before.timestamp() if args.created_before else None,
         limit=args.limit,

@@ -127,14 +127,21 @@ async def create_private_network(
     args: CreatePrivateNetworkInput, runtime: Runtime, ctx: Context
 ) -> CallToolResult:
     """Create a private network (a job)."""
-    params = CreatePrivateNetworkParams(
+    params = await private_network_params(args, runtime)
+    return await submit_and_wait(runtime, ctx, CREATE_PRIVATE_NETWORK, params)
+
+
+async def private_network_params(
+    args: CreatePrivateNetworkInput, runtime: Runtime
+) -> CreatePrivateNetworkParams:
+    """The job's parameters, region checked (ToolInputError naming the field)."""
+    return CreatePrivateNetworkParams(
         region=region_of(runtime, args.region),
         name=args.name,
         vpc_id=args.vpc_id,
         subnets=args.subnets,
         tags=args.tags,
     )
-    return await submit_and_wait(runtime, ctx, CREATE_PRIVATE_NETWORK, params)
 
 
 async def attach_instance_to_network(

@@ -73,14 +73,18 @@ async def list_buckets(args: ListBucketsInput, runtime: Runtime, ctx: Context) -
 
 async def create_bucket(args: CreateBucketInput, runtime: Runtime, ctx: Context) -> CallToolResult:
     """Enqueue the creation of a bucket."""
-    params = CreateBucketParams(
+    return await submit_and_wait(runtime, ctx, CREATE_BUCKET, await bucket_params(args, runtime))
+
+
+async def bucket_params(args: CreateBucketInput, runtime: Runtime) -> CreateBucketParams:
+    """The job's parameters, region checked (ToolInputError naming the field)."""
+    return CreateBucketParams(
         name=args.name,
         region=_region(runtime, args.region),
         acl=args.acl,
         versioning=args.versioning,
         tags=args.tags,
     )
-    return await submit_and_wait(runtime, ctx, CREATE_BUCKET, params)
 
 
 async def delete_bucket(args: DeleteBucketInput, runtime: Runtime, ctx: Context) -> CallToolResult:

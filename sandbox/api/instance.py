@@ -131,7 +131,7 @@ async def create_server(request: Request) -> Response:
     for ip in ips:
         if ip.data.get("server_id"):
             raise errors.invalid_argument("public_ips", "constraint", f"IP {ip.id} is attached")
-    state.check_quota("server", project, "instances_servers_per_zone")
+    state.check_quota("server", project, "instances_servers_per_zone", zone)
     now = state.now()
     server = Record(
         kind="server",

@@ -133,7 +133,7 @@ async def create_ip(request: Request) -> Response:
     fields.choice("type", ("routed_ipv4", "routed_ipv6", "unknown_iptype"))
     fields.check()
     server = get_server_record(state, zone, server_id) if server_id else None
-    state.check_quota("ip", project, "instances_ips_per_zone")
+    state.check_quota("ip", project, "instances_ips_per_zone", zone)
     ip = render.new_ip(state, zone, project, tags)
     if server is not None:
         ip.data["server_id"] = server.id

@@ -29,4 +29,7 @@ def product_operations() -> list[AnyOperation]:
     operations += dns.OPERATIONS
     operations += serverless.OPERATIONS
     operations += serverless_deploy.OPERATIONS
+    from workers.operations import batch
+
+    operations += batch.OPERATIONS
     return operations

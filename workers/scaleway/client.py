@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from scaleway.container.v1beta1 import ContainerV1Beta1API
     from scaleway.domain.v2beta1 import DomainV2Beta1API
     from scaleway.function.v1beta1 import FunctionV1Beta1API
+    from scaleway.iam.v1alpha1 import IamV1Alpha1API
     from scaleway.instance.v1.custom_api import InstanceUtilsV1API
     from scaleway.k8s.v1 import K8SV1API
     from scaleway.lb.v1 import LbV1ZonedAPI
@@ -159,6 +160,13 @@ class ScalewayClient:
         from scaleway.instance.v1.custom_api import InstanceUtilsV1API
 
         return self._api(InstanceUtilsV1API)
+
+    @property
+    def iam(self) -> IamV1Alpha1API:
+        """IAM v1alpha1 (quota limits of the organization)."""
+        from scaleway.iam.v1alpha1 import IamV1Alpha1API
+
+        return self._api(IamV1Alpha1API)
 
     @property
     def vpc(self) -> VpcV2API:
