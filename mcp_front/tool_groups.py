@@ -19,7 +19,10 @@ class ToolGroup(StrEnum):
     DNS = "dns"
     SERVERLESS = "serverless"
     PLANNING = "planning"
+    MONITORING = "monitoring"
 
 
 # Offered only when named, to keep the default tool list within the model's context budget.
-OPTIONAL_GROUPS = frozenset({ToolGroup.LB, ToolGroup.DNS, ToolGroup.SERVERLESS, ToolGroup.PLANNING})
+OPTIONAL_GROUPS = frozenset(
+    {ToolGroup.LB, ToolGroup.DNS, ToolGroup.SERVERLESS, ToolGroup.PLANNING, ToolGroup.MONITORING}
+)

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sandbox import admin, errors
 from sandbox.api import (
     block,
+    cockpit,
     domain,
     instance,
     instance_resources,
@@ -60,6 +61,7 @@ API_ROUTES: list[BaseRoute] = [
     *domain.routes,
     *serverless.routes,
     *product_catalog.routes,
+    *cockpit.routes,
 ]
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNAVAILABLE_TEXT = (

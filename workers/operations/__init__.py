@@ -29,4 +29,8 @@ def product_operations() -> list[AnyOperation]:
     operations += dns.OPERATIONS
     operations += serverless.OPERATIONS
     operations += serverless_deploy.OPERATIONS
+    from workers.operations import monitoring, watch
+
+    operations += monitoring.OPERATIONS
+    operations += watch.OPERATIONS
     return operations
