@@ -26,7 +26,7 @@ from workers.scaleway.watched import WatchKind, observe, statuses
 MIN_INTERVAL_S, MAX_INTERVAL_S = 5, 3600
 MIN_DURATION_S, MAX_DURATION_S = 60, 7 * 86_400
 # The call answers once the first poll is in (or with the job id): a watch is long by nature.
-ANSWER_WITHIN_S = 2.0
+ANSWER_WITHIN_S = 1.0
 
 
 class WatchInput(ToolInput):

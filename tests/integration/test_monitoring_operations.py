@@ -203,7 +203,9 @@ async def test_a_database_watch_survives_failing_polls(harness: Harness) -> None
         name="orders",
     )
     h.sandbox.state.force_status("rdb_instance", database.id, "ready")
-    h.sandbox.state.faults.add("GET /rdb/v1/regions/{region}/instances/{instance_id}", "503", times=8)
+    h.sandbox.state.faults.add(
+        "GET /rdb/v1/regions/{region}/instances/{instance_id}", "503", times=8
+    )
     job_id = await h.submit(
         "monitoring.watch_resource", _watch("database", database.id, REGION, until="ready")
     )
