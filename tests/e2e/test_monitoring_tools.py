@@ -166,11 +166,13 @@ async def test_a_watch_sees_a_server_start_notifies_its_subscribers_and_ends_on_
     assert heard.count(uri) >= 2, heard
 
 
-async def test_a_cancelled_watch_says_what_it_saw(session: Session) -> None:
+async def test_an_equal_watch_joins_the_running_one_and_a_cancel_says_what_it_saw(session: Session) -> None:
     client, _ = session
     server_id = await _stopped_server(client)
     args = {"kind": "server", "resource_id": server_id, "interval_s": 5, "max_duration_s": 3600}
     job_id = (await call(client, "watch_resource", **args))["job"]["id"]
+    again = await call(client, "watch_resource", **args)
+    assert again["job"]["id"] == job_id  # the same watch joins the one running
     cancelled = await call(client, "cancel_job", job_id=job_id)
     assert cancelled["status"] == "success", cancelled
     status = await call(client, "get_job_status", job_id=job_id, wait_s=10)

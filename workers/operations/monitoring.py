@@ -58,6 +58,7 @@ class EnableAlertRules(Operation[EnableAlertRulesParams]):
 
     name = "monitoring.enable_alert_rules"
     params_model = EnableAlertRulesParams
+    identity = None  # every parameter: other rule ids are another call
 
     async def step(self, ctx: StepContext[EnableAlertRulesParams]) -> StepOutcome:
         params = ctx.params

@@ -80,6 +80,7 @@ class WatchResource(Operation[WatchParams]):
 
     name = "monitoring.watch_resource"
     params_model = WatchParams
+    identity = None  # every parameter: the same watch joins the one running, another starts
 
     async def step(self, ctx: StepContext[WatchParams]) -> StepOutcome:
         params = ctx.params
