@@ -166,7 +166,9 @@ async def test_a_watch_sees_a_server_start_notifies_its_subscribers_and_ends_on_
     assert heard.count(uri) >= 2, heard
 
 
-async def test_an_equal_watch_joins_the_running_one_and_a_cancel_says_what_it_saw(session: Session) -> None:
+async def test_an_equal_watch_joins_the_running_one_and_a_cancel_says_what_it_saw(
+    session: Session,
+) -> None:
     client, _ = session
     server_id = await _stopped_server(client)
     args = {"kind": "server", "resource_id": server_id, "interval_s": 5, "max_duration_s": 3600}
