@@ -17,12 +17,14 @@ from mcp_front.tools import instance as instance_tools
 from mcp_front.tools import jobs as job_tools
 from mcp_front.tools import k8s as k8s_tools
 from mcp_front.tools import lb as lb_tools
+from mcp_front.tools import monitoring as monitoring_tools
 from mcp_front.tools import network as network_tools
 from mcp_front.tools import planning as planning_tools
 from mcp_front.tools import registry as registry_tools
 from mcp_front.tools import serverless as serverless_tools
 from mcp_front.tools import storage as storage_tools
 from mcp_front.tools import terraform as terraform_tools
+from mcp_front.tools import watch as watch_tools
 
 INSTRUCTIONS = (
     "Scaleway infrastructure through durable jobs. Reads (list_*, get_*) answer directly. "
@@ -56,6 +58,8 @@ def all_tool_specs() -> list[ToolSpec]:
         *planning_tools.TOOLS,
         *terraform_tools.TOOLS,
         *batch_tools.TOOLS,
+        *monitoring_tools.TOOLS,
+        *watch_tools.TOOLS,
     ]
 
 

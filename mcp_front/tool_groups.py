@@ -20,9 +20,17 @@ class ToolGroup(StrEnum):
     SERVERLESS = "serverless"
     PLANNING = "planning"
     BATCH = "batch"
+    MONITORING = "monitoring"
 
 
 # Offered only when named, to keep the default tool list within the model's context budget.
 OPTIONAL_GROUPS = frozenset(
-    {ToolGroup.LB, ToolGroup.DNS, ToolGroup.SERVERLESS, ToolGroup.PLANNING, ToolGroup.BATCH}
+    {
+        ToolGroup.LB,
+        ToolGroup.DNS,
+        ToolGroup.SERVERLESS,
+        ToolGroup.PLANNING,
+        ToolGroup.BATCH,
+        ToolGroup.MONITORING,
+    }
 )

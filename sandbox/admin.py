@@ -8,6 +8,8 @@
 - ``POST /_sandbox/reset``: forget every resource, counter and fault (and S3 content).
 - ``POST /_sandbox/resources/{kind}/{id}/status`` ``{"status": "error"}``: force a state.
 - ``POST /_sandbox/registry/images`` ``{"namespace_id", "name", "tags"}``: fake a push.
+- ``POST /_sandbox/cockpit/alerts`` ``{"region", "project_id", "rule_id", "state"}``: make a
+  preconfigured Cockpit alert rule ``firing``, ``pending`` or ``inactive``.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox import errors
-from sandbox.api import serverless
-from sandbox.api.common import Fields, json_response, read_json, state_of
+from sandbox.api import cockpit, serverless
+from sandbox.api.common import Fields, json_response, known_region, read_json, state_of
 from sandbox.api.registry import image_json, push_image
 from sandbox.faults import FaultInjector, FaultKind
 from sandbox.lifecycle import DURATIONS_S
+from sandbox.state import DEFAULT_PROJECT_ID
 
 
 async def info(request: Request) -> Response:
@@ -126,6 +129,19 @@ async def push(request: Request) -> Response:
     return json_response(image_json(state, image), 201)
 
 
+async def alert_state(request: Request) -> Response:
+    """POST /_sandbox/cockpit/alerts."""
+    fields = Fields(await read_json(request))
+    region = fields.str("region", default="fr-par")
+    project_id = fields.uuid("project_id") or DEFAULT_PROJECT_ID
+    rule_id = fields.str("rule_id", required=True)
+    alert = fields.str("state", default="firing")
+    fields.check()
+    state = state_of(request)
+    answer = cockpit.set_alert_state(state, known_region(region), project_id, rule_id, alert)
+    return json_response(answer)
+
+
 routes = [
     Route("/_sandbox/info", info, methods=["GET"]),
     Route("/_sandbox/counters", counters, methods=["GET"]),
@@ -138,5 +154,6 @@ routes = [
     Route("/_sandbox/reset", reset, methods=["POST"]),
     Route("/_sandbox/resources/{kind}/{id}/status", force_status, methods=["POST"]),
     Route("/_sandbox/registry/images", push, methods=["POST"]),
+    Route("/_sandbox/cockpit/alerts", alert_state, methods=["POST"]),
     Route("/_sandbox/function-code/{function_id}", serverless.put_function_code, methods=["PUT"]),
 ]

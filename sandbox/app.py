@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sandbox import admin, errors
 from sandbox.api import (
     block,
+    cockpit,
     domain,
     iam,
     instance,
@@ -62,6 +63,7 @@ API_ROUTES: list[BaseRoute] = [
     *serverless.routes,
     *product_catalog.routes,
     *iam.routes,
+    *cockpit.routes,
 ]
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNAVAILABLE_TEXT = (

@@ -82,6 +82,8 @@ class PollSettings:
     """The schedules in force, by kind (kinds without one use ``PollKind.DEFAULT``)."""
 
     schedules: Mapping[PollKind, PollSchedule] = field(default_factory=lambda: DEFAULT_SCHEDULES)
+    # What every schedule was multiplied by: intervals a user gives (a watch's) follow it too.
+    scale: float = 1.0
 
     def for_kind(self, kind: PollKind) -> PollSchedule:
         """The schedule of a resource kind."""
@@ -93,8 +95,10 @@ class PollSettings:
 
     def scaled(self, ratio: float) -> PollSettings:
         """Every schedule scaled by ``ratio`` (tests and benchmarks on a fast sandbox)."""
-        return PollSettings({k: s.scaled(ratio) for k, s in self.schedules.items()})
+        return PollSettings(
+            {k: s.scaled(ratio) for k, s in self.schedules.items()}, scale=self.scale * ratio
+        )
 
     def with_schedule(self, kind: PollKind, schedule: PollSchedule) -> PollSettings:
         """A copy with one kind's schedule replaced."""
-        return PollSettings({**self.schedules, kind: schedule})
+        return PollSettings({**self.schedules, kind: schedule}, scale=self.scale)

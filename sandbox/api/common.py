@@ -84,7 +84,11 @@ def zone_of(request: Request) -> str:
 
 def region_of(request: Request) -> str:
     """The ``{region}`` path parameter, validated."""
-    region = request.path_params["region"]
+    return known_region(request.path_params["region"])
+
+
+def known_region(region: str) -> str:
+    """``region`` if the sandbox serves it; else a 400 naming the valid ones."""
     if region not in REGIONS:
         raise errors.invalid_argument(
             "region", "constraint", f"unknown region {region!r}, expected one of {sorted(REGIONS)}"

@@ -12,8 +12,16 @@ from mcp import Client
 
 from sandbox.server import SandboxServer
 from tests.e2e.long_jobs_support import body
-from tests.e2e.stdio_support import finish_after_restart, kill_midway, serve_env, serve_params
-from tests.integration.scaleway_harness import ZERO_UUID
+from tests.e2e.stdio_support import (
+    finish_after_restart,
+    kill_midway,
+    serve_env,
+    serve_params,
+    stored_jobs,
+)
+from tests.integration.scaleway_harness import ZERO_UUID, fast_client
+from workers.cache import ReadCache
+from workers.scaleway.instance import create_server, resolve_image
 
 pytestmark = pytest.mark.anyio
 LB_POST = "POST /lb/v1/zones/{zone}/lbs"
@@ -85,3 +93,38 @@ async def test_container_deploy_resumes_after_kill_9_without_a_duplicate(tmp_pat
         assert app["status"] == "ready" and app["created"] is True
         assert sb.state.created("container") == 1
         assert sb.state.counters["POST /containers/v1beta1/regions/{region}/containers"] == 1
+
+
+async def test_a_watch_resumes_after_kill_9_from_the_status_it_had_seen(tmp_path: Path) -> None:
+    with SandboxServer(speed=1000, with_s3=False) as sb:
+        env = _env(tmp_path, sb.api_url)
+        env["SCW_MCP_TOOL_GROUPS"] = "default,monitoring"
+        client = fast_client(sb.api_url)
+        image = await resolve_image(client, ReadCache(), "fr-par-1", "ubuntu_noble", "DEV1-S")
+        server = await create_server(
+            client,
+            "fr-par-1",
+            commercial_type="DEV1-S",
+            name="web-1",
+            image=image,
+            tags=[],
+            project_id=None,
+        )
+        await client.aclose()
+        server_id = server.id
+        watch = {"kind": "server", "resource_id": server_id, "until": "running", "interval_s": 5}
+        job_id = await kill_midway(env, tmp_path, "watch_resource", watch)
+        (killed,) = await stored_jobs(tmp_path, [job_id])
+        assert killed.checkpoint["status"] == "stopped"
+
+        headers = {"X-Auth-Token": ZERO_UUID}
+        async with httpx.AsyncClient(base_url=sb.api_url, headers=headers) as http:
+            action = f"/instance/v1/zones/fr-par-1/servers/{server_id}/action"
+            powered = await http.post(action, json={"action": "poweron"})
+            assert powered.status_code == 202, powered.text
+        result = await finish_after_restart(env, job_id)
+        assert result["outcome"] == "reached"
+        # The status seen before the kill is not recorded again by the next process.
+        assert [c["to"] for c in result["changes"]][:1] == ["stopped"]
+        assert [c["to"] for c in result["changes"]].count("stopped") == 1
+        assert result["changes"][-1]["to"] == "running"

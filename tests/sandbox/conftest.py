@@ -12,6 +12,7 @@ import httpx
 import pytest
 import scaleway
 from scaleway.block.v1alpha1 import api as block_api
+from scaleway.cockpit.v1 import api as cockpit_api
 from scaleway.container.v1beta1 import api as container_api
 from scaleway.domain.v2beta1 import api as domain_api
 from scaleway.function.v1beta1 import api as function_api
@@ -42,6 +43,7 @@ SDK_MODULES = (
     container_api,
     function_api,
     product_catalog_api,
+    cockpit_api,
 )
 
 

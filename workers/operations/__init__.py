@@ -32,4 +32,8 @@ def product_operations() -> list[AnyOperation]:
     from workers.operations import batch
 
     operations += batch.OPERATIONS
+    from workers.operations import monitoring, watch
+
+    operations += monitoring.OPERATIONS
+    operations += watch.OPERATIONS
     return operations

@@ -28,6 +28,7 @@ from workers.scaleway.ratelimit import RateLimiter, RateLimits, TurnTooFar, answ
 if TYPE_CHECKING:
     import requests
     from scaleway.block.v1alpha1 import BlockV1Alpha1API
+    from scaleway.cockpit.v1 import CockpitV1RegionalAPI
     from scaleway.container.v1beta1 import ContainerV1Beta1API
     from scaleway.domain.v2beta1 import DomainV2Beta1API
     from scaleway.function.v1beta1 import FunctionV1Beta1API
@@ -223,6 +224,13 @@ class ScalewayClient:
         from scaleway.function.v1beta1 import FunctionV1Beta1API
 
         return self._api(FunctionV1Beta1API)
+
+    @property
+    def cockpit(self) -> CockpitV1RegionalAPI:
+        """Cockpit v1, regional (Alert manager, preconfigured alert rules, contact points)."""
+        from scaleway.cockpit.v1 import CockpitV1RegionalAPI
+
+        return self._api(CockpitV1RegionalAPI)
 
     @property
     def rdb(self) -> RdbV1API:
