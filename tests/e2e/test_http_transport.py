@@ -32,7 +32,7 @@ def test_requests_without_the_token_are_refused(http_server: str) -> None:
 
 @pytest.mark.anyio
 async def test_a_client_with_the_token_lists_and_calls_tools(http_server: str) -> None:
-    http_client = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"})
+    http_client = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
     async with Client(streamable_http_client(http_server, http_client=http_client)) as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
         result = await client.call_tool("list_jobs", {})

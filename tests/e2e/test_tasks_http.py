@@ -37,7 +37,7 @@ def two_principal_server(tmp_path: Path) -> Iterator[str]:
 
 
 def _client(url: str, token: str) -> Client:
-    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"})
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60)
     return Client(
         streamable_http_client(url, http_client=http),
         mode="2026-07-28",
@@ -64,7 +64,7 @@ async def test_another_token_cannot_see_or_join_a_task(two_principal_server: str
 
 
 def _plain_client(url: str, token: str) -> Client:
-    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60)
     return Client(streamable_http_client(url, http_client=http), mode="legacy")
 
 
