@@ -180,6 +180,10 @@ class JobStore:
                 .values(idempotency_key=None)
             )
 
+    async def find_by_key(self, key: str) -> Job | None:
+        """The job holding idempotency key ``key``, if any."""
+        return await self._find_by_key(key)
+
     async def _find_by_key(self, key: str) -> Job | None:
         async with self.db.read() as conn:
             row = (

@@ -87,27 +87,7 @@ async def submit_and_wait(
     runtime.registry.get(operation.name)
     payload: JSON = params.model_dump(mode="json")
     submission = _SUBMISSION.get() or Submission()
-    key = idempotency_key(runtime, operation.name, payload, submission)
-    # A derived key only joins an active job; a client's own key names one job for good.
-    rejoin_s = operation.rejoin_succeeded_s if operation.traces else 0.0
-    while True:
-        job, created = await runtime.store.enqueue(
-            operation.name,
-            payload,
-            idempotency_key=key,
-            reuse_finished=submission.request_id is not None,
-            reuse_succeeded_within_s=rejoin_s,
-            principal=submission.principal,
-            task_ttl_s=submission.task_ttl_s,
-        )
-        rejoined = not created and job.state.is_terminal and submission.request_id is None
-        # A create rejoins a success only while what it made is still there: create, delete,
-        # create again is a new resource.
-        if not rejoined or await runtime.pool.runner.still_there(job):
-            break
-        rejoin_s = 0.0
-    if not created and submission.request_id is not None and job.params != payload:
-        raise RequestIdReused(submission.request_id, job, payload)
+    job, rejoined = await _job_for(runtime, operation, payload, submission)
     submission.job = job
     if submission.defer:
         return job_outcome(runtime, job)
@@ -123,6 +103,73 @@ async def submit_and_wait(
     budget = runtime.settings.wait_budget_s if budget_s is None else budget_s
     job = await wait_for_job(runtime, ctx, job, budget)
     return job_outcome(runtime, job)
+
+
+async def _job_for(
+    runtime: Runtime, operation: Operation[P], payload: JSON, submission: Submission
+) -> tuple[Job, bool]:
+    """The job of this call, and whether it is an ended job answering again.
+
+    That is the job its ``request_id`` names; else an equal job still active, however it was
+    keyed (a model that makes up a new request_id on each retry still gets it); else a new
+    one, unless an equal create succeeded lately and what it made is still there.
+
+    Raises RequestIdReused for a request_id already naming a call with other arguments.
+    """
+    key = idempotency_key(runtime, operation.name, payload, submission)
+    if submission.request_id is not None:
+        named = await runtime.store.find_by_key(key)
+        if named is not None:
+            if named.params != payload:
+                raise RequestIdReused(submission.request_id, named, payload)
+            return named, False
+    equal = await _equal_active_job(runtime, operation.name, payload, submission.principal)
+    if equal is not None:
+        return equal, False
+    # A derived key only joins an active job; a client's own key names one job for good.
+    rejoin_s = operation.rejoin_succeeded_s if operation.traces else 0.0
+    while True:
+        job, created = await runtime.store.enqueue(
+            operation.name,
+            payload,
+            idempotency_key=key,
+            reuse_finished=submission.request_id is not None,
+            reuse_succeeded_within_s=rejoin_s,
+            principal=submission.principal,
+            task_ttl_s=submission.task_ttl_s,
+        )
+        if not created and submission.request_id is not None and job.params != payload:
+            raise RequestIdReused(submission.request_id, job, payload)
+        rejoined = not created and job.state.is_terminal and submission.request_id is None
+        # A create rejoins a success only while what it made is still there: create, delete,
+        # create again is a new resource.
+        if not rejoined or await runtime.pool.runner.still_there(job):
+            return job, rejoined
+        rejoin_s = 0.0
+
+
+_ACTIVE = (JobState.QUEUED, JobState.RUNNING, JobState.WAITING)
+# Active jobs of one operation looked at for an equal one: more at once is not a retry.
+_EQUAL_SCAN_LIMIT = 100
+
+
+async def _equal_active_job(
+    runtime: Runtime, operation: str, payload: JSON, principal: str | None
+) -> Job | None:
+    """An active job of ``operation`` by the same principal equal to ``payload`` (its
+    ``Operation.identity``), whatever key it was enqueued under."""
+    wanted = runtime.registry.equality_key(operation, payload)
+    page = await runtime.store.list_jobs(
+        states=_ACTIVE,
+        operation=operation,
+        limit=_EQUAL_SCAN_LIMIT,
+        of_principal=True,
+        principal=principal,
+    )
+    for job in page.jobs:
+        if runtime.registry.equality_key(operation, job.params) == wanted:
+            return job
+    return None
 
 
 class RequestIdReused(ToolInputError):

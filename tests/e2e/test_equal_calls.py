@@ -230,3 +230,21 @@ async def test_create_cluster_reissued_after_the_client_gave_up_is_one_job_one_c
         assert [j["operation"] for j in jobs] == ["k8s.create_cluster"]
         assert sb.state.created("cluster") == 1
         assert sb.state.counters["POST /k8s/v1/regions/{region}/clusters"] == 1
+
+
+async def test_an_equal_call_joins_the_active_job_whatever_its_request_id(
+    idle_session: tuple[Client, Runtime, dict[str, str]],
+) -> None:
+    client, runtime, _ = idle_session
+    before = len((await runtime.store.list_jobs(limit=100)).jobs)
+    # A model may add, drop or make up a new request_id on each retry of the same create.
+    named = await _job_id(
+        client, "create_cluster", {"name": "k", "node_type": "DEV1-M", "request_id": "rid-a"}
+    )
+    for retry in ({}, {"request_id": "rid-b"}, {"request_id": "rid-a"}):
+        args = {"name": "k", "node_type": "DEV1-M", **retry}
+        assert await _job_id(client, "create_cluster", args) == named, retry
+    plain = await _job_id(client, "create_private_network", {"name": "pn-9"})
+    again = {"name": "pn-9", "request_id": "rid-c"}
+    assert await _job_id(client, "create_private_network", again) == plain
+    assert len((await runtime.store.list_jobs(limit=100)).jobs) == before + 2
