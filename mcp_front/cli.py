@@ -36,6 +36,7 @@ logger = logging.getLogger("mcp_front.cli")
 def _out(text: str) -> None:
     """Human output of the admin commands (never used by ``serve``: stdout is JSON-RPC there)."""
     sys.stdout.write(text + "\n")
+    sys.stdout.flush()  # a reader that left (`| head`) is seen here, where main() handles it
 
 
 def _settings(args: argparse.Namespace, *, sandbox: bool = False) -> Settings:
@@ -421,6 +422,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `jobs list | head`: the reader left. Say nothing more (Python would complain again
+        # when it flushes stdout at exit, so point stdout at /dev/null first).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -263,3 +263,21 @@ def test_serve_on_a_corrupt_database_exits_with_one_clear_message(tmp_path: Path
     assert "cannot open the job database" in result.stderr
     assert "Traceback" not in result.stderr
     assert db_file.read_bytes() == before
+
+
+def test_jobs_output_cut_short_by_its_reader_ends_quietly(tmp_path: Path) -> None:
+    env = serve_env(tmp_path)
+    anyio.run(_enqueue, tmp_path, 3)
+    # `jobs list | head -0`: the reader is gone before the listing is written.
+    listing = subprocess.Popen(
+        [*serve_command()[:-1], "jobs", "list"],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert listing.stdout is not None and listing.stderr is not None
+    listing.stdout.close()
+    stderr = listing.stderr.read().decode()
+    assert listing.wait(timeout=60) == 0, stderr
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
