@@ -251,6 +251,13 @@ class ConnectorServer(MCPServer):
         if spec is None and name in self.hidden:
             return envelope.error(self.hidden[name])
         if spec is None:
+            if name not in {tool.name for tool in await super().list_tools()}:
+                # The envelope every tool answers with, not the SDK's bare "Unknown tool".
+                return envelope.error(
+                    f"unknown tool {name[:100]!r}: tools/list shows the tools this server "
+                    "offers (more with --tools, see the README)",
+                    details={"field": "name"},
+                )
             return await super().call_tool(name, arguments, context)
         ctx = context if context is not None else Context(mcp_server=self)
         return await call_spec(spec, self.source, arguments, ctx)

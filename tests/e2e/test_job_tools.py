@@ -307,3 +307,12 @@ async def test_cancel_without_a_running_worker_still_cancels_and_says_what_exist
         "polls_done": 2,
         "note": "the test side effect stays in the log",
     }
+
+
+async def test_an_unknown_tool_gets_the_error_envelope(runtime: Runtime) -> None:
+    async with Client(build_server(runtime)) as client:
+        answer = await client.call_tool("no_such_tool", {"x": 1})
+    assert answer.is_error
+    assert answer.structured_content is not None
+    assert answer.structured_content["status"] == "error"
+    assert "unknown tool 'no_such_tool'" in answer.structured_content["message"]
