@@ -8,6 +8,9 @@ from jobs.models import JSON, Job, JobEvent
 from jobs.states import JobState
 from workers.redact import redact_json
 
+# The phase the store gives a job when it is enqueued (jobs/store.py).
+QUEUED_PHASE = "queued"
+
 
 def iso(at: float | None) -> str | None:
     """Epoch seconds as an ISO-8601 UTC string."""
@@ -16,13 +19,21 @@ def iso(at: float | None) -> str | None:
     return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def phase(job: Job) -> str:
+    """The job's last reported phase; for a job that started without reporting one (e.g. it
+    failed in its first step), its state rather than the "queued" it was enqueued with."""
+    if job.progress.phase == QUEUED_PHASE and job.started_at is not None:
+        return job.state.value
+    return job.progress.phase
+
+
 def job_summary(job: Job, now: float) -> JSON:
     """One row of a job list."""
     return {
         "id": job.id,
         "operation": job.operation,
         "state": job.state.value,
-        "phase": job.progress.phase,
+        "phase": phase(job),
         "created_at": iso(job.created_at),
         "elapsed_s": round(_elapsed(job, now), 1),
     } | ({"parent_id": job.parent_id} if job.parent_id else {})
@@ -42,7 +53,7 @@ def job_detail(
         "state": job.state.value,
         "progress": _drop_empty(
             {
-                "phase": job.progress.phase,
+                "phase": phase(job),
                 "message": job.progress.message,
                 "fraction": job.progress.fraction,
             }

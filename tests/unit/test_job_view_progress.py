@@ -9,7 +9,7 @@ import pytest
 from jobs.models import Progress
 from jobs.states import JobState
 from jobs.store import JobStore
-from mcp_front.job_view import attempts_made
+from mcp_front.job_view import attempts_made, job_detail, job_summary
 from mcp_front.job_wait import _ProgressReporter
 
 pytestmark = pytest.mark.anyio
@@ -62,3 +62,17 @@ async def test_progress_grows_to_100_in_tenths_and_never_says_running_queued(
     assert 50.0 in values
     messages = [message or "" for _, _, message in ctx.sent]
     assert not any("running: queued" in m for m in messages)
+
+
+async def test_a_job_that_failed_before_reporting_progress_shows_its_state_not_queued(
+    store: JobStore,
+) -> None:
+    queued, _ = await store.enqueue("any.op", {})
+    now = queued.created_at
+    assert job_summary(queued, now)["phase"] == "queued"  # not started: queued it is
+    failed = dataclasses.replace(
+        queued, state=JobState.FAILED, started_at=now, error="bucket 'nob' does not exist"
+    )
+    assert failed.progress == Progress("queued")
+    assert job_summary(failed, now)["phase"] == "failed"
+    assert job_detail(failed, now)["progress"]["phase"] == "failed"
