@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
@@ -78,16 +79,26 @@ async def submit_and_wait(
     params: P,
     *,
     budget_s: float | None = None,
+    own_files: Sequence[Path] = (),
 ) -> CallToolResult:
     """Enqueue ``operation`` over ``params`` (or join the equal active job) and answer inline
     if it ends within the budget, else the job id.
+
+    ``own_files`` are files this call wrote for a new job (a generated password): removed
+    when another job answers instead, or when the call fails before any job.
 
     Raises UnknownOperation when this server does not run it.
     """
     runtime.registry.get(operation.name)
     payload: JSON = params.model_dump(mode="json")
     submission = _SUBMISSION.get() or Submission()
-    job, rejoined = await _job_for(runtime, operation, payload, submission)
+    try:
+        job, created, rejoined = await _job_for(runtime, operation, payload, submission)
+    except BaseException:
+        _discard(own_files)
+        raise
+    if not created:
+        _discard(own_files)
     submission.job = job
     if submission.defer:
         return job_outcome(runtime, job)
@@ -107,8 +118,9 @@ async def submit_and_wait(
 
 async def _job_for(
     runtime: Runtime, operation: Operation[P], payload: JSON, submission: Submission
-) -> tuple[Job, bool]:
-    """The job of this call, and whether it is an ended job answering again.
+) -> tuple[Job, bool, bool]:
+    """The job of this call, whether this call created it, and whether it is an ended job
+    answering again.
 
     That is the job its ``request_id`` names; else an equal job still active, however it was
     keyed (a model that makes up a new request_id on each retry still gets it); else a new
@@ -122,10 +134,10 @@ async def _job_for(
         if named is not None:
             if named.params != payload:
                 raise RequestIdReused(submission.request_id, named, payload)
-            return named, False
+            return named, False, False
     equal = await _equal_active_job(runtime, operation.name, payload, submission.principal)
     if equal is not None:
-        return equal, False
+        return equal, False, False
     # A derived key only joins an active job; a client's own key names one job for good.
     rejoin_s = operation.rejoin_succeeded_s if operation.traces else 0.0
     while True:
@@ -144,8 +156,13 @@ async def _job_for(
         # A create rejoins a success only while what it made is still there: create, delete,
         # create again is a new resource.
         if not rejoined or await runtime.pool.runner.still_there(job):
-            return job, rejoined
+            return job, created, rejoined
         rejoin_s = 0.0
+
+
+def _discard(files: Sequence[Path]) -> None:
+    for file in files:
+        file.unlink(missing_ok=True)
 
 
 _ACTIVE = (JobState.QUEUED, JobState.RUNNING, JobState.WAITING)

@@ -202,7 +202,7 @@ async def create_database(
         backup_same_region=args.backup_same_region,
         tags=args.tags,
     )
-    result = await submit_and_wait(runtime, ctx, CREATE_DATABASE, params)
+    result = await submit_and_wait(runtime, ctx, CREATE_DATABASE, params, own_files=[path])
     item = PlanItem(
         ItemKind.DATABASE,
         region,

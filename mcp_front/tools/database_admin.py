@@ -144,7 +144,7 @@ async def create_database_user(
         password_file=str(path),
         password_generated=generated,
     )
-    return await submit_and_wait(runtime, ctx, CREATE_USER, params)
+    return await submit_and_wait(runtime, ctx, CREATE_USER, params, own_files=[path])
 
 
 async def create_logical_database(

@@ -71,6 +71,11 @@ async def test_database_from_request_to_ready_with_a_generated_password_in_a_060
 
     detail = await call(client, "get_database", instance_id=db["id"])
     assert detail["data"]["endpoints"] == db["endpoints"]
+    # Re-issued, the create answers with its job: its own new password file goes again.
+    again = await create(client, tags=["team:shop"])
+    assert "nothing new was made" in again["note"]
+    assert again["data"]["credentials"]["password_file"] == str(path)
+    assert list_dir(runtime.settings.secrets_dir) == [path]
     listed = await call(client, "list_databases", engine="postgresql", status="ready")
     assert [d["id"] for d in listed["data"]["databases"]] == [db["id"]]
     assert (await call(client, "list_databases", engine="MySQL"))["data"]["databases"] == []
