@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from jobs.db_errors import translated
 from jobs.errors import DatabaseError
 from jobs.group_commit import GroupCommit
+from jobs.sqlite_driver import one_hop_dbapi
 from jobs.urls import sqlite_url as sqlite_url
 
 logger = logging.getLogger(__name__)
@@ -187,7 +188,9 @@ def create_database(url: str, *, create_dir: bool = False) -> Database:
                 path.parent.mkdir(parents=True, exist_ok=True)
             _keep_private(path)
         engine = create_async_engine(
-            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            parsed,
+            module=one_hop_dbapi(),
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
     else:

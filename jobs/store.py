@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,6 +22,7 @@ from jobs.cursors import decode_cursor, encode_cursor
 from jobs.database import Database
 from jobs.errors import InvalidTransition, JobError, JobNotFound, LeaseLost
 from jobs.models import JSON, Job, JobEvent, JobPage, Progress
+from jobs.prepared import ANY_DUE, CLAIM, NEXT_ATTEMPT, NEXT_EVENT_SEQ, OwnedUpdates
 from jobs.schema import job_events_table as events_t
 from jobs.schema import jobs_table as jobs_t
 from jobs.signals import Signals
@@ -35,7 +36,7 @@ _UNLEASED: JSON = {"lease_owner": None, "lease_expires_at": None}
 def _logged(kind: Any, message: str) -> JSON:
     """Column values that make the jobs trigger append an event (see migration 0002)."""
     return {
-        "event_seq": jobs_t.c.event_seq + 1,
+        "event_seq": NEXT_EVENT_SEQ,
         "event_kind": kind,
         "event_message": message[:_MAX_EVENT_MESSAGE],
     }
@@ -87,6 +88,7 @@ class JobStore:
         self.signals = Signals()
         # Built once per dialect: compiling a statement per call costs more than running it.
         self._inserts: dict[str, Any] = {}
+        self._owned_updates = OwnedUpdates()
 
     # -- creating -----------------------------------------------------------------------
 
@@ -204,40 +206,19 @@ class JobStore:
         if limit <= 0:
             return []
         now = self.clock.now()
-        was_running = jobs_t.c.state == JobState.RUNNING.value
-        is_due = or_(
-            and_(
-                jobs_t.c.state.in_([JobState.QUEUED.value, JobState.WAITING.value]),
-                jobs_t.c.run_after_at <= now,
-            ),
-            # "Expired" is inclusive, like "due": at the boundary instant the job is
-            # claimable, so a pool woken for it finds it.
-            and_(was_running, jobs_t.c.lease_expires_at <= now),
-        )
-        due = select(jobs_t.c.id).where(is_due).order_by(jobs_t.c.run_after_at)
         if look_first:
             async with self.db.read() as conn:
-                if (await conn.execute(due.limit(1))).first() is None:
+                if (await conn.execute(ANY_DUE, {"now": now})).first() is None:
                     return []
+        params = {
+            "now": now,
+            "limit": limit,
+            "owner": owner,
+            "lease_expires_at": now + lease_s,
+            "event_message": f"claimed by {owner}",
+        }
         async with self.db.write() as conn:
-            rows = await conn.execute(
-                update(jobs_t)
-                .where(jobs_t.c.id.in_(due.limit(limit).with_for_update(skip_locked=True)))
-                .values(
-                    state=JobState.RUNNING.value,
-                    lease_owner=owner,
-                    lease_expires_at=now + lease_s,
-                    updated_at=now,
-                    started_at=func.coalesce(jobs_t.c.started_at, now),
-                    # Taking over from a dead worker counts as an attempt, so a job that
-                    # kills its worker every time gives up instead of looping forever.
-                    attempts=jobs_t.c.attempts + case((was_running, 1), else_=0),
-                    **_logged(
-                        case((was_running, "reclaimed"), else_="claimed"), f"claimed by {owner}"
-                    ),
-                )
-                .returning(*jobs_t.c)
-            )
+            rows = await conn.execute(CLAIM, params)
             return [_row_to_job(r) for r in rows]
 
     async def take_over_dead(self, host: str, is_dead: Callable[[str], bool]) -> list[str]:
@@ -274,15 +255,14 @@ class JobStore:
     async def heartbeat(self, job_id: str, owner: str, *, lease_s: float) -> bool:
         """Extend the lease; returns whether cancellation has been requested."""
         now = self.clock.now()
+        statement, params = self._owned_updates.bind(
+            job_id,
+            owner,
+            {"lease_expires_at": now + lease_s, "updated_at": now},
+            returning=("cancel_requested",),
+        )
         async with self.db.write() as conn:
-            row = (
-                await conn.execute(
-                    update(jobs_t)
-                    .where(self._owned(job_id, owner))
-                    .values(lease_expires_at=now + lease_s, updated_at=now)
-                    .returning(jobs_t.c.cancel_requested)
-                )
-            ).first()
+            row = (await conn.execute(statement, params)).first()
         if row is None:
             raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
         return bool(row.cancel_requested)
@@ -335,12 +315,11 @@ class JobStore:
             "updated_at": self.clock.now(),
             **_logged("waiting", progress.message),
         }
+        statement, params = self._owned_updates.bind(
+            job_id, owner, values, unless_cancel_requested=True
+        )
         async with self.db.write() as conn:
-            parked = await conn.execute(
-                update(jobs_t)
-                .where(self._owned(job_id, owner), jobs_t.c.cancel_requested.is_(False))
-                .values(values)
-            )
+            parked = await conn.execute(statement, params)
             if parked.rowcount != 1:
                 job = await self._get(conn, job_id)
                 if job.state is not JobState.RUNNING or job.lease_owner != owner:
@@ -362,7 +341,7 @@ class JobStore:
                 "run_after_at": run_after_at,
                 "checkpoint": checkpoint,
                 "error": error,
-                "attempts": jobs_t.c.attempts + 1,
+                "attempts": NEXT_ATTEMPT,
                 **_UNLEASED,
             },
             kind="retry",
@@ -650,7 +629,8 @@ class JobStore:
     async def _update_owned(
         self, conn: AsyncConnection, job_id: str, owner: str, values: JSON
     ) -> None:
-        result = await conn.execute(update(jobs_t).where(self._owned(job_id, owner)).values(values))
+        statement, params = self._owned_updates.bind(job_id, owner, values)
+        result = await conn.execute(statement, params)
         if result.rowcount != 1:
             raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
 
