@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from jobs.clock import Clock, SystemClock
@@ -151,12 +152,14 @@ class JobStore:
                 return existing, False
             if existing is not None:
                 await self._release_key(existing.id, idempotency_key)
-        async with self.db.write() as conn:
+
+        def insert(conn: Connection) -> int:
             # The insert trigger records the "enqueued" event. A key another writer (maybe
             # another process) took since the look-up inserts nothing, and fails nothing:
             # an error would spoil the transaction this write shares (group commit).
-            inserted = await conn.execute(self._insert_job(conn), values)
-        if inserted.rowcount != 1:
+            return conn.execute(self._insert_job(conn.dialect.name), values).rowcount
+
+        if await self.db.run(insert) != 1:
             existing = await self._find_by_key(idempotency_key or "")
             if existing is None:
                 raise JobError(f"job with idempotency key {idempotency_key!r} vanished")
@@ -164,9 +167,8 @@ class JobStore:
         self.signals.enqueued()
         return _row_to_job(_Values(values)), True
 
-    def _insert_job(self, conn: AsyncConnection) -> Any:
-        """INSERT … ON CONFLICT (idempotency_key) DO NOTHING in the connection's dialect."""
-        dialect = conn.dialect.name
+    def _insert_job(self, dialect: str) -> Any:
+        """INSERT … ON CONFLICT (idempotency_key) DO NOTHING in that dialect."""
         statement = self._inserts.get(dialect)
         if statement is None:
             make = postgresql_insert if dialect == "postgresql" else sqlite_insert
@@ -217,9 +219,11 @@ class JobStore:
             "lease_expires_at": now + lease_s,
             "event_message": f"claimed by {owner}",
         }
-        async with self.db.write() as conn:
-            rows = await conn.execute(CLAIM, params)
-            return [_row_to_job(r) for r in rows]
+
+        def take(conn: Connection) -> list[Job]:
+            return [_row_to_job(r) for r in conn.execute(CLAIM, params)]
+
+        return await self.db.run(take)
 
     async def take_over_dead(self, host: str, is_dead: Callable[[str], bool]) -> list[str]:
         """End now the leases that dead processes of ``host`` hold; the ids of their jobs.
@@ -261,8 +265,7 @@ class JobStore:
             {"lease_expires_at": now + lease_s, "updated_at": now},
             returning=("cancel_requested",),
         )
-        async with self.db.write() as conn:
-            row = (await conn.execute(statement, params)).first()
+        row = await self.db.run(lambda conn: conn.execute(statement, params).first())
         if row is None:
             raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
         return bool(row.cancel_requested)
@@ -276,8 +279,7 @@ class JobStore:
             values["progress"] = progress.to_json()
             if progress.message:
                 values.update(_logged("progress", progress.message))
-        async with self.db.write() as conn:
-            await self._update_owned(conn, job_id, owner, values)
+        await self.db.run(self._update_owned(job_id, owner, values))
         self.signals.job_changed(job_id)
 
     async def set_progress(self, job_id: str, owner: str, progress: Progress) -> None:
@@ -288,8 +290,7 @@ class JobStore:
             "updated_at": now,
             **_logged("progress", progress.message),
         }
-        async with self.db.write() as conn:
-            await self._update_owned(conn, job_id, owner, values)
+        await self.db.run(self._update_owned(job_id, owner, values))
         self.signals.job_changed(job_id)
 
     async def park(
@@ -318,13 +319,19 @@ class JobStore:
         statement, params = self._owned_updates.bind(
             job_id, owner, values, unless_cancel_requested=True
         )
-        async with self.db.write() as conn:
-            parked = await conn.execute(statement, params)
-            if parked.rowcount != 1:
-                job = await self._get(conn, job_id)
-                if job.state is not JobState.RUNNING or job.lease_owner != owner:
-                    raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
-                return False
+
+        def park_unless_cancelled(conn: Connection) -> bool:
+            if conn.execute(statement, params).rowcount == 1:
+                return True
+            row = conn.execute(select(jobs_t).where(jobs_t.c.id == job_id)).first()
+            if row is None:
+                raise JobNotFound(job_id)
+            if row.state != JobState.RUNNING.value or row.lease_owner != owner:
+                raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
+            return False
+
+        if not await self.db.run(park_unless_cancelled):
+            return False
         self.signals.job_changed(job_id)
         self.signals.enqueued()
         return True
@@ -626,13 +633,16 @@ class JobStore:
             raise JobNotFound(job_id)
         return _row_to_job(row)
 
-    async def _update_owned(
-        self, conn: AsyncConnection, job_id: str, owner: str, values: JSON
-    ) -> None:
+    def _update_owned(self, job_id: str, owner: str, values: JSON) -> Callable[[Connection], None]:
+        """A write body: the update of a job this owner runs; LeaseLost (nothing written)
+        when it no longer does."""
         statement, params = self._owned_updates.bind(job_id, owner, values)
-        result = await conn.execute(statement, params)
-        if result.rowcount != 1:
-            raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
+
+        def update_owned(conn: Connection) -> None:
+            if conn.execute(statement, params).rowcount != 1:
+                raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
+
+        return update_owned
 
     async def _transition(
         self,
@@ -647,8 +657,7 @@ class JobStore:
         check_transition(JobState.RUNNING, target)
         now = self.clock.now()
         values = {**values, "state": target.value, "updated_at": now, **_logged(kind, message)}
-        async with self.db.write() as conn:
-            await self._update_owned(conn, job_id, owner, values)
+        await self.db.run(self._update_owned(job_id, owner, values))
         self.signals.job_changed(job_id)
         if target in (JobState.QUEUED, JobState.WAITING):
             self.signals.enqueued()
