@@ -11,6 +11,11 @@ A write's body must raise only before it has written anything (the store's write
 first, or act with conditional UPDATEs and raise on a zero row count): its exception is
 handed back to it, and the rest of the batch still commits. A failure of the database
 itself (disk full, lost connection, a failed commit) fails the whole batch, unacknowledged.
+
+A body is either async code inside ``write()``, run by its own task in its turn, or a
+synchronous function given to ``run()``: the leader runs the synchronous bodies that queued
+one after another together, in one call of ``run_bodies`` (on SQLite, one trip to the
+driver's thread for all of them instead of one per statement).
 """
 
 from __future__ import annotations
@@ -18,26 +23,49 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 import anyio
 import anyio.lowlevel
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 DEFAULT_MAX_BATCH = 64
+T = TypeVar("T")
+Body = Callable[[Connection], Any]
+# Runs a synchronous function on the (sync view of the) writer connection.
+RunBodies = Callable[[AsyncConnection, Callable[[Connection], None]], Awaitable[None]]
 
 
 class _Write:
-    """One queued write: when its body may run, when it ran, and how its batch ended."""
+    """One queued write: when its body may run, when it ran, and how its batch ended.
 
-    __slots__ = ("batch_error", "body_done", "committed", "db_error", "lead", "turn")
+    ``turn`` wakes a queued write to lead, to run its async body, or (a synchronous body,
+    which the leader runs) because its batch ended.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = (
+        "batch_error",
+        "body",
+        "body_done",
+        "committed",
+        "db_error",
+        "failure",
+        "lead",
+        "outcome",
+        "turn",
+    )
+
+    def __init__(self, body: Body | None = None) -> None:
+        self.body = body
         self.turn = anyio.Event()
         self.body_done = anyio.Event()
         self.committed = anyio.Event()
         self.db_error: DBAPIError | None = None  # its body's statement failed
         self.batch_error: BaseException | None = None
+        self.failure: Exception | None = None  # a synchronous body's own error
+        self.outcome: Any = None
         self.lead = False
 
 
@@ -48,11 +76,13 @@ class GroupCommit:
         self,
         connect: Callable[[], Awaitable[AsyncConnection]],
         on_broken: Callable[[AsyncConnection], Awaitable[None]],
+        run_bodies: RunBodies,
         *,
         max_batch: int = DEFAULT_MAX_BATCH,
     ) -> None:
         self._connect = connect
         self._on_broken = on_broken
+        self._run_bodies = run_bodies
         self.max_batch = max_batch
         self._queue: deque[_Write] = deque()
         self._leading = False
@@ -67,11 +97,7 @@ class GroupCommit:
         # Shielded: a body abandoned half-way would leave the shared transaction in an
         # unknown state for everyone in the batch. Cancellation waits for the commit.
         with anyio.CancelScope(shield=True):
-            if self._leading:
-                self._queue.append(me)
-                await me.turn.wait()
-            else:
-                self._leading = me.lead = True
+            await self._join(me)
             if me.lead:
                 async with self._lead() as conn:
                     yield conn
@@ -86,6 +112,49 @@ class GroupCommit:
                 await me.committed.wait()
             if me.batch_error is not None:
                 raise me.batch_error
+
+    async def run(self, body: Callable[[Connection], T]) -> T:
+        """Run ``body`` (synchronous) in the shared transaction; its result once committed.
+
+        Its own exception comes back to it once the batch committed; a failure of the
+        database fails the batch (see the module docstring).
+        """
+        me = _Write(body)
+        await anyio.lowlevel.checkpoint_if_cancelled()
+        with anyio.CancelScope(shield=True):  # as in write(): the batch is never abandoned
+            await self._join(me)
+            if me.lead:
+                async with self._lead() as conn:
+                    await self._run_synchronous(conn, [me])
+        if me.batch_error is not None:
+            raise me.batch_error
+        if me.failure is not None:
+            raise me.failure
+        outcome: T = me.outcome
+        return outcome
+
+    async def _join(self, me: _Write) -> None:
+        """Lead at once, or queue and wait for a turn (which may hand over the lead)."""
+        if self._leading:
+            self._queue.append(me)
+            await me.turn.wait()
+        else:
+            self._leading = me.lead = True
+
+    async def _run_synchronous(self, conn: AsyncConnection, writes: list[_Write]) -> None:
+        """Run these synchronous bodies one after another in one call; a DBAPIError (the
+        database failed) propagates, any other error goes back to its own write."""
+
+        def run_all(sync_conn: Connection) -> None:
+            for write in writes:
+                try:
+                    write.outcome = write.body(sync_conn)  # type: ignore[misc]
+                except DBAPIError:
+                    raise
+                except Exception as exc:
+                    write.failure = exc
+
+        await self._run_bodies(conn, run_all)
 
     @asynccontextmanager
     async def _lead(self) -> AsyncIterator[AsyncConnection]:
@@ -109,9 +178,23 @@ class GroupCommit:
                 while batch_error is None and self._queue and len(batch) < self.max_batch:
                     follower = self._queue.popleft()
                     batch.append(follower)
-                    follower.turn.set()
-                    await follower.body_done.wait()
-                    batch_error = follower.db_error
+                    if follower.body is None:
+                        follower.turn.set()
+                        await follower.body_done.wait()
+                        batch_error = follower.db_error
+                        continue
+                    synchronous = [follower]
+                    while (
+                        self._queue
+                        and self._queue[0].body is not None
+                        and len(batch) < self.max_batch
+                    ):
+                        synchronous.append(self._queue.popleft())
+                        batch.append(synchronous[-1])
+                    try:
+                        await self._run_synchronous(conn, synchronous)
+                    except DBAPIError as exc:
+                        batch_error = exc
             if batch_error is None:
                 await transaction.commit()
             else:
@@ -126,6 +209,8 @@ class GroupCommit:
             for follower in batch:
                 follower.batch_error = batch_error
                 follower.committed.set()
+                if follower.body is not None:
+                    follower.turn.set()  # not leading: its batch has ended
             self._hand_over()
         if batch_error is not None:
             raise batch_error

@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from jobs.clock import Clock, SystemClock
@@ -22,6 +23,7 @@ from jobs.cursors import decode_cursor, encode_cursor
 from jobs.database import Database
 from jobs.errors import InvalidTransition, JobError, JobNotFound, LeaseLost
 from jobs.models import JSON, Job, JobEvent, JobPage, Progress
+from jobs.prepared import ANY_DUE, CLAIM, NEXT_ATTEMPT, NEXT_EVENT_SEQ, OwnedUpdates
 from jobs.schema import job_events_table as events_t
 from jobs.schema import jobs_table as jobs_t
 from jobs.signals import Signals
@@ -35,7 +37,7 @@ _UNLEASED: JSON = {"lease_owner": None, "lease_expires_at": None}
 def _logged(kind: Any, message: str) -> JSON:
     """Column values that make the jobs trigger append an event (see migration 0002)."""
     return {
-        "event_seq": jobs_t.c.event_seq + 1,
+        "event_seq": NEXT_EVENT_SEQ,
         "event_kind": kind,
         "event_message": message[:_MAX_EVENT_MESSAGE],
     }
@@ -87,6 +89,7 @@ class JobStore:
         self.signals = Signals()
         # Built once per dialect: compiling a statement per call costs more than running it.
         self._inserts: dict[str, Any] = {}
+        self._owned_updates = OwnedUpdates()
 
     # -- creating -----------------------------------------------------------------------
 
@@ -149,12 +152,14 @@ class JobStore:
                 return existing, False
             if existing is not None:
                 await self._release_key(existing.id, idempotency_key)
-        async with self.db.write() as conn:
+
+        def insert(conn: Connection) -> int:
             # The insert trigger records the "enqueued" event. A key another writer (maybe
             # another process) took since the look-up inserts nothing, and fails nothing:
             # an error would spoil the transaction this write shares (group commit).
-            inserted = await conn.execute(self._insert_job(conn), values)
-        if inserted.rowcount != 1:
+            return conn.execute(self._insert_job(conn.dialect.name), values).rowcount
+
+        if await self.db.run(insert) != 1:
             existing = await self._find_by_key(idempotency_key or "")
             if existing is None:
                 raise JobError(f"job with idempotency key {idempotency_key!r} vanished")
@@ -162,9 +167,8 @@ class JobStore:
         self.signals.enqueued()
         return _row_to_job(_Values(values)), True
 
-    def _insert_job(self, conn: AsyncConnection) -> Any:
-        """INSERT … ON CONFLICT (idempotency_key) DO NOTHING in the connection's dialect."""
-        dialect = conn.dialect.name
+    def _insert_job(self, dialect: str) -> Any:
+        """INSERT … ON CONFLICT (idempotency_key) DO NOTHING in that dialect."""
         statement = self._inserts.get(dialect)
         if statement is None:
             make = postgresql_insert if dialect == "postgresql" else sqlite_insert
@@ -208,41 +212,22 @@ class JobStore:
         if limit <= 0:
             return []
         now = self.clock.now()
-        was_running = jobs_t.c.state == JobState.RUNNING.value
-        is_due = or_(
-            and_(
-                jobs_t.c.state.in_([JobState.QUEUED.value, JobState.WAITING.value]),
-                jobs_t.c.run_after_at <= now,
-            ),
-            # "Expired" is inclusive, like "due": at the boundary instant the job is
-            # claimable, so a pool woken for it finds it.
-            and_(was_running, jobs_t.c.lease_expires_at <= now),
-        )
-        due = select(jobs_t.c.id).where(is_due).order_by(jobs_t.c.run_after_at)
         if look_first:
             async with self.db.read() as conn:
-                if (await conn.execute(due.limit(1))).first() is None:
+                if (await conn.execute(ANY_DUE, {"now": now})).first() is None:
                     return []
-        async with self.db.write() as conn:
-            rows = await conn.execute(
-                update(jobs_t)
-                .where(jobs_t.c.id.in_(due.limit(limit).with_for_update(skip_locked=True)))
-                .values(
-                    state=JobState.RUNNING.value,
-                    lease_owner=owner,
-                    lease_expires_at=now + lease_s,
-                    updated_at=now,
-                    started_at=func.coalesce(jobs_t.c.started_at, now),
-                    # Taking over from a dead worker counts as an attempt, so a job that
-                    # kills its worker every time gives up instead of looping forever.
-                    attempts=jobs_t.c.attempts + case((was_running, 1), else_=0),
-                    **_logged(
-                        case((was_running, "reclaimed"), else_="claimed"), f"claimed by {owner}"
-                    ),
-                )
-                .returning(*jobs_t.c)
-            )
-            return [_row_to_job(r) for r in rows]
+        params = {
+            "now": now,
+            "limit": limit,
+            "owner": owner,
+            "lease_expires_at": now + lease_s,
+            "event_message": f"claimed by {owner}",
+        }
+
+        def take(conn: Connection) -> list[Job]:
+            return [_row_to_job(r) for r in conn.execute(CLAIM, params)]
+
+        return await self.db.run(take)
 
     async def take_over_dead(self, host: str, is_dead: Callable[[str], bool]) -> list[str]:
         """End now the leases that dead processes of ``host`` hold; the ids of their jobs.
@@ -278,15 +263,13 @@ class JobStore:
     async def heartbeat(self, job_id: str, owner: str, *, lease_s: float) -> bool:
         """Extend the lease; returns whether cancellation has been requested."""
         now = self.clock.now()
-        async with self.db.write() as conn:
-            row = (
-                await conn.execute(
-                    update(jobs_t)
-                    .where(self._owned(job_id, owner))
-                    .values(lease_expires_at=now + lease_s, updated_at=now)
-                    .returning(jobs_t.c.cancel_requested)
-                )
-            ).first()
+        statement, params = self._owned_updates.bind(
+            job_id,
+            owner,
+            {"lease_expires_at": now + lease_s, "updated_at": now},
+            returning=("cancel_requested",),
+        )
+        row = await self.db.run(lambda conn: conn.execute(statement, params).first())
         if row is None:
             raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
         return bool(row.cancel_requested)
@@ -300,8 +283,7 @@ class JobStore:
             values["progress"] = progress.to_json()
             if progress.message:
                 values.update(_logged("progress", progress.message))
-        async with self.db.write() as conn:
-            await self._update_owned(conn, job_id, owner, values)
+        await self.db.run(self._update_owned(job_id, owner, values))
         self.signals.job_changed(job_id)
 
     async def set_progress(self, job_id: str, owner: str, progress: Progress) -> None:
@@ -312,8 +294,7 @@ class JobStore:
             "updated_at": now,
             **_logged("progress", progress.message),
         }
-        async with self.db.write() as conn:
-            await self._update_owned(conn, job_id, owner, values)
+        await self.db.run(self._update_owned(job_id, owner, values))
         self.signals.job_changed(job_id)
 
     async def park(
@@ -339,17 +320,22 @@ class JobStore:
             "updated_at": self.clock.now(),
             **_logged("waiting", progress.message),
         }
-        async with self.db.write() as conn:
-            parked = await conn.execute(
-                update(jobs_t)
-                .where(self._owned(job_id, owner), jobs_t.c.cancel_requested.is_(False))
-                .values(values)
-            )
-            if parked.rowcount != 1:
-                job = await self._get(conn, job_id)
-                if job.state is not JobState.RUNNING or job.lease_owner != owner:
-                    raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
-                return False
+        statement, params = self._owned_updates.bind(
+            job_id, owner, values, unless_cancel_requested=True
+        )
+
+        def park_unless_cancelled(conn: Connection) -> bool:
+            if conn.execute(statement, params).rowcount == 1:
+                return True
+            row = conn.execute(select(jobs_t).where(jobs_t.c.id == job_id)).first()
+            if row is None:
+                raise JobNotFound(job_id)
+            if row.state != JobState.RUNNING.value or row.lease_owner != owner:
+                raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
+            return False
+
+        if not await self.db.run(park_unless_cancelled):
+            return False
         self.signals.job_changed(job_id)
         self.signals.enqueued()
         return True
@@ -366,7 +352,7 @@ class JobStore:
                 "run_after_at": run_after_at,
                 "checkpoint": checkpoint,
                 "error": error,
-                "attempts": jobs_t.c.attempts + 1,
+                "attempts": NEXT_ATTEMPT,
                 **_UNLEASED,
             },
             kind="retry",
@@ -651,12 +637,16 @@ class JobStore:
             raise JobNotFound(job_id)
         return _row_to_job(row)
 
-    async def _update_owned(
-        self, conn: AsyncConnection, job_id: str, owner: str, values: JSON
-    ) -> None:
-        result = await conn.execute(update(jobs_t).where(self._owned(job_id, owner)).values(values))
-        if result.rowcount != 1:
-            raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
+    def _update_owned(self, job_id: str, owner: str, values: JSON) -> Callable[[Connection], None]:
+        """A write body: the update of a job this owner runs; LeaseLost (nothing written)
+        when it no longer does."""
+        statement, params = self._owned_updates.bind(job_id, owner, values)
+
+        def update_owned(conn: Connection) -> None:
+            if conn.execute(statement, params).rowcount != 1:
+                raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
+
+        return update_owned
 
     async def _transition(
         self,
@@ -671,8 +661,7 @@ class JobStore:
         check_transition(JobState.RUNNING, target)
         now = self.clock.now()
         values = {**values, "state": target.value, "updated_at": now, **_logged(kind, message)}
-        async with self.db.write() as conn:
-            await self._update_owned(conn, job_id, owner, values)
+        await self.db.run(self._update_owned(job_id, owner, values))
         self.signals.job_changed(job_id)
         if target in (JobState.QUEUED, JobState.WAITING):
             self.signals.enqueued()

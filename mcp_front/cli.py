@@ -166,7 +166,7 @@ def _page_size(text: str) -> int:
 
 
 async def _serve(settings: Settings, args: argparse.Namespace) -> None:
-    from mcp_front.runtime import OpenAfterToolsList, StartingRuntime
+    from mcp_front.runtime import OPEN_AFTER_S, OpenAfterToolsList, StartingRuntime
     from mcp_front.server import build_server
 
     # The handshake and tools/list need no database: open it beside the transport.
@@ -174,6 +174,9 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         settings,
         run_workers=not args.no_workers,
         prepare=_sandbox if args.sandbox else None,
+        # Over HTTP no client is waiting for its first answer at launch (clients come and
+        # go), so jobs left by a previous run resume at once instead of after the delay.
+        open_after_s=OPEN_AFTER_S if args.transport == "stdio" else 0.0,
     )
     server = build_server(runtime)
     server.middleware.append(OpenAfterToolsList(runtime))

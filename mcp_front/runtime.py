@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import anyio
-from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 
 from mcp_front.config import Settings
 
 if TYPE_CHECKING:
+    # Only annotations: a standalone worker never loads the MCP SDK.
+    from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+
     # The database stack, the operations and the adapters load when the runtime opens,
     # after the MCP handshake: start-up answers initialize and tools/list without them.
     from jobs.database import Database
@@ -209,6 +211,8 @@ class RuntimeSource(Protocol):
 Prepare = Callable[[Settings], AbstractAsyncContextManager[Settings]]
 # After the handshake's last answer, time for it to reach the client before opening blocks.
 HANDSHAKE_GRACE_S = 0.1
+# A stdio server no client has listed the tools of opens its runtime after this delay.
+OPEN_AFTER_S = 2.0
 
 
 class StartingRuntime:
@@ -228,7 +232,7 @@ class StartingRuntime:
         *,
         run_workers: bool = True,
         prepare: Prepare | None = None,
-        open_after_s: float = 2.0,
+        open_after_s: float = OPEN_AFTER_S,
     ) -> None:
         self.settings = settings
         self.run_workers = run_workers

@@ -46,6 +46,8 @@ class WorkerPool:
         self._slot_freed = anyio.Event()
         self._stopping = anyio.Event()
         self._in_flight: dict[str, anyio.CancelScope] = {}
+        # The last claim filled every free slot: more jobs are likely due.
+        self._more_due = False
 
     @property
     def owner(self) -> str:
@@ -64,8 +66,9 @@ class WorkerPool:
             task_status.started()
             enqueued = False
             while not self._stopping.is_set():
-                # After an in-process enqueue a job is surely due: skip the look.
-                claimed = await self._claim_batch(look_first=not enqueued)
+                # After an in-process enqueue, or a claim that filled every free slot, a
+                # job is surely (or likely) due: skip the look.
+                claimed = await self._claim_batch(look_first=not (enqueued or self._more_due))
                 for job in claimed:
                     tg.start_soon(self._run_job, job)
                 if claimed and self._busy < self.settings.slots:
@@ -79,7 +82,7 @@ class WorkerPool:
         """Run every job that is due now (and what falls due meanwhile), then return."""
         async with anyio.create_task_group() as tg:
             while True:
-                claimed = await self._claim_batch()
+                claimed = await self._claim_batch(look_first=not self._more_due)
                 for job in claimed:
                     tg.start_soon(self._run_job, job)
                 if not claimed and self._busy == 0:
@@ -115,6 +118,7 @@ class WorkerPool:
             logger.exception("claiming jobs failed; retrying shortly")
             return []
         self._busy += len(jobs)
+        self._more_due = len(jobs) == free
         return jobs
 
     async def _idle(self) -> bool:
@@ -157,10 +161,22 @@ class WorkerPool:
     async def _run_job(self, job: Job) -> None:
         scope = anyio.CancelScope()
         self._in_flight[job.id] = scope
+        freed = False
+
+        def free_slot() -> None:
+            # Once the step has ended, only its outcome's write is left: the slot is free
+            # for the next claim, which then joins that write's commit (group commit).
+            nonlocal freed
+            if not freed:
+                freed = True
+                self._busy -= 1
+                self._slot_freed.set()
+                self._slot_freed = anyio.Event()
+
         try:
             with scope:
                 try:
-                    await self.runner.run(job)
+                    await self.runner.run(job, step_done=free_slot)
                 except DatabaseError as exc:
                     logger.warning("job %s: %s; it resumes once its lease expires", job.id, exc)
                 except Exception:
@@ -171,9 +187,7 @@ class WorkerPool:
                 await self._release(job)
         finally:
             self._in_flight.pop(job.id, None)
-            self._busy -= 1
-            self._slot_freed.set()
-            self._slot_freed = anyio.Event()
+            free_slot()
 
     async def _release(self, job: Job) -> None:
         with anyio.CancelScope(shield=True):

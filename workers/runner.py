@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,10 @@ from workers.services import Services
 from workers.steps import AnyOperation, Done, StepContext, Wait
 
 logger = logging.getLogger(__name__)
+
+
+def _nothing() -> None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +62,19 @@ class JobRunner:
         self._secrets = tuple(secrets)
         self._rng = rng or random.Random()
 
-    async def run(self, job: Job) -> None:
-        """Run one step of ``job``; never raises for the job's own failures."""
+    async def run(self, job: Job, *, step_done: Callable[[], None] | None = None) -> None:
+        """Run one step of ``job``; never raises for the job's own failures.
+
+        ``step_done`` is called once the step itself has ended, before its outcome is
+        recorded: a pool frees the job's slot then, so that its next claim can share the
+        outcome's commit.
+        """
         try:
-            await self._run(job)
+            await self._run(job, step_done or _nothing)
         except LeaseLost:
             logger.warning("job %s: lease lost; another worker owns it now", job.id)
 
-    async def _run(self, job: Job) -> None:
+    async def _run(self, job: Job, step_done: Callable[[], None]) -> None:
         try:
             operation = self.registry.get(job.operation)
             params = operation.params_model.model_validate(job.params)
@@ -87,10 +96,17 @@ class JobRunner:
         outcome: Done | Wait | None = None
         error: Exception | None = None
 
+        step_ended = anyio.Event()
+
         async def renew_lease(scope: anyio.CancelScope) -> None:
             nonlocal cancel_requested, lease_lost
             while True:
-                await anyio.sleep(self.settings.lease_s / 3)
+                # Ended by an event, not a cancel: cancelling a scope formats the task's
+                # repr, which costs more than a short job's whole step.
+                with anyio.move_on_after(self.settings.lease_s / 3):
+                    await step_ended.wait()
+                if step_ended.is_set():
+                    return
                 try:
                     cancel_requested = await self.store.heartbeat(
                         job.id, self.owner, lease_s=self.settings.lease_s
@@ -120,7 +136,8 @@ class JobRunner:
             except Exception as exc:  # decided below: retry or fail
                 error = exc
             finally:
-                tg.cancel_scope.cancel()
+                step_ended.set()
+        step_done()
         if lease_lost:
             raise LeaseLost(f"job {job.id} lease lost during its step")
         self._touched(operation)

@@ -63,6 +63,35 @@ async def test_a_write_that_fails_alone_leaves_its_batch_committed(
         assert (await store.get(str(outcomes[f"job{n}"]))).params == {"n": n}
 
 
+async def test_async_and_synchronous_writes_queued_together_share_one_commit(
+    store: JobStore, db: Database, open_db: Callable[[], Database], clock: ManualClock
+) -> None:
+    # Enqueues are synchronous bodies the leader runs together; a cancel is an async body
+    # run by its own task in its turn. Queued together, they commit together.
+    elsewhere = JobStore(open_db(), clock=clock)
+    queued, _ = await store.enqueue("op", {})
+    outcomes: dict[str, bool] = {}
+
+    async def enqueue(n: int) -> None:
+        job, _ = await store.enqueue("op", {"n": n})
+        outcomes[f"job{n}"] = (await elsewhere.get(job.id)).params == {"n": n}
+
+    async def cancel() -> None:
+        await store.request_cancel(queued.id)
+        outcomes["cancel"] = (await elsewhere.get(queued.id)).state is JobState.CANCELLED
+
+    batches_before = db.group_commit.batches
+    async with anyio.create_task_group() as tg:
+        for n in range(4):
+            tg.start_soon(enqueue, n)
+        tg.start_soon(cancel)
+        for n in range(4, 8):
+            tg.start_soon(enqueue, n)
+
+    assert outcomes == {"cancel": True, **{f"job{n}": True for n in range(8)}}
+    assert db.group_commit.batches - batches_before < 9 / 2  # the writes shared commits
+
+
 @pytest.mark.parametrize("backend", ["sqlite"])
 async def test_a_failed_statement_fails_its_whole_batch_unacknowledged(
     store: JobStore, db: Database

@@ -51,6 +51,23 @@ async def test_run_until_idle_runs_every_due_job_and_returns(store: JobStore) ->
     assert len(op.calls) == 7
 
 
+async def test_a_freed_slot_claims_its_next_job_in_the_finished_jobs_commit(
+    store: JobStore, db: Database
+) -> None:
+    op = Scripted(*(Done({"n": n}) for n in range(3)))
+    ids = [(await store.enqueue(op.name, {}))[0].id for _ in range(3)]
+    batches_before = db.group_commit.batches
+
+    with anyio.fail_after(SAFETY_S):
+        await make_pool(store, op, slots=1).run_until_idle()
+
+    assert {(await store.get(i)).state for i in ids} == {JobState.SUCCEEDED}
+    # One slot, three jobs: claim 1, then (finish 1 + claim 2), (finish 2 + claim 3),
+    # then finish 3 (with the claim that finds nothing): four commits, where a claim
+    # waiting for the finish to commit would take six.
+    assert db.group_commit.batches - batches_before == 4
+
+
 async def test_pool_never_runs_more_steps_than_it_has_slots(store: JobStore) -> None:
     gate = anyio.Event()
     two_running = anyio.Event()
