@@ -115,7 +115,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     __slots__ = ()
 
-    _cursor_cls = OneHopCursor
+    _cursor_cls: type[AsyncAdapt_aiosqlite_cursor] = OneHopCursor
 
     def rollback(self) -> None:
         """Roll back, skipping the trip when no transaction is open (a finished read)."""
