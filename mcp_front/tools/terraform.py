@@ -11,7 +11,7 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field, model_validator
 
-from jobs.models import JSON
+from jobs.models import JSON, Job
 from mcp_front import envelope
 from mcp_front.errors import ToolInputError, error_message
 from mcp_front.file_roots import FileRoots
@@ -84,20 +84,38 @@ class ExportInput(ToolInput):
         return self
 
 
-async def _job_item(runtime: Runtime, job_id: str) -> ExportItem:
+async def _job_items(runtime: Runtime, job_id: str) -> list[ExportItem]:
+    """What a job created; for a batch, what each of its children created."""
     job = await runtime.store.get(job_id)
+    children = await runtime.store.children(job.id)
+    if not children:
+        return [_job_item(job)]
+    made = [c for c in children if CREATED_BY.get(c.operation) and _created_id(c)]
+    if not made:
+        raise ToolInputError(
+            "job_id", f"batch {job_id} ({job.state.value}): none of its children created anything"
+        )
+    return [_job_item(child) for child in made]
+
+
+def _created_id(job: Job) -> str | None:
     kind = CREATED_BY.get(job.operation)
     result = job.result if isinstance(job.result, dict) else {}
     created = result.get("bucket" if kind is ExportKind.BUCKET else "id")
-    if kind is None or not created:
+    return str(created) if created else None
+
+
+def _job_item(job: Job) -> ExportItem:
+    kind, created = CREATED_BY.get(job.operation), _created_id(job)
+    if kind is None or created is None:
         raise ToolInputError(
             "job_id",
-            f"job {job_id} ({job.operation}, {job.state.value}) created nothing exportable; "
-            f"exportable jobs: {', '.join(CREATED_BY)}",
+            f"job {job.id} ({job.operation}, {job.state.value}) created nothing exportable; "
+            f"exportable jobs: {', '.join(CREATED_BY)}, or a batch of them",
         )
     where = job.params.get("zone") if kind.zoned else job.params.get("region")
     place = {"zone": where} if kind.zoned else {"region": where}
-    return ExportItem(kind=kind, id=str(created), **place)
+    return ExportItem(kind=kind, id=created, **place)
 
 
 def _place(runtime: Runtime, item: ExportItem, field: str) -> str:
@@ -110,7 +128,7 @@ async def export_terraform(args: ExportInput, runtime: Runtime, ctx: Context) ->
     """Write the file; per resource, its address and import id, or why it is missing."""
     items = list(args.resources)
     if args.job_id:
-        items.append(await _job_item(runtime, args.job_id))
+        items.extend(await _job_items(runtime, args.job_id))
     places = [_place(runtime, item, f"resources[{i}]") for i, item in enumerate(items)]
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     target = args.path or runtime.settings.data_dir / "downloads" / "terraform" / f"{stamp}.tf"

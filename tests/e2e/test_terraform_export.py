@@ -17,13 +17,14 @@ from mcp_front.server import build_server
 from sandbox.server import SandboxServer
 from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     Session,
+    body,
     call,
     groups_session_fixture,
     sandbox_fixture,
 )
 
 pytestmark = pytest.mark.anyio
-session = groups_session_fixture("default,lb,planning")
+session = groups_session_fixture("default,lb,planning,batch")
 GB = 1000**3
 
 
@@ -215,3 +216,18 @@ async def test_buckets_export_with_their_versioning_and_a_gone_bucket_is_reporte
             assert imports["scaleway_object_bucket.tf-logs"] == "fr-par/tf-logs"
             bad = await call(client, "export_terraform", resources=[{"kind": "bucket", "id": "A"}])
             assert bad["status"] == "error" and "id" in bad["message"]
+
+
+async def test_a_batch_job_exports_what_each_of_its_children_created(session: Session) -> None:
+    client, _ = session
+    template = {"commercial_type": "DEV1-S", "image": "ubuntu_noble"}
+    args = {"tool": "create_instance", "template": template, "count": 2, "name_pattern": "tf-{n}"}
+    made = body(await client.call_tool("create_batch", args))
+    assert made["job"]["state"] == "succeeded", made
+    answer = await _ok(client, "export_terraform", job_id=made["job"]["id"])
+    resources, imports, _ = _parse(Path(answer["data"]["path"]))
+    servers = sorted(
+        r["name"] for (kind, _), r in resources.items() if kind == "scaleway_instance_server"
+    )
+    assert servers == ["tf-1", "tf-2"]
+    assert len([a for a in imports if a.startswith("scaleway_instance_server.")]) == 2
