@@ -178,10 +178,13 @@ async def upload_object(args: UploadObjectInput, runtime: Runtime, ctx: Context)
             content_type = guess_content_type(args.key)
             if args.text is not None and content_type == "application/octet-stream":
                 content_type = "text/plain; charset=utf-8"
+    region = _region(runtime, args.region)
+    # A missing bucket is refused here, not by a job that fails after its retries.
+    await buckets.require_bucket(_storage(runtime), args.bucket, region)
     params = UploadObjectParams(
         bucket=args.bucket,
         key=args.key,
-        region=_region(runtime, args.region),
+        region=region,
         storage_class=args.storage_class,
         metadata=args.metadata,
         path=source,

@@ -266,8 +266,10 @@ async def test_missing_bucket_and_key_give_clear_messages(
 ) -> None:
     message = await error(client, "list_objects", bucket="nowhere-bucket")
     assert "nowhere-bucket" in message and "does not exist" in message
+    jobs_before = len((await ok(client, "list_jobs"))["jobs"])
     message = await error(client, "upload_object", bucket="nowhere-bucket", key="k", text="x")
     assert "nowhere-bucket" in message and "does not exist" in message
+    assert len((await ok(client, "list_jobs"))["jobs"]) == jobs_before  # refused before a job
     s3.create_bucket(Bucket="docs", CreateBucketConfiguration={"LocationConstraint": "fr-par"})
     message = await error(
         client, "download_object", bucket="docs", key="nope.txt", path=str(tmp_path / "n")

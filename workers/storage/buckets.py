@@ -118,6 +118,11 @@ async def list_objects(
     return page
 
 
+async def require_bucket(storage: ObjectStorage, bucket: str, region: str) -> None:
+    """Return if ``bucket`` exists (and is reachable) in ``region``; NoSuchBucket otherwise."""
+    await storage.call(lambda c: c.head_bucket(Bucket=bucket), region=region, bucket=bucket)
+
+
 async def head_object(storage: ObjectStorage, bucket: str, key: str, region: str) -> ObjectHead:
     """Size, ETag and type of an object (NoSuchKey when absent)."""
     response = await storage.call(
