@@ -25,14 +25,16 @@ from workers.scaleway.watched import WatchKind, observe, statuses
 
 MIN_INTERVAL_S, MAX_INTERVAL_S = 5, 3600
 MIN_DURATION_S, MAX_DURATION_S = 60, 7 * 86_400
+# Each poll leaves a few job events: a week of polls every 5 s would be 120,960 of them.
+MAX_POLLS = 10_000
 # The call answers once the first poll is in (or with the job id): a watch is long by nature.
 ANSWER_WITHIN_S = 1.0
 
 
 class WatchInput(ToolInput):
-    kind: WatchKind = Field(description="server, cluster, pool, database or lb.")
+    kind: WatchKind = Field(description="server, cluster, pool, database or load_balancer.")
     resource_id: Annotated[str, uuid_of("a resource")] = Field(description="Its id.")
-    zone: str | None = Field(None, description="Zone of a server or lb (default: config).")
+    zone: str | None = Field(None, description="Zone of a server or load balancer.")
     region: str | None = Field(None, description="Region of a cluster, pool or database.")
     until: str | None = Field(None, description="End once the status is this, e.g. running.")
     alert_if_leaves: str | None = Field(
@@ -51,6 +53,12 @@ class WatchInput(ToolInput):
             raise ValueError("until: give until or alert_if_leaves, not both")
         if self.interval_s > self.max_duration_s:
             raise ValueError("interval_s: must not exceed max_duration_s")
+        if self.interval_s * MAX_POLLS < self.max_duration_s:
+            least = -(-self.max_duration_s // MAX_POLLS)
+            raise ValueError(
+                f"interval_s: a watch polls at most {MAX_POLLS} times; for max_duration_s "
+                f"{self.max_duration_s} poll every {least} s or more"
+            )
         if self.kind.zoned and self.region is not None:
             raise ValueError(f"region: a {self.kind.value} lives in a zone; give zone")
         if not self.kind.zoned and self.zone is not None:
@@ -103,8 +111,9 @@ TOOLS = [
         name="watch_resource",
         title="Watch resource",
         description=(
-            "Job polling a server, cluster, pool, database or lb; records each status change "
-            "until a status (until), an alert (alert_if_leaves), max_duration_s or cancel_job."
+            "Job polling a server, cluster, pool, database or load balancer, recording each "
+            "status change until: a status (until), an alert (alert_if_leaves), the time is up "
+            "or cancel_job."
         ),
         input_model=WatchInput,
         handler=watch_resource,

@@ -197,6 +197,7 @@ async def test_an_equal_watch_joins_the_running_one_and_a_cancel_says_what_it_sa
         ({"kind": "server", "alert_if_leaves": "running"}, ["alert_if_leaves", "is stopped"]),
         ({"kind": "server", "interval_s": 1}, ["interval_s", "5"]),
         ({"kind": "server", "max_duration_s": 10**7}, ["max_duration_s"]),
+        ({"kind": "server", "interval_s": 5, "max_duration_s": 604_800}, ["10000", "61 s"]),
         ({"kind": "server", "region": "fr-par"}, ["region", "zone"]),
         ({"kind": "volcano"}, ["kind", "server"]),
         ({"kind": "server", "until": "running", "alert_if_leaves": "stopped"}, ["not both"]),

@@ -13,6 +13,7 @@ from jobs.states import JobState
 from sandbox.api.cockpit import RULES
 from sandbox.server import SandboxServer
 from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
+    MISSING,
     REGION,
     ZONE,
     Harness,
@@ -20,6 +21,7 @@ from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
     sandbox_fixture,
 )
 from workers.operations import instance, monitoring, watch
+from workers.scaleway.watched import GONE, WatchKind, statuses
 
 pytestmark = pytest.mark.anyio
 CONTACT_POINTS = "POST /cockpit/v1/regions/{region}/alert-manager/contact-points"
@@ -213,3 +215,44 @@ async def test_a_database_watch_survives_failing_polls(harness: Harness) -> None
     assert final.state is JobState.SUCCEEDED, final.error
     assert (final.result or {})["outcome"] == "reached"
     assert final.attempts == 0  # the failed polls were waited out, not counted as failures
+
+
+async def test_between_polls_the_progress_names_the_status_and_the_last_change(
+    harness: Harness,
+) -> None:
+    h = harness
+    server_id = await _server(h, start=False)
+    watch_id = await h.submit("monitoring.watch_resource", _watch("server", server_id, ZONE))
+    await h.step_once()
+    (started,) = await h.run(
+        await h.submit("instance.start_server", {"zone": ZONE, "server_id": server_id})
+    )
+    assert started.state is JobState.SUCCEEDED
+    for _ in range(5):
+        await h.step_once()
+    job = await h.store.get(watch_id)
+    assert job.state is JobState.WAITING and job.checkpoint["status"] == "running"
+    assert job.progress.message.startswith("server web-1 is running (was ")
+    assert f"{job.checkpoint['changes_total']} change(s) seen since" in job.progress.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "place", "a_status", "route"),
+    [
+        ("server", ZONE, "stopped in place", "/instance/v1/zones/{zone}/servers/"),
+        ("cluster", REGION, "pool_required", "/k8s/v1/regions/{region}/clusters/"),
+        ("pool", REGION, "scaling", "/k8s/v1/regions/{region}/pools/"),
+        ("database", REGION, "disk_full", "/rdb/v1/regions/{region}/instances/"),
+        ("load_balancer", ZONE, "migrating", "/lb/v1/zones/{zone}/lbs/"),
+    ],
+)
+async def test_every_kind_reads_its_resource_and_knows_its_statuses(
+    harness: Harness, kind: str, place: str, a_status: str, route: str
+) -> None:
+    assert a_status in statuses(WatchKind(kind)) and GONE in statuses(WatchKind(kind))
+    (job,) = await harness.run(
+        await harness.submit("monitoring.watch_resource", _watch(kind, MISSING, place))
+    )
+    assert job.state is JobState.SUCCEEDED, job.error
+    assert (job.result or {})["outcome"] == "gone"
+    assert harness.sandbox.state.calls(method="GET", path_prefix=route) >= 1

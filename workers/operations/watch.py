@@ -104,9 +104,17 @@ class WatchResource(Operation[WatchParams]):
         max_s = params.max_duration_s * ctx.services.polling.scale
         if ctx.elapsed_s >= max_s:
             return self._expired(ctx, status)
-        changes = ctx.checkpoint.get("changes_total", 0)
-        message = f"{what} is {status}; {changes} change(s) seen since {_iso(ctx.job.created_at)}"
-        return Wait(interval_s, Progress("watching", message))
+        return Wait(interval_s, Progress("watching", self._watching(ctx, status)))
+
+    def _watching(self, ctx: StepContext[WatchParams], status: str) -> str:
+        """The progress between polls: the status, the last change and how many were seen."""
+        message = f"{_what(ctx)} is {status}"
+        changes = ctx.checkpoint.get("changes", [])
+        if len(changes) > 1:
+            last = changes[-1]
+            message += f" (was {last['from']} until {last['at']})"
+        total = ctx.checkpoint.get("changes_total", 0)
+        return f"{message}; {total} change(s) seen since {_iso(ctx.job.created_at)}"
 
     async def _poll(self, ctx: StepContext[WatchParams]) -> str | None:
         """The status now (``gone`` once deleted), or None after a transient failure."""

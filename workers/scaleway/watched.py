@@ -1,6 +1,6 @@
 """The state of a resource a watch follows, read through each product's ``get_*``.
 
-A watch names a kind (server, cluster, pool, database, load balancer), an id and its zone or
+A watch names a kind (server, cluster, pool, database, load_balancer), an id and its zone or
 region; ``observe`` reads its name and status as the API spells it (a server's
 ``stopped in place``, a cluster's ``ready``), raising NotFound when it is gone.
 """
@@ -29,12 +29,12 @@ class WatchKind(StrEnum):
     CLUSTER = "cluster"
     POOL = "pool"
     DATABASE = "database"
-    LB = "lb"
+    LOAD_BALANCER = "load_balancer"
 
     @property
     def zoned(self) -> bool:
         """Whether the resource lives in a zone (else in a region)."""
-        return self in (WatchKind.SERVER, WatchKind.LB)
+        return self in (WatchKind.SERVER, WatchKind.LOAD_BALANCER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ _READERS: dict[WatchKind, tuple[Reader, Callable[[Any], str]]] = {
     WatchKind.CLUSTER: (get_cluster, lambda c: status_text(c.status)),
     WatchKind.POOL: (get_pool, lambda p: status_text(p.status)),
     WatchKind.DATABASE: (get_database, lambda d: status_text(d.status)),
-    WatchKind.LB: (get_lb, lambda lb: status_text(lb.status)),
+    WatchKind.LOAD_BALANCER: (get_lb, lambda lb: status_text(lb.status)),
 }
 
 
