@@ -16,7 +16,7 @@ from mcp.types import ResourceUpdatedNotification
 
 from mcp_front.config import Settings
 from mcp_front.runtime import Runtime
-from sandbox.api.cockpit import RULES
+from sandbox.api.cockpit_rules import RULES
 from sandbox.server import SandboxServer
 from tests.e2e.client_support import call, connected
 

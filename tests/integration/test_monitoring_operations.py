@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from jobs.states import JobState
-from sandbox.api.cockpit import RULES
+from sandbox.api.cockpit_rules import RULES
 from sandbox.server import SandboxServer
 from tests.integration.scaleway_harness import (  # noqa: F401 - fixtures
     MISSING,

@@ -11,7 +11,7 @@ import scaleway
 from scaleway.cockpit.v1 import CockpitV1RegionalAPI, ContactPointEmail
 from scaleway_core.api import ScalewayException
 
-from sandbox.api.cockpit import RULES
+from sandbox.api.cockpit_rules import RULES
 from sandbox.lifecycle import ManualClock
 from sandbox.server import SandboxServer
 from tests.sandbox.test_persistence import running
