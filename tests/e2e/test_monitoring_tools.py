@@ -19,6 +19,7 @@ from mcp_front.runtime import Runtime
 from sandbox.api.cockpit_rules import RULES
 from sandbox.server import SandboxServer
 from tests.e2e.client_support import call, connected
+from tests.e2e.long_jobs_support import until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.filterwarnings("ignore:resources/")]
 Session = tuple[Client, Runtime]
@@ -52,6 +53,15 @@ async def session_fixture(settings: Settings, sandbox: SandboxServer) -> AsyncIt
 
 async def _jobs(runtime: Runtime) -> int:
     return len((await runtime.store.list_jobs(limit=100)).jobs)
+
+
+async def _first_poll(runtime: Runtime, job_id: str) -> None:
+    """Wait until the watch has recorded the status it first saw."""
+
+    async def polled() -> bool:
+        return "status" in (await runtime.store.get(job_id)).checkpoint
+
+    await until(polled)
 
 
 async def _stopped_server(client: Client) -> str:
@@ -132,15 +142,18 @@ async def test_a_watch_sees_a_server_start_notifies_its_subscribers_and_ends_on_
 
     async with connected(settings, sandbox.api_url, "legacy", message_handler=on_message) as (
         client,
-        _,
+        runtime,
     ):
         server_id = await _stopped_server(client)
         args = {"kind": "server", "resource_id": server_id, "until": "running", "interval_s": 5}
         watching = await call(client, "watch_resource", **args)
         assert watching["status"] == "success", watching
-        assert watching["data"]["state"] == "waiting"
-        assert "web-1 is stopped" in watching["data"]["progress"]
+        assert watching["data"]["state"] in ("queued", "running", "waiting")
         job_id = watching["job"]["id"]
+        await _first_poll(runtime, job_id)
+        assert (await runtime.store.get(job_id)).progress.message.startswith(
+            "server web-1 is stopped"
+        )
         uri = f"job://{job_id}"
         await client.subscribe_resource(uri)
         jobs = await call(client, "list_jobs", operation="monitoring.watch_resource")
@@ -169,10 +182,11 @@ async def test_a_watch_sees_a_server_start_notifies_its_subscribers_and_ends_on_
 async def test_an_equal_watch_joins_the_running_one_and_a_cancel_says_what_it_saw(
     session: Session,
 ) -> None:
-    client, _ = session
+    client, runtime = session
     server_id = await _stopped_server(client)
     args = {"kind": "server", "resource_id": server_id, "interval_s": 5, "max_duration_s": 3600}
     job_id = (await call(client, "watch_resource", **args))["job"]["id"]
+    await _first_poll(runtime, job_id)
     again = await call(client, "watch_resource", **args)
     assert again["job"]["id"] == job_id  # the same watch joins the one running
     cancelled = await call(client, "cancel_job", job_id=job_id)

@@ -6,15 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from mcp import Client
 
 from sandbox.server import SandboxServer
-from tests.e2e.long_jobs_support import body
+from tests.e2e.long_jobs_support import body, until
 from tests.e2e.stdio_support import (
     finish_after_restart,
     kill_midway,
+    kill_serve_children,
     serve_env,
     serve_params,
     stored_jobs,
@@ -95,6 +97,28 @@ async def test_container_deploy_resumes_after_kill_9_without_a_duplicate(tmp_pat
         assert sb.state.counters["POST /containers/v1beta1/regions/{region}/containers"] == 1
 
 
+async def _watch_then_kill_9(env: dict[str, str], data_dir: Path, args: dict[str, Any]) -> str:
+    """Start a watch in a serve process and SIGKILL it once its first poll is committed."""
+    job_id, killed = "", False
+
+    async def polled() -> bool:
+        return "status" in (await stored_jobs(data_dir, [job_id]))[0].checkpoint
+
+    try:
+        async with Client(serve_params(env)) as client:
+            answer = body(await client.call_tool("watch_resource", args))
+            assert answer["status"] == "success", answer
+            job_id = str(answer["job"]["id"])
+            await until(polled)
+            killed = kill_serve_children() == 1
+            await anyio.sleep(0.1)
+    except Exception:  # the session dies with its server, as intended
+        if not killed:
+            raise
+    assert killed
+    return job_id
+
+
 async def test_a_watch_resumes_after_kill_9_from_the_status_it_had_seen(tmp_path: Path) -> None:
     with SandboxServer(speed=1000, with_s3=False) as sb:
         env = _env(tmp_path, sb.api_url)
@@ -113,9 +137,9 @@ async def test_a_watch_resumes_after_kill_9_from_the_status_it_had_seen(tmp_path
         await client.aclose()
         server_id = server.id
         watch = {"kind": "server", "resource_id": server_id, "until": "running", "interval_s": 5}
-        job_id = await kill_midway(env, tmp_path, "watch_resource", watch)
+        job_id = await _watch_then_kill_9(env, tmp_path, watch)
         (killed,) = await stored_jobs(tmp_path, [job_id])
-        assert killed.checkpoint["status"] == "stopped"
+        assert killed.checkpoint["status"] == "stopped" and not killed.state.is_terminal
 
         headers = {"X-Auth-Token": ZERO_UUID}
         async with httpx.AsyncClient(base_url=sb.api_url, headers=headers) as http:
