@@ -256,3 +256,30 @@ async def test_every_kind_reads_its_resource_and_knows_its_statuses(
     assert job.state is JobState.SUCCEEDED, job.error
     assert (job.result or {})["outcome"] == "gone"
     assert harness.sandbox.state.calls(method="GET", path_prefix=route) >= 1
+
+
+async def test_a_watch_for_ready_fails_at_once_when_the_database_is_in_error(
+    harness: Harness,
+) -> None:
+    h = harness
+    database = await h.client.call(
+        h.client.rdb.create_instance,
+        region=REGION,
+        engine="PostgreSQL-15",
+        user_name="admin",
+        password="Sandb0x!pass",
+        node_type="db-dev-s",
+        is_ha_cluster=False,
+        disable_backup=True,
+        backup_same_region=False,
+        volume_type="sbs_5k",
+        volume_size=10_000_000_000,
+        name="orders",
+    )
+    h.sandbox.state.force_status("rdb_instance", database.id, "error")
+    params = _watch("database", database.id, REGION, until="ready")
+    (job,) = await h.run(await h.submit("monitoring.watch_resource", params))
+    assert job.state is JobState.FAILED
+    assert "database orders is 'error'" in (job.error or "")
+    assert "will not become ready without help" in (job.error or "")
+    assert (await h.store.get(job.id)).checkpoint["polls"] == 1  # no waiting out the hour

@@ -6,7 +6,8 @@ holds no worker between polls and a restarted process resumes from the last stat
 recording nothing twice. The watch ends:
 
 - ``until``: when the status is reached (``Done``, outcome ``reached``); past
-  ``max_duration_s`` without it, or once the resource is gone, the job fails saying so.
+  ``max_duration_s`` without it, once the resource is gone, or in a status it does not leave
+  by itself (``STUCK``: a database in ``error``), the job fails saying so.
 - ``alert_if_leaves``: when the status leaves that value (or the resource goes): an
   ``alert`` event, and ``Done`` with outcome ``alert`` — the job's end is the alert its
   subscribers hear. Past ``max_duration_s`` it ends with outcome ``held``.
@@ -26,8 +27,9 @@ from pydantic import BaseModel
 
 from jobs.models import JSON, Progress
 from workers.errors import PermanentError, TransientError
+from workers.operations.waiting import failed_status
 from workers.scaleway.errors import NotFound
-from workers.scaleway.watched import GONE, WatchKind, observe
+from workers.scaleway.watched import GONE, STUCK, WatchKind, observe
 from workers.steps import AnyOperation, Done, Operation, StepContext, StepOutcome, Wait
 
 MAX_CHANGES = 20
@@ -94,6 +96,9 @@ class WatchResource(Operation[WatchParams]):
             await self._record(ctx, status)
         if params.until is not None and status == params.until:
             return Done(watch_summary(ctx, "reached", f"{what} is {status}"))
+        if params.until is not None and status in STUCK[params.kind]:
+            advice = f"it will not become {params.until} without help; the watch ended"
+            raise failed_status(what, status, ctx.elapsed_s, advice)
         if params.alert_if_leaves is not None and status != params.alert_if_leaves:
             message = f"{what} left {params.alert_if_leaves}: it is {status}"
             return Done(watch_summary(ctx, "alert", message))

@@ -64,6 +64,16 @@ async def observe(
     return Observed(name=str(resource.name), status=status_of(resource))
 
 
+# Statuses a resource does not leave by itself (Scaleway's support or the user must act).
+STUCK: dict[WatchKind, frozenset[str]] = {
+    WatchKind.SERVER: frozenset({"locked"}),
+    WatchKind.CLUSTER: frozenset({"locked"}),
+    WatchKind.POOL: frozenset({"locked"}),
+    WatchKind.DATABASE: frozenset({"error", "locked"}),
+    WatchKind.LOAD_BALANCER: frozenset({"error", "locked"}),
+}
+
+
 def statuses(kind: WatchKind) -> list[str]:
     """Every status the API gives a ``kind`` (from the SDK's enum), plus ``gone``."""
     if kind is WatchKind.SERVER:
