@@ -216,15 +216,17 @@ class JobStore:
             async with self.db.read() as conn:
                 if (await conn.execute(ANY_DUE, {"now": now})).first() is None:
                     return []
-        params = {
-            "now": now,
-            "limit": limit,
-            "owner": owner,
-            "lease_expires_at": now + lease_s,
-            "event_message": f"claimed by {owner}",
-        }
 
         def take(conn: Connection) -> list[Job]:
+            # Due and leased as of when the write runs, not when it queued.
+            at = self.clock.now()
+            params = {
+                "now": at,
+                "limit": limit,
+                "owner": owner,
+                "lease_expires_at": at + lease_s,
+                "event_message": f"claimed by {owner}",
+            }
             return [_row_to_job(r) for r in conn.execute(CLAIM, params)]
 
         return await self.db.run(take)
@@ -262,14 +264,21 @@ class JobStore:
 
     async def heartbeat(self, job_id: str, owner: str, *, lease_s: float) -> bool:
         """Extend the lease; returns whether cancellation has been requested."""
-        now = self.clock.now()
         statement, params = self._owned_updates.bind(
             job_id,
             owner,
-            {"lease_expires_at": now + lease_s, "updated_at": now},
+            {"lease_expires_at": 0.0, "updated_at": 0.0},
             returning=("cancel_requested",),
         )
-        row = await self.db.run(lambda conn: conn.execute(statement, params).first())
+
+        def extend(conn: Connection) -> Any:
+            # The lease runs from when the write runs, not from when it queued: a fence
+            # (workers.fencing) then holds nearly the whole lease when it returns.
+            now = self.clock.now()
+            params["v_lease_expires_at"], params["v_updated_at"] = now + lease_s, now
+            return conn.execute(statement, params).first()
+
+        row = await self.db.run(extend)
         if row is None:
             raise LeaseLost(f"job {job_id} is no longer leased to {owner}")
         return bool(row.cancel_requested)
