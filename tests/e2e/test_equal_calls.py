@@ -132,6 +132,9 @@ async def idle_session(
                 "$cluster2": ("create_cluster", {"name": "seed-2", "node_type": "DEV1-M"}),
             }
             targets = {"$out": str(tmp_path / "out.txt"), "$other": str(tmp_path / "o.txt")}
+            # The bucket the object tools name (upload checks it exists before any job).
+            made = body(await client.call_tool("create_bucket", {"name": "bucket-a"}))
+            assert made["status"] == "success", made
             for key, (tool, args) in seeds.items():
                 targets[key] = body(await client.call_tool(tool, args))["data"]["id"]
         idle = replace(settings, wait_budget_s=0.0)

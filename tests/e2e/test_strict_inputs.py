@@ -17,6 +17,7 @@ from mcp_front.server import build_server
 from mcp_front.toolkit import parse_arguments
 from mcp_front.tools.jobs import GetJobStatusInput
 from sandbox.server import SandboxServer
+from tests.support.s3_client import sandbox_s3_client
 
 pytestmark = pytest.mark.anyio
 ZERO = "00000000-0000-0000-0000-000000000001"
@@ -146,7 +147,9 @@ async def test_values_that_can_never_work_are_refused_at_the_tool(
     await refused(session, field, tool, **args)
 
 
-async def test_a_valid_upload_still_makes_a_job(session: Any) -> None:
+async def test_a_valid_upload_still_makes_a_job(session: Any, sandbox: SandboxServer) -> None:
+    s3 = sandbox_s3_client(sandbox.s3_url)
+    s3.create_bucket(Bucket="docs", CreateBucketConfiguration={"LocationConstraint": "fr-par"})
     body = await answer(
         session,
         "upload_object",
