@@ -101,6 +101,10 @@ async def creates_each_instance_once(session: Session, sandbox: SandboxServer) -
     child = await call(client, "get_job_status", job_id=data["children"][0]["job_id"])
     assert child["data"]["parent_id"] == parent_id and child["data"]["state"] == "succeeded"
     assert max_overlap(await runtime.store.children(parent_id)) <= 2
+    # The same batch re-issued (a client that timed out) answers with that batch.
+    again = await batch(client, tool="create_instance", template=SERVER, count=3, concurrency=3)
+    assert again["job"]["id"] == parent_id and "nothing new was made" in again["note"]
+    assert sandbox.state.created("server") == 3
 
 
 async def test_twenty_children_under_429s_all_succeed_a_few_at_a_time(
