@@ -13,6 +13,8 @@ from mcp import Client
 
 from jobs.models import Job
 from mcp_front.config import Settings
+from mcp_front.runtime import open_runtime
+from mcp_front.server import build_server
 from sandbox import catalog
 from sandbox.server import SandboxServer
 from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
@@ -25,6 +27,7 @@ from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     sandbox_session,
 )
 from tests.e2e.stdio_support import finish_after_restart, kill_midway, serve_env
+from tests.support.s3_client import sandbox_s3_client
 
 pytestmark = pytest.mark.anyio
 session = groups_session_fixture("default,batch")
@@ -247,3 +250,23 @@ async def test_the_batch_tool_is_off_by_default(session: Session) -> None:
     from mcp_front.tool_groups import OPTIONAL_GROUPS, ToolGroup
 
     assert ToolGroup.BATCH in OPTIONAL_GROUPS
+
+
+async def test_a_batch_of_buckets_creates_each_bucket_once(
+    make_settings: Callable[..., Settings],
+) -> None:
+    with SandboxServer(speed=1000) as sb:
+        settings = make_settings(
+            SCW_API_URL=sb.api_url,
+            SCW_S3_ENDPOINT_URL=sb.s3_url,
+            SCW_MCP_WAIT_BUDGET_S="20",
+            SCW_MCP_TOOL_GROUPS="default,batch",
+        )
+        async with open_runtime(settings) as runtime, Client(build_server(runtime)) as client:
+            template = {"name": "logs", "region": "fr-par", "versioning": True}
+            answer = await batch(client, tool="create_bucket", template=template, count=3)
+
+        assert answer["status"] == "success", answer
+        assert answer["data"]["succeeded"] == 3 and "price" not in answer
+        buckets = sandbox_s3_client(sb.s3_url).list_buckets()["Buckets"]
+        assert sorted(b["Name"] for b in buckets) == ["logs-1", "logs-2", "logs-3"]
