@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from jobs.database import create_database, sqlite_url
 from jobs.models import Job
+from jobs.store import JobStore
 from mcp_front.config import Settings
 from mcp_front.runtime import open_runtime
 from mcp_front.server import build_server
@@ -45,6 +47,15 @@ async def batch(client: Client, progress: list[str] | None = None, **args: Any) 
             progress.append(message)
 
     return body(await client.call_tool("create_batch", args, progress_callback=on_progress))
+
+
+async def stored_children(data_dir: Path, parent_id: str) -> list[Job]:
+    """The children of a batch in the job file under ``data_dir``, as they are now."""
+    db = create_database(sqlite_url(data_dir / "jobs.db"))
+    try:
+        return await JobStore(db).children(parent_id)
+    finally:
+        await db.close()
 
 
 def max_overlap(children: list[Job]) -> int:
@@ -237,6 +248,8 @@ async def test_a_batch_resumes_after_kill_9_creating_each_child_once(tmp_path: P
         env.pop("SCW_MCP_EXTRA_OPERATIONS")
         args = {"tool": "create_instance", "template": SERVER, "count": 4, "concurrency": 2}
         job_id = await kill_midway(env, tmp_path, "create_batch", args)
+        children = await stored_children(tmp_path, job_id)
+        assert children and not all(c.state.is_terminal for c in children)  # killed mid-way
 
         result = await finish_after_restart(env, job_id)
 
