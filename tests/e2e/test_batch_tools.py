@@ -13,6 +13,7 @@ from mcp import Client
 
 from jobs.database import create_database, sqlite_url
 from jobs.models import Job
+from jobs.states import JobState
 from jobs.store import JobStore
 from mcp_front.config import Settings
 from mcp_front.runtime import open_runtime
@@ -27,6 +28,7 @@ from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     groups_session_fixture,
     sandbox_fixture,
     sandbox_session,
+    until,
 )
 from tests.e2e.stdio_support import finish_after_restart, kill_midway, serve_env
 from tests.support.s3_client import sandbox_s3_client
@@ -224,6 +226,11 @@ async def test_cancelling_a_batch_stops_the_children_not_started(
         )
         parent_id = started["job"]["id"]
 
+        async def first_child_running() -> bool:
+            children = await runtime.store.children(parent_id)
+            return bool(children) and children[0].state is JobState.RUNNING
+
+        await until(first_child_running)  # its create waits 1 s for the API's answer
         cancelled = await call(client, "cancel_job", job_id=parent_id)
 
         assert cancelled["data"]["state"] == "cancelled", cancelled
