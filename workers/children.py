@@ -8,6 +8,7 @@ gets the job it enqueued before its crash, never a second one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,8 @@ class Children:
 
     store: JobStore
     parent: Job
+    # Whether what a succeeded job created still exists (its operation's look-up).
+    still_there: Callable[[Job], Awaitable[bool]]
 
     async def by_index(self) -> dict[int, Job]:
         """Every child enqueued so far, by its index in the batch."""
@@ -67,6 +70,13 @@ class Children:
             task_ttl_s=self.parent.task_ttl_s,
         )
         return job
+
+    async def one_still_there(self) -> Job | None:
+        """A succeeded child whose resource still exists, if any (looked up by its tag)."""
+        for job in await self.store.children(self.parent.id):
+            if job.state is JobState.SUCCEEDED and await self.still_there(job):
+                return job
+        return None
 
     async def cancel_unstarted(self) -> list[Job]:
         """Cancel the children still queued and never started; the children afterwards."""

@@ -190,7 +190,7 @@ class JobRunner:
             now=self.store.clock.now,
             _save=save,
             _report=report,
-            children=Children(self.store, job),
+            children=Children(self.store, job, self.still_there),
         )
 
     async def still_there(self, job: Job) -> bool:

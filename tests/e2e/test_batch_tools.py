@@ -11,8 +11,13 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from jobs.database import create_database, sqlite_url
 from jobs.models import Job
+from jobs.states import JobState
+from jobs.store import JobStore
 from mcp_front.config import Settings
+from mcp_front.runtime import open_runtime
+from mcp_front.server import build_server
 from sandbox import catalog
 from sandbox.server import SandboxServer
 from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
@@ -23,8 +28,10 @@ from tests.e2e.long_jobs_support import (  # noqa: F401 - fixtures
     groups_session_fixture,
     sandbox_fixture,
     sandbox_session,
+    until,
 )
 from tests.e2e.stdio_support import finish_after_restart, kill_midway, serve_env
+from tests.support.s3_client import sandbox_s3_client
 
 pytestmark = pytest.mark.anyio
 session = groups_session_fixture("default,batch")
@@ -42,6 +49,15 @@ async def batch(client: Client, progress: list[str] | None = None, **args: Any) 
             progress.append(message)
 
     return body(await client.call_tool("create_batch", args, progress_callback=on_progress))
+
+
+async def stored_children(data_dir: Path, parent_id: str) -> list[Job]:
+    """The children of a batch in the job file under ``data_dir``, as they are now."""
+    db = create_database(sqlite_url(data_dir / "jobs.db"))
+    try:
+        return await JobStore(db).children(parent_id)
+    finally:
+        await db.close()
 
 
 def max_overlap(children: list[Job]) -> int:
@@ -101,6 +117,10 @@ async def creates_each_instance_once(session: Session, sandbox: SandboxServer) -
     child = await call(client, "get_job_status", job_id=data["children"][0]["job_id"])
     assert child["data"]["parent_id"] == parent_id and child["data"]["state"] == "succeeded"
     assert max_overlap(await runtime.store.children(parent_id)) <= 2
+    # The same batch re-issued (a client that timed out) answers with that batch.
+    again = await batch(client, tool="create_instance", template=SERVER, count=3, concurrency=3)
+    assert again["job"]["id"] == parent_id and "nothing new was made" in again["note"]
+    assert sandbox.state.created("server") == 3
 
 
 async def test_twenty_children_under_429s_all_succeed_a_few_at_a_time(
@@ -206,6 +226,11 @@ async def test_cancelling_a_batch_stops_the_children_not_started(
         )
         parent_id = started["job"]["id"]
 
+        async def first_child_running() -> bool:
+            children = await runtime.store.children(parent_id)
+            return bool(children) and children[0].state is JobState.RUNNING
+
+        await until(first_child_running)  # its create waits 1 s for the API's answer
         cancelled = await call(client, "cancel_job", job_id=parent_id)
 
         assert cancelled["data"]["state"] == "cancelled", cancelled
@@ -230,6 +255,8 @@ async def test_a_batch_resumes_after_kill_9_creating_each_child_once(tmp_path: P
         env.pop("SCW_MCP_EXTRA_OPERATIONS")
         args = {"tool": "create_instance", "template": SERVER, "count": 4, "concurrency": 2}
         job_id = await kill_midway(env, tmp_path, "create_batch", args)
+        children = await stored_children(tmp_path, job_id)
+        assert children and not all(c.state.is_terminal for c in children)  # killed mid-way
 
         result = await finish_after_restart(env, job_id)
 
@@ -243,3 +270,23 @@ async def test_the_batch_tool_is_off_by_default(session: Session) -> None:
     from mcp_front.tool_groups import OPTIONAL_GROUPS, ToolGroup
 
     assert ToolGroup.BATCH in OPTIONAL_GROUPS
+
+
+async def test_a_batch_of_buckets_creates_each_bucket_once(
+    make_settings: Callable[..., Settings],
+) -> None:
+    with SandboxServer(speed=1000) as sb:
+        settings = make_settings(
+            SCW_API_URL=sb.api_url,
+            SCW_S3_ENDPOINT_URL=sb.s3_url,
+            SCW_MCP_WAIT_BUDGET_S="20",
+            SCW_MCP_TOOL_GROUPS="default,batch",
+        )
+        async with open_runtime(settings) as runtime, Client(build_server(runtime)) as client:
+            template = {"name": "logs", "region": "fr-par", "versioning": True}
+            answer = await batch(client, tool="create_bucket", template=template, count=3)
+
+        assert answer["status"] == "success", answer
+        assert answer["data"]["succeeded"] == 3 and "price" not in answer
+        buckets = sandbox_s3_client(sb.s3_url).list_buckets()["Buckets"]
+        assert sorted(b["Name"] for b in buckets) == ["logs-1", "logs-2", "logs-3"]

@@ -16,6 +16,7 @@ from scaleway.cockpit.v1 import api as cockpit_api
 from scaleway.container.v1beta1 import api as container_api
 from scaleway.domain.v2beta1 import api as domain_api
 from scaleway.function.v1beta1 import api as function_api
+from scaleway.iam.v1alpha1 import api as iam_api
 from scaleway.instance.v1 import api as instance_api
 from scaleway.k8s.v1 import api as k8s_api
 from scaleway.lb.v1 import api as lb_api
@@ -44,6 +45,7 @@ SDK_MODULES = (
     function_api,
     product_catalog_api,
     cockpit_api,
+    iam_api,
 )
 
 

@@ -131,7 +131,9 @@ async def test_a_parent_resumed_after_a_crash_never_enqueues_a_child_twice(
     children = await store.children(parent.id)
     assert sorted(child_index(c) or 0 for c in children) == [0, 1, 2, 3, 4]
     assert first <= {c.id for c in children}
-    again = await Children(store, claimed).enqueue(0, MakeThing.name, {"name": "web-0"})
+    again = await Children(store, claimed, runner.still_there).enqueue(
+        0, MakeThing.name, {"name": "web-0"}
+    )
     assert again.id == next(c.id for c in children if child_index(c) == 0)
 
 

@@ -18,6 +18,7 @@ from jobs.models import JSON, Job, Progress
 from jobs.states import JobState
 from workers.errors import FailedWithResult
 from workers.fencing import check_lease
+from workers.leftovers import Trace
 from workers.polling import PollKind
 from workers.steps import (
     CREATE_REJOIN_S,
@@ -164,8 +165,10 @@ class CreateBatch(Operation[CreateBatchParams]):
     params_model = CreateBatchParams
     # The same children of the same operation are the same batch (whatever its concurrency).
     identity = ("operation", "children")
-    # Re-issued after it succeeded, a batch answers with that batch: nothing is made twice.
+    # Re-issued after it succeeded, a batch answers with that batch while what its children
+    # made is still there (the look-up below): nothing is made twice.
     rejoin_succeeded_s = CREATE_REJOIN_S
+    traces = (Trace("child_job_id", lambda ctx: ctx.children.one_still_there()),)
 
     async def step(self, ctx: StepContext[CreateBatchParams]) -> StepOutcome:
         params = ctx.params
@@ -188,6 +191,10 @@ class CreateBatch(Operation[CreateBatchParams]):
         if tally.failed or tally.cancelled:
             raise FailedWithResult(_failure(tally, report), report)
         return Done(report)
+
+    async def leftovers(self, ctx: StepContext[CreateBatchParams]) -> JSON:
+        # Each child names what it created in the batch's report.
+        return {}
 
     def _wait(self, ctx: StepContext[CreateBatchParams], tally: Tally) -> Wait:
         polls = int(ctx.checkpoint.get("polls", 0))
