@@ -67,11 +67,9 @@ async def confirm_destruction(
     # 2026-07-28 elicits through an InputRequiredResult round instead of a request.
     modern = ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
     if not _can_elicit(ctx, modern):
-        # Described even once confirmed: the description reads the target, so a target that
-        # is gone (or in no state for this) is refused here, before any job exists.
-        what = await describe(spec, args, runtime)
         if confirmed:
             return None
+        what = await describe(spec, args, runtime)
         return envelope.error(
             f"{CONFIRM_FIELD}: {spec.name} needs the user's confirmation: {what} This client "
             f"cannot ask the user (no elicitation support), so ask them yourself and call "
