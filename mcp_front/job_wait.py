@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
@@ -132,8 +133,8 @@ async def _job_for(
     if submission.request_id is not None:
         named = await runtime.store.find_by_key(key)
         if named is not None:
-            if named.params != payload:
-                raise RequestIdReused(submission.request_id, named, payload)
+            if operation.asked(named.params) != operation.asked(payload):
+                raise RequestIdReused(submission.request_id, operation, named, payload)
             return named, False, False
     equal = await _equal_active_job(runtime, operation.name, payload, submission.principal)
     if equal is not None:
@@ -150,8 +151,12 @@ async def _job_for(
             principal=submission.principal,
             task_ttl_s=submission.task_ttl_s,
         )
-        if not created and submission.request_id is not None and job.params != payload:
-            raise RequestIdReused(submission.request_id, job, payload)
+        if (
+            not created
+            and submission.request_id is not None
+            and operation.asked(job.params) != operation.asked(payload)
+        ):
+            raise RequestIdReused(submission.request_id, operation, job, payload)
         rejoined = not created and job.state.is_terminal and submission.request_id is None
         # A create rejoins a success only while what it made is still there: create, delete,
         # create again is a new resource.
@@ -192,11 +197,10 @@ async def _equal_active_job(
 class RequestIdReused(ToolInputError):
     """A ``request_id`` already names a job of the same operation with other arguments."""
 
-    def __init__(self, request_id: str, job: Job, params: JSON) -> None:
+    def __init__(self, request_id: str, operation: Operation[Any], job: Job, params: JSON) -> None:
         # Names only: the values may hold a password.
-        differing = sorted(
-            name for name in {*job.params, *params} if job.params.get(name) != params.get(name)
-        )
+        before, now = operation.asked(job.params), operation.asked(params)
+        differing = sorted(name for name in {*before, *now} if before.get(name) != now.get(name))
         super().__init__(
             REQUEST_ID,
             f"{request_id!r} already names job {job.id} ({job.operation}, "

@@ -90,6 +90,13 @@ class Operation(abc.ABC, Generic[P]):
     # job's answer instead of running again: a client that timed out and re-issued its
     # create after the job ended must not create a second resource. 0: only while active.
     rejoin_succeeded_s: ClassVar[float] = 0.0
+    # Parameters its tool fills anew on every call (the file of a generated password): not
+    # part of what the caller asked, so ignored when telling whether two calls are the same.
+    per_call: ClassVar[tuple[str, ...]] = ()
+
+    def asked(self, params: JSON) -> JSON:
+        """``params`` without the ``per_call`` ones: what the caller asked for."""
+        return {k: v for k, v in params.items() if k not in self.per_call}
 
     @abc.abstractmethod
     async def step(self, ctx: StepContext[P]) -> StepOutcome:

@@ -79,6 +79,12 @@ async def test_database_from_request_to_ready_with_a_generated_password_in_a_060
     listed = await call(client, "list_databases", engine="postgresql", status="ready")
     assert [d["id"] for d in listed["data"]["databases"]] == [db["id"]]
     assert (await call(client, "list_databases", engine="MySQL"))["data"]["databases"] == []
+    # The same request_id twice is one call, though each call writes its own password file.
+    named = await create(client, name="named", request_id="db-1")
+    named_again = await create(client, name="named", request_id="db-1")
+    assert named["status"] == named_again["status"] == "success", named_again
+    assert named_again["job"]["id"] == named["job"]["id"]
+    assert len(list_dir(runtime.settings.secrets_dir)) == 2
 
 
 async def test_a_given_password_never_reaches_job_rows_logs_or_output(

@@ -78,6 +78,7 @@ class CreateDatabase(Operation[CreateDatabaseParams]):
     """Create a database instance tagged with the job id and wait until it is ``ready``."""
 
     name = "database.create_database"
+    per_call = ("password_file",)
     aliases = ("rdb.create_database",)  # its name before 0.2, in job rows of older stores
     params_model = CreateDatabaseParams
     identity = ("region", "project_id", "name")

@@ -123,6 +123,7 @@ class CreateUser(Operation[CreateUserParams]):
     """Add a user to a database instance; a generated password stays in its 0600 file."""
 
     name = "database.create_user"
+    per_call = ("password_file",)
     aliases = ("rdb.create_user",)
     params_model = CreateUserParams
     identity = ("region", "instance_id", "name")
