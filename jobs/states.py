@@ -24,6 +24,8 @@ class JobState(StrEnum):
 
 
 TERMINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
+# States of a job not yet ended: queued, running, or waiting for its next step.
+ACTIVE_STATES = frozenset({JobState.QUEUED, JobState.RUNNING, JobState.WAITING})
 # States a worker may claim from (RUNNING only once its lease has expired).
 CLAIMABLE_STATES = frozenset({JobState.QUEUED, JobState.WAITING, JobState.RUNNING})
 

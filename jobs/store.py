@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -538,7 +538,7 @@ class JobStore:
     async def list_jobs(
         self,
         *,
-        states: Sequence[JobState] = (),
+        states: Collection[JobState] = (),
         operation: str | None = None,
         created_after: float | None = None,
         created_before: float | None = None,

@@ -15,7 +15,7 @@ from mcp.types import CallToolResult
 
 from jobs.errors import JobNotFound
 from jobs.models import JSON, Job
-from jobs.states import JobState
+from jobs.states import ACTIVE_STATES, JobState
 from mcp_front import envelope
 from mcp_front.errors import ToolInputError
 from mcp_front.job_view import job_detail, job_summary
@@ -170,7 +170,6 @@ def _discard(files: Sequence[Path]) -> None:
         file.unlink(missing_ok=True)
 
 
-_ACTIVE = (JobState.QUEUED, JobState.RUNNING, JobState.WAITING)
 # Active jobs of one operation looked at for an equal one: more at once is not a retry.
 _EQUAL_SCAN_LIMIT = 100
 
@@ -182,7 +181,7 @@ async def _equal_active_job(
     ``Operation.identity``), whatever key it was enqueued under."""
     wanted = runtime.registry.equality_key(operation, payload)
     page = await runtime.store.list_jobs(
-        states=_ACTIVE,
+        states=ACTIVE_STATES,
         operation=operation,
         limit=_EQUAL_SCAN_LIMIT,
         of_principal=True,

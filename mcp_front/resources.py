@@ -31,7 +31,7 @@ from mcp.types import (
 
 from jobs.errors import JobNotFound
 from jobs.models import Job
-from jobs.states import JobState
+from jobs.states import ACTIVE_STATES
 from mcp_front.job_view import job_detail, job_summary
 from mcp_front.job_wait import find_job
 from mcp_front.principal import caller
@@ -41,7 +41,6 @@ logger = logging.getLogger(__name__)
 JOB_URI = "job://{job_id}"
 ACTIVE_URI = "jobs://active"
 MIME = "application/json"
-ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING, JobState.WAITING)
 WATCH_S = 0.25
 _EVENTS = 10
 _ACTIVE_LIMIT = 100

@@ -98,25 +98,8 @@ class JobRunner:
 
         step_ended = anyio.Event()
 
-        async def renew_lease(scope: anyio.CancelScope) -> None:
-            nonlocal cancel_requested, lease_lost
-            while True:
-                # Ended by an event, not a cancel: cancelling a scope formats the task's
-                # repr, which costs more than a short job's whole step.
-                with anyio.move_on_after(self.settings.lease_s / 3):
-                    await step_ended.wait()
-                if step_ended.is_set():
-                    return
-                try:
-                    cancel_requested = await self.store.heartbeat(
-                        job.id, self.owner, lease_s=self.settings.lease_s
-                    )
-                except LeaseLost:
-                    lease_lost = True
-                    scope.cancel()  # another worker owns the job: stop working on it
-                    return
-
-        async def fence() -> None:
+        async def heartbeat() -> None:
+            """Renew the lease (also right before a create: the fence); LeaseLost if lost."""
             nonlocal cancel_requested, lease_lost
             try:
                 cancel_requested = await self.store.heartbeat(
@@ -126,10 +109,24 @@ class JobRunner:
                 lease_lost = True
                 raise
 
+        async def renew_lease(scope: anyio.CancelScope) -> None:
+            while True:
+                # Ended by an event, not a cancel: cancelling a scope formats the task's
+                # repr, which costs more than a short job's whole step.
+                with anyio.move_on_after(self.settings.lease_s / 3):
+                    await step_ended.wait()
+                if step_ended.is_set():
+                    return
+                try:
+                    await heartbeat()
+                except LeaseLost:
+                    scope.cancel()  # another worker owns the job: stop working on it
+                    return
+
         async with anyio.create_task_group() as tg:
             tg.start_soon(renew_lease, tg.cancel_scope)
             try:
-                with fenced_by(fence):
+                with fenced_by(heartbeat):
                     outcome = await operation.step(ctx)
             except anyio.get_cancelled_exc_class():
                 raise

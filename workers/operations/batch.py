@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from jobs.models import JSON, Job, Progress
-from jobs.states import JobState
+from jobs.states import ACTIVE_STATES, JobState
 from workers.errors import FailedWithResult
 from workers.fencing import check_lease
 from workers.leftovers import Trace
@@ -206,7 +206,7 @@ class CreateBatch(Operation[CreateBatchParams]):
         cancelled = await ctx.children.cancel_unstarted()
         report = batch_report(ctx.params, await ctx.children.by_index())
         stopped = sum(1 for job in cancelled if job.state is JobState.CANCELLED)
-        running = sum(1 for line in report["children"] if line["state"] in _ACTIVE)
+        running = sum(1 for line in report["children"] if line["state"] in ACTIVE_STATES)
         never = report["not_started"]
         note = (
             f"children cancelled before they started: {stopped}; never enqueued: {never}; "
@@ -216,9 +216,6 @@ class CreateBatch(Operation[CreateBatchParams]):
             note += " (they run to their end: get_job_status follows one, cancel_job stops it)"
         report["note"] = note
         return report
-
-
-_ACTIVE = frozenset({JobState.QUEUED.value, JobState.RUNNING.value, JobState.WAITING.value})
 
 
 def _failure(tally: Tally, report: JSON) -> str:
